@@ -1,0 +1,56 @@
+"""CSV output for every list: one row per item, nested fields flattened to dotted columns."""
+
+import csv
+import io
+
+from rest_framework.renderers import BaseRenderer
+
+
+def _flatten(value, prefix, row):
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _flatten(item, f"{prefix}.{key}" if prefix else key, row)
+    elif isinstance(value, list):
+        if value and all(isinstance(item, dict) for item in value):
+            # A list of objects becomes one column per field, values joined in order.
+            keys = list(dict.fromkeys(k for item in value for k in item))
+            for key in keys:
+                row[f"{prefix}.{key}"] = " | ".join(
+                    "" if item.get(key) is None else str(item.get(key)) for item in value
+                )
+        else:
+            row[prefix] = " | ".join("" if item is None else str(item) for item in value)
+    else:
+        row[prefix] = "" if value is None else value
+
+
+def rows_of(data):
+    if isinstance(data, dict) and isinstance(data.get("results"), list):
+        items = data["results"]
+    elif isinstance(data, list):
+        items = data
+    else:
+        items = [data]
+    rows = []
+    for item in items:
+        row = {}
+        _flatten(item, "", row)
+        rows.append(row)
+    return rows
+
+
+class CSVRenderer(BaseRenderer):
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if data is None:
+            return b""
+        rows = rows_of(data)
+        columns = list(dict.fromkeys(key for row in rows for key in row))
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        return out.getvalue().encode(self.charset)

@@ -1,0 +1,357 @@
+"""Data model: countries, organizations, dated membership periods and their sources."""
+
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import F, Q
+
+from alliances import rules
+from alliances.choices import MembershipStatus, OrganizationKind, SourceKind
+from alliances.text import normalize_name
+
+
+class CountryManager(models.Manager):
+    def get_by_natural_key(self, iso2):
+        return self.get(iso2=iso2)
+
+
+class Country(models.Model):
+    """A state or territory listed in ISO 3166-1, identified by its alpha-2 code."""
+
+    iso2 = models.CharField(
+        "ISO alpha-2",
+        max_length=2,
+        unique=True,
+        validators=[RegexValidator(r"^[A-Z]{2}$", "Two capital letters, e.g. RO.")],
+        help_text="ISO 3166-1 alpha-2 code, e.g. RO. The natural key.",
+    )
+    iso3 = models.CharField(
+        "ISO alpha-3",
+        max_length=3,
+        unique=True,
+        validators=[RegexValidator(r"^[A-Z]{3}$", "Three capital letters, e.g. ROU.")],
+        help_text="ISO 3166-1 alpha-3 code, e.g. ROU.",
+    )
+    numeric = models.CharField(
+        max_length=3,
+        unique=True,
+        validators=[RegexValidator(r"^[0-9]{3}$", "Three digits, e.g. 642.")],
+        help_text="ISO 3166-1 numeric code as three digits, e.g. 642.",
+    )
+    name = models.CharField(max_length=100, help_text="Short English name, e.g. Romania.")
+    official_name = models.CharField(
+        max_length=200, blank=True, help_text="Official English name, e.g. Republic of Moldova."
+    )
+
+    objects = CountryManager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "countries"
+        constraints = [
+            models.CheckConstraint(condition=Q(iso2__regex=r"^[A-Z]{2}$"), name="country_iso2_format"),
+            models.CheckConstraint(condition=Q(iso3__regex=r"^[A-Z]{3}$"), name="country_iso3_format"),
+            models.CheckConstraint(condition=Q(numeric__regex=r"^[0-9]{3}$"), name="country_numeric_format"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.iso2,)
+
+
+class AliasManager(models.Manager):
+    def get_by_natural_key(self, normalized):
+        return self.get(normalized=normalized)
+
+
+class AliasBase(models.Model):
+    """A name a record is also known by; lookups compare the normalized form."""
+
+    name = models.CharField(max_length=200, help_text="The name as written, e.g. Czech Republic.")
+    normalized = models.CharField(
+        max_length=200,
+        unique=True,
+        editable=False,
+        help_text="Lookup key: lower case, no accents, no punctuation. Set from the name on validation.",
+    )
+
+    objects = AliasManager()
+
+    class Meta:
+        abstract = True
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.normalized,)
+
+    def clean(self):
+        self.normalized = normalize_name(self.name or "")
+        if not self.normalized:
+            raise ValidationError({"name": "An alias needs at least one letter or digit."})
+        clash = type(self).objects.filter(normalized=self.normalized).exclude(pk=self.pk).first()
+        if clash is not None:
+            raise ValidationError({"name": f"“{self.name}” is already an alias of {clash.owner}."})
+
+
+class CountryAlias(AliasBase):
+    """Another name of a country used for lookups: “Czech Republic” for Czechia."""
+
+    country = models.ForeignKey(
+        Country, on_delete=models.CASCADE, related_name="aliases", help_text="The country this name refers to."
+    )
+
+    class Meta(AliasBase.Meta):
+        verbose_name_plural = "country aliases"
+        constraints = [models.CheckConstraint(condition=~Q(normalized=""), name="countryalias_normalized_not_empty")]
+
+    owner_field = "country"
+
+    @property
+    def owner(self):
+        return self.country
+
+
+class OrganizationManager(models.Manager):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Organization(models.Model):
+    """An international organization or format whose members are states."""
+
+    slug = models.SlugField(unique=True, help_text="Short identifier and natural key, e.g. nato.")
+    acronym = models.CharField(max_length=20, help_text="Usual abbreviation, e.g. NATO.")
+    name = models.CharField(max_length=200, unique=True, help_text="Full English name.")
+    kind = models.CharField(max_length=40, choices=OrganizationKind.choices, help_text="What sort of body it is.")
+    founded = models.DateField(help_text="Date it was founded; no membership may start before it.")
+    dissolved = models.DateField(null=True, blank=True, help_text="Date it was dissolved, if it was.")
+    website = models.URLField(blank=True, help_text="Official website.")
+    description = models.TextField(blank=True, help_text="One or two sentences on what it is.")
+    members_must_belong_to = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="required_by",
+        help_text="Organizations every member of this one must also be a member of, on every day it is one.",
+    )
+
+    objects = OrganizationManager()
+
+    class Meta:
+        ordering = ["acronym"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(dissolved__isnull=True) | Q(dissolved__gte=F("founded")),
+                name="organization_dissolved_after_founded",
+            ),
+        ]
+
+    def __str__(self):
+        return self.acronym
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class OrganizationAlias(AliasBase):
+    """Another name of an organization used for lookups: “Bucharest Format” for the B9."""
+
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="aliases",
+        help_text="The organization this name refers to.",
+    )
+
+    class Meta(AliasBase.Meta):
+        verbose_name_plural = "organization aliases"
+        constraints = [
+            models.CheckConstraint(condition=~Q(normalized=""), name="organizationalias_normalized_not_empty")
+        ]
+
+    owner_field = "organization"
+
+    @property
+    def owner(self):
+        return self.organization
+
+
+class MembershipQuerySet(models.QuerySet):
+    def on(self, day):
+        """Periods that include ``day`` (start and end are inclusive)."""
+        return self.filter(Q(end_date__isnull=True) | Q(end_date__gte=day), start_date__lte=day)
+
+
+class MembershipManager(models.Manager.from_queryset(MembershipQuerySet)):
+    def get_by_natural_key(self, iso2, organization_slug, start_date):
+        return self.get(country__iso2=iso2, organization__slug=organization_slug, start_date=start_date)
+
+
+class Membership(models.Model):
+    """One period during which a country held one status in an organization.
+
+    A country is in the organization on day D when start_date <= D <= end_date
+    (both inclusive; an empty end date means the period is ongoing). Periods of
+    the same country in the same organization never overlap, whatever their status.
+    """
+
+    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="memberships", help_text="The state.")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="memberships", help_text="The organization."
+    )
+    status = models.CharField(
+        max_length=20,
+        choices=MembershipStatus.choices,
+        default=MembershipStatus.MEMBER,
+        help_text="The state's standing in the organization during this period.",
+    )
+    founding = models.BooleanField(default=False, help_text="Whether the state was one of the founders.")
+    start_date = models.DateField(help_text="First day of the period (inclusive).")
+    end_date = models.DateField(
+        null=True, blank=True, help_text="Last day of the period (inclusive); empty while it is ongoing."
+    )
+    note = models.TextField(blank=True, help_text="Context, e.g. which predecessor state's seat this continues.")
+
+    objects = MembershipManager()
+
+    class Meta:
+        ordering = ["organization__acronym", "start_date", "country__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["country", "organization", "start_date"], name="membership_unique_country_organization_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="membership_end_not_before_start",
+            ),
+            models.CheckConstraint(condition=Q(status__in=MembershipStatus.values), name="membership_status_valid"),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "start_date", "end_date"], name="membership_org_dates"),
+            models.Index(fields=["country", "start_date", "end_date"], name="membership_country_dates"),
+        ]
+
+    def __str__(self):
+        end = self.end_date.isoformat() if self.end_date else "ongoing"
+        start = self.start_date.isoformat() if self.start_date else "?"
+        country = self.country if self.country_id else "?"
+        organization = self.organization if self.organization_id else "?"
+        return f"{country} in {organization}: {self.status} {start} – {end}"
+
+    def natural_key(self):
+        return (self.country.iso2, self.organization.slug, self.start_date.isoformat())
+
+    natural_key.dependencies = ["alliances.country", "alliances.organization"]
+
+    @property
+    def is_ongoing(self):
+        return self.end_date is None
+
+    def clean(self):
+        rules.check_membership(self)
+
+
+class SourceManager(models.Manager):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Source(models.Model):
+    """A document facts are taken from: a news article, an official page or a treaty."""
+
+    slug = models.SlugField(unique=True, help_text="Short identifier and natural key, e.g. nato-member-countries.")
+    title = models.CharField(max_length=300, help_text="Title of the document.")
+    publisher = models.CharField(max_length=200, blank=True, help_text="Who published it, where known.")
+    url = models.URLField(max_length=500, blank=True, help_text="Where it can be read, where known.")
+    published = models.DateField(null=True, blank=True, help_text="Publication date, where known for certain.")
+    kind = models.CharField(max_length=30, choices=SourceKind.choices, help_text="What sort of document it is.")
+    note = models.TextField(blank=True, help_text="What is uncertain about the source, or how it was obtained.")
+
+    objects = SourceManager()
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self):
+        return self.title
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class CitationManager(models.Manager):
+    def get_by_natural_key(self, source_slug, organization_slug, iso2=None, start_date=None):
+        lookup = {"source__slug": source_slug, "organization__slug": organization_slug}
+        if iso2 is None:
+            lookup["membership__isnull"] = True
+        else:
+            lookup.update(membership__country__iso2=iso2, membership__start_date=start_date)
+        return self.get(**lookup)
+
+
+class Citation(models.Model):
+    """A quoted sentence from a source that supports an organization or a membership.
+
+    A citation with a membership supports that period; one without supports a fact
+    about the organization itself (its name, founding or existence).
+    """
+
+    source = models.ForeignKey(
+        Source, on_delete=models.PROTECT, related_name="citations", help_text="Where the quote comes from."
+    )
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="citations",
+        help_text="The organization the fact is about (the membership's, when one is given).",
+    )
+    membership = models.ForeignKey(
+        Membership,
+        on_delete=models.CASCADE,
+        related_name="citations",
+        null=True,
+        blank=True,
+        help_text="The membership period the quote supports; empty for a fact about the organization.",
+    )
+    quote = models.TextField(help_text="The sentence of the source, verbatim, that supports the fact.")
+
+    objects = CitationManager()
+
+    class Meta:
+        ordering = ["source__title", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(quote=""), name="citation_quote_not_empty"),
+            models.UniqueConstraint(
+                fields=["source", "membership"],
+                condition=Q(membership__isnull=False),
+                name="citation_unique_source_membership",
+            ),
+            models.UniqueConstraint(
+                fields=["source", "organization"],
+                condition=Q(membership__isnull=True),
+                name="citation_unique_source_organization",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.source}: “{self.quote[:60]}”"
+
+    def natural_key(self):
+        if self.membership_id is None:
+            return (self.source.slug, self.organization.slug, None, None)
+        return (
+            self.source.slug,
+            self.organization.slug,
+            self.membership.country.iso2,
+            self.membership.start_date.isoformat(),
+        )
+
+    natural_key.dependencies = ["alliances.source", "alliances.organization", "alliances.membership"]
+
+    def clean(self):
+        rules.check_citation(self)
