@@ -3,7 +3,8 @@
 import datetime
 import difflib
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 
 from alliances.choices import MembershipStatus
 from alliances.models import Citation, Country, CountryAlias, Membership, Organization, OrganizationAlias
@@ -39,7 +40,7 @@ def _suggest(identifier, alias_model, label):
     return suggestions[:5]
 
 
-def country_resolve(identifier: str) -> Country:
+def country_resolve(identifier: str, *, queryset=None) -> Country:
     """The country a code, name or alias names: RO, rou, 642, Romania, “u.s.”.
 
     Case, accents and punctuation are ignored. Raises NotFound with suggestions.
@@ -57,7 +58,8 @@ def country_resolve(identifier: str) -> Country:
     elif code.isdigit() and len(code) <= 3:
         condition |= Q(numeric=code.zfill(3))
     # Codes win over names: "US" is the United States even if an alias says otherwise.
-    matches = list(Country.objects.filter(condition).distinct()[:2])
+    base = Country.objects.all() if queryset is None else queryset
+    matches = list(base.filter(condition).distinct()[:2])
     if len(matches) == 2:
         matches.sort(key=lambda c: code not in (c.iso2, c.iso3, c.numeric))
     if matches:
@@ -65,14 +67,15 @@ def country_resolve(identifier: str) -> Country:
     raise NotFound("country", identifier, _suggest(text, CountryAlias, lambda c: f"{c.name} ({c.iso2})"))
 
 
-def organization_resolve(identifier: str) -> Organization:
+def organization_resolve(identifier: str, *, queryset=None) -> Organization:
     """The organization a slug, acronym, name or alias names: nato, EU, “Bucharest Nine”."""
     text = (identifier or "").strip()
     key = normalize_name(text)
     if not key or len(text) > MAX_IDENTIFIER_LENGTH:
         raise NotFound("organization", identifier)
+    base = Organization.objects.all() if queryset is None else queryset
     matches = list(
-        Organization.objects.filter(
+        base.filter(
             Q(slug__iexact=text) | Q(acronym__iexact=key.replace(" ", "")) | Q(aliases__normalized=key)
         ).distinct()[:2]
     )
@@ -164,15 +167,16 @@ def country_list(*, member_of=(), not_member_of=(), as_of=None, statuses=(Member
 
 
 def organization_list():
-    today = datetime.date.today()
+    """Organizations with ``member_count``, the number of members today."""
+    members_today = (
+        Membership.objects.on(datetime.date.today())
+        .filter(organization=OuterRef("pk"), status=MembershipStatus.MEMBER)
+        .values("organization")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return (
-        Organization.objects.prefetch_related("aliases")
-        .annotate(
-            member_count=Count(
-                "memberships",
-                filter=Q(memberships__status=MembershipStatus.MEMBER, memberships__start_date__lte=today)
-                & (Q(memberships__end_date__isnull=True) | Q(memberships__end_date__gte=today)),
-            )
-        )
+        Organization.objects.prefetch_related("aliases", "members_must_belong_to")
+        .annotate(member_count=Coalesce(Subquery(members_today), 0))
         .order_by("acronym")
     )

@@ -1,0 +1,229 @@
+"""API representations. Reads are flat and prefetched; writes go through services."""
+
+from rest_framework import serializers
+
+from alliances import selectors, services
+from alliances.choices import MembershipStatus
+from alliances.models import Citation, Country, Membership, Organization, Source
+from alliances.text import normalize_name
+
+
+class CountryBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Country
+        fields = ["iso2", "name"]
+
+
+class CountryHeaderSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Country
+        fields = ["iso2", "iso3", "numeric", "name", "official_name"]
+
+
+class OrganizationBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Organization
+        fields = ["slug", "acronym", "name"]
+
+
+class AliasNamesField(serializers.ListField):
+    """The other names of a record, from its prefetched aliases, without its own name."""
+
+    child = serializers.CharField()
+
+    def get_attribute(self, instance):
+        own = normalize_name(instance.name)
+        return [alias.name for alias in instance.aliases.all() if alias.normalized != own]
+
+
+class CountrySerializer(serializers.ModelSerializer):
+    aliases = AliasNamesField(read_only=True)
+
+    class Meta:
+        model = Country
+        fields = ["iso2", "iso3", "numeric", "name", "official_name", "aliases"]
+
+
+class OrganizationSerializer(serializers.ModelSerializer):
+    aliases = AliasNamesField(read_only=True)
+    member_count = serializers.IntegerField(read_only=True, help_text="Number of members today.")
+    members_must_belong_to = serializers.SlugRelatedField(
+        many=True,
+        slug_field="slug",
+        queryset=Organization.objects.all(),
+        required=False,
+        help_text="Slugs of the organizations every member must also belong to.",
+    )
+
+    class Meta:
+        model = Organization
+        fields = [
+            "slug",
+            "acronym",
+            "name",
+            "kind",
+            "founded",
+            "dissolved",
+            "website",
+            "description",
+            "members_must_belong_to",
+            "aliases",
+            "member_count",
+        ]
+
+    def create(self, validated_data):
+        required = validated_data.pop("members_must_belong_to", [])
+        organization = services.record_save(Organization(), **validated_data)
+        organization.members_must_belong_to.set(required)
+        return organization
+
+    def update(self, instance, validated_data):
+        required = validated_data.pop("members_must_belong_to", None)
+        services.record_save(instance, **validated_data)
+        if required is not None:
+            instance.members_must_belong_to.set(required)
+        return instance
+
+
+class CitationSerializer(serializers.ModelSerializer):
+    """A source with the sentence quoted from it."""
+
+    title = serializers.CharField(source="source.title", read_only=True)
+    publisher = serializers.CharField(source="source.publisher", read_only=True)
+    url = serializers.CharField(source="source.url", read_only=True)
+    published = serializers.DateField(source="source.published", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Citation
+        fields = ["title", "publisher", "url", "published", "quote"]
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    country = CountryBriefSerializer(read_only=True)
+    organization = OrganizationBriefSerializer(read_only=True)
+    sources = CitationSerializer(source="citations", many=True, read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = [
+            "id",
+            "country",
+            "organization",
+            "status",
+            "founding",
+            "start_date",
+            "end_date",
+            "note",
+            "sources",
+        ]
+
+
+class IdentifierField(serializers.CharField):
+    """A country or organization named by any code, name or alias."""
+
+    def __init__(self, resolve, **kwargs):
+        self.resolve = resolve
+        super().__init__(max_length=selectors.MAX_IDENTIFIER_LENGTH, **kwargs)
+
+    def to_internal_value(self, data):
+        text = super().to_internal_value(data)
+        try:
+            return self.resolve(text)
+        except selectors.NotFound as exc:
+            hint = f" Did you mean: {', '.join(exc.suggestions)}?" if exc.suggestions else ""
+            raise serializers.ValidationError(f"{exc}{hint}") from exc
+
+    def to_representation(self, value):
+        return str(value)
+
+
+class CitationInputSerializer(serializers.Serializer):
+    source = serializers.SlugRelatedField(slug_field="slug", queryset=Source.objects.all())
+    quote = serializers.CharField(max_length=5000)
+
+
+class MembershipWriteSerializer(serializers.ModelSerializer):
+    """Create or change a membership period; every rule of the admin applies."""
+
+    country = IdentifierField(selectors.country_resolve, help_text="Country code, name or alias, e.g. RO.")
+    organization = IdentifierField(selectors.organization_resolve, help_text="Organization slug, acronym or name.")
+    citations = CitationInputSerializer(many=True, required=False, write_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["country", "organization", "status", "founding", "start_date", "end_date", "note", "citations"]
+
+    def create(self, validated_data):
+        citations = [(c["source"], c["quote"]) for c in validated_data.pop("citations", [])]
+        return services.membership_create(**validated_data, citations=citations)
+
+    def update(self, instance, validated_data):
+        validated_data.pop("citations", None)
+        return services.membership_update(membership=instance, **validated_data)
+
+    def to_representation(self, instance):
+        instance = selectors.membership_list(statuses=None).get(pk=instance.pk)
+        return MembershipSerializer(instance, context=self.context).data
+
+
+class CountryWriteSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Country
+        fields = ["iso2", "iso3", "numeric", "name", "official_name"]
+
+    def create(self, validated_data):
+        return services.record_save(Country(), **validated_data)
+
+    def update(self, instance, validated_data):
+        return services.record_save(instance, **validated_data)
+
+
+class SourceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Source
+        fields = ["slug", "title", "publisher", "url", "published", "kind", "note"]
+
+    def create(self, validated_data):
+        return services.record_save(Source(), **validated_data)
+
+    def update(self, instance, validated_data):
+        return services.record_save(instance, **validated_data)
+
+
+STATUS_CHOICES = [*MembershipStatus.values, "all"]
+
+
+class MembershipQuerySerializer(serializers.Serializer):
+    """Query parameters of the “which groups / who is in” questions."""
+
+    as_of = serializers.DateField(
+        required=False, help_text="Day to answer for, YYYY-MM-DD; default today. Ignored with history=true."
+    )
+    status = serializers.ChoiceField(
+        choices=STATUS_CHOICES, default="member", help_text="Membership status to include; `all` for every status."
+    )
+    history = serializers.BooleanField(
+        default=False, help_text="true: every period whatever its dates (then as_of is null)."
+    )
+
+
+class ChangesQuerySerializer(serializers.Serializer):
+    date_from = serializers.DateField(required=False, help_text="First day, YYYY-MM-DD; default the founding date.")
+    date_to = serializers.DateField(required=False, help_text="Last day, YYYY-MM-DD; default today.")
+
+    def to_internal_value(self, data):
+        renamed = {"date_from": data.get("from"), "date_to": data.get("to")}
+        try:
+            values = super().to_internal_value({k: v for k, v in renamed.items() if v is not None})
+        except serializers.ValidationError as exc:
+            names = {"date_from": "from", "date_to": "to"}
+            raise serializers.ValidationError({names.get(k, k): v for k, v in exc.detail.items()}) from exc
+        if values.get("date_from") and values.get("date_to") and values["date_from"] > values["date_to"]:
+            raise serializers.ValidationError({"from": ["`from` must not be after `to`."]})
+        return values
+
+
+class ChangeSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    change = serializers.ChoiceField(choices=["joined", "left"])
+    membership = MembershipSerializer()

@@ -1,0 +1,260 @@
+"""API views: declarative viewsets; sub-collections are @actions; queries live in selectors."""
+
+import datetime
+
+from django.db.models import ProtectedError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+
+from alliances import selectors
+from alliances.api import serializers as s
+from alliances.filtersets import CountryFilterSet, MembershipFilterSet
+from alliances.models import Country, Membership, Organization, Source
+
+
+class BaseViewSet(viewsets.ModelViewSet):
+    """Errors are always JSON, whatever format the client asked for."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if response.status_code >= 400 and getattr(request, "accepted_renderer", None) is not None:
+            if request.accepted_renderer.format not in ("json", "api"):
+                request.accepted_renderer = JSONRenderer()
+                request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
+    def perform_destroy(self, instance):
+        try:
+            instance.delete()
+        except ProtectedError as exc:
+            raise Conflict(
+                f"{instance} cannot be deleted while {len(exc.protected_objects)} record(s) refer to it."
+            ) from exc
+
+
+class Conflict(ValidationError):
+    status_code = status.HTTP_409_CONFLICT
+
+
+def check_identifier_length(value, name):
+    if len(value) > selectors.MAX_IDENTIFIER_LENGTH:
+        raise ValidationError({name: [f"An identifier has at most {selectors.MAX_IDENTIFIER_LENGTH} characters."]})
+
+
+def membership_query(request):
+    query = s.MembershipQuerySerializer(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    values = query.validated_data
+    statuses = None if values["status"] == "all" else (values["status"],)
+    as_of = None if values["history"] else values.get("as_of") or datetime.date.today()
+    return as_of, statuses
+
+
+def listing(header_key, header, as_of, memberships, context):
+    items = s.MembershipSerializer(memberships, many=True, context=context).data
+    return Response(
+        {header_key: header, "as_of": as_of.isoformat() if as_of else None, "count": len(items), "results": items}
+    )
+
+
+IDENTIFIER = OpenApiParameter("identifier", OpenApiTypes.STR, OpenApiParameter.PATH)
+
+
+def listing_serializer(name, header_serializer, header_key):
+    return inline_serializer(
+        name,
+        {
+            header_key: header_serializer(),
+            "as_of": serializers.DateField(allow_null=True),
+            "count": serializers.IntegerField(),
+            "results": s.MembershipSerializer(many=True),
+        },
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Countries, optionally filtered by membership",
+        parameters=[
+            OpenApiParameter(
+                "member_of",
+                OpenApiTypes.STR,
+                many=True,
+                explode=True,
+                description="Organization (slug, acronym, name or alias) the country must belong to on `as_of`; "
+                "repeat it to require several: `?member_of=nato&member_of=eu`.",
+            ),
+            OpenApiParameter(
+                "not_member_of",
+                OpenApiTypes.STR,
+                many=True,
+                explode=True,
+                description="Organization the country must not belong to on `as_of`; repeat it for several.",
+            ),
+        ],
+    ),
+    retrieve=extend_schema(summary="One country by code, name or alias", parameters=[IDENTIFIER]),
+    create=extend_schema(request=s.CountryWriteSerializer, responses=s.CountrySerializer),
+    update=extend_schema(request=s.CountryWriteSerializer, responses=s.CountrySerializer, parameters=[IDENTIFIER]),
+    partial_update=extend_schema(
+        request=s.CountryWriteSerializer, responses=s.CountrySerializer, parameters=[IDENTIFIER]
+    ),
+    destroy=extend_schema(parameters=[IDENTIFIER]),
+)
+class CountryViewSet(BaseViewSet):
+    """States and territories of ISO 3166-1, addressed by any code, name or alias."""
+
+    queryset = Country.objects.all()
+    filterset_class = CountryFilterSet
+    lookup_field = "identifier"
+    lookup_value_regex = "[^/]+"
+
+    def get_queryset(self):
+        return Country.objects.prefetch_related("aliases").order_by("name")
+
+    def get_serializer_class(self):
+        if self.action in ("create", "update", "partial_update"):
+            return s.CountryWriteSerializer
+        return s.CountrySerializer
+
+    def get_object(self):
+        identifier = self.kwargs["identifier"]
+        check_identifier_length(identifier, "identifier")
+        country = selectors.country_resolve(identifier, queryset=self.get_queryset())
+        self.check_object_permissions(self.request, country)
+        return country
+
+    @extend_schema(
+        summary="Which groups is this country in",
+        parameters=[IDENTIFIER, s.MembershipQuerySerializer],
+        responses=listing_serializer("CountryMemberships", s.CountryHeaderSerializer, "country"),
+    )
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def memberships(self, request, identifier=None):
+        as_of, statuses = membership_query(request)
+        check_identifier_length(identifier, "identifier")
+        country = selectors.country_resolve(identifier)
+        memberships = selectors.country_memberships(country, as_of=as_of, statuses=statuses)
+        header = s.CountryHeaderSerializer(country).data
+        return listing("country", header, as_of, memberships, self.get_serializer_context())
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Organizations"),
+    retrieve=extend_schema(summary="One organization by slug, acronym, name or alias", parameters=[IDENTIFIER]),
+    update=extend_schema(parameters=[IDENTIFIER]),
+    partial_update=extend_schema(parameters=[IDENTIFIER]),
+    destroy=extend_schema(parameters=[IDENTIFIER]),
+)
+class OrganizationViewSet(BaseViewSet):
+    """International organizations, addressed by slug, acronym, name or alias."""
+
+    queryset = Organization.objects.all()
+    serializer_class = s.OrganizationSerializer
+    lookup_field = "identifier"
+    lookup_value_regex = "[^/]+"
+
+    def get_queryset(self):
+        return selectors.organization_list()
+
+    def get_object(self):
+        identifier = self.kwargs["identifier"]
+        check_identifier_length(identifier, "identifier")
+        organization = selectors.organization_resolve(identifier, queryset=self.get_queryset())
+        self.check_object_permissions(self.request, organization)
+        return organization
+
+    @extend_schema(
+        summary="Who is in this organization",
+        parameters=[IDENTIFIER, s.MembershipQuerySerializer],
+        responses=listing_serializer("OrganizationMembers", s.OrganizationBriefSerializer, "organization"),
+    )
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def members(self, request, identifier=None):
+        as_of, statuses = membership_query(request)
+        check_identifier_length(identifier, "identifier")
+        organization = selectors.organization_resolve(identifier)
+        memberships = selectors.organization_members(organization, as_of=as_of, statuses=statuses)
+        header = s.OrganizationBriefSerializer(organization).data
+        return listing("organization", header, as_of, memberships, self.get_serializer_context())
+
+    @extend_schema(
+        summary="Joins and departures between two dates",
+        parameters=[
+            IDENTIFIER,
+            OpenApiParameter("from", OpenApiTypes.DATE, description="First day; default the founding date."),
+            OpenApiParameter("to", OpenApiTypes.DATE, description="Last day; default today."),
+        ],
+        responses=inline_serializer(
+            "OrganizationChanges",
+            {
+                "organization": s.OrganizationBriefSerializer(),
+                "from": serializers.DateField(),
+                "to": serializers.DateField(),
+                "count": serializers.IntegerField(),
+                "results": s.ChangeSerializer(many=True),
+            },
+        ),
+    )
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def changes(self, request, identifier=None):
+        query = s.ChangesQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        check_identifier_length(identifier, "identifier")
+        organization = selectors.organization_resolve(identifier)
+        date_from = query.validated_data.get("date_from") or organization.founded
+        date_to = query.validated_data.get("date_to") or datetime.date.today()
+        if date_from > date_to:
+            raise ValidationError({"from": ["`from` must not be after `to`."]})
+        changes = selectors.organization_changes(organization, date_from=date_from, date_to=date_to)
+        results = s.ChangeSerializer(
+            [{"date": d, "change": c, "membership": m} for d, c, m in changes],
+            many=True,
+            context=self.get_serializer_context(),
+        ).data
+        return Response(
+            {
+                "organization": s.OrganizationBriefSerializer(organization).data,
+                "from": date_from.isoformat(),
+                "to": date_to.isoformat(),
+                "count": len(results),
+                "results": results,
+            }
+        )
+
+
+@extend_schema_view(
+    create=extend_schema(request=s.MembershipWriteSerializer, responses={201: s.MembershipSerializer}),
+    update=extend_schema(request=s.MembershipWriteSerializer, responses=s.MembershipSerializer),
+    partial_update=extend_schema(request=s.MembershipWriteSerializer, responses=s.MembershipSerializer),
+)
+class MembershipViewSet(BaseViewSet):
+    """Dated membership periods with their sources. Without `as_of`, every period."""
+
+    queryset = Membership.objects.all()
+    filterset_class = MembershipFilterSet
+    lookup_value_regex = "[0-9]{1,18}"
+
+    def get_queryset(self):
+        return selectors.membership_list(statuses=None)
+
+    def get_serializer_class(self):
+        if self.action in ("create", "update", "partial_update"):
+            return s.MembershipWriteSerializer
+        return s.MembershipSerializer
+
+
+class SourceViewSet(BaseViewSet):
+    """Documents the facts are taken from."""
+
+    queryset = Source.objects.all()
+    serializer_class = s.SourceSerializer
+    lookup_field = "slug"
+    lookup_value_regex = "[-a-zA-Z0-9_]{1,50}"
+
+    def get_queryset(self):
+        return Source.objects.order_by("title")

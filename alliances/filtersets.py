@@ -1,0 +1,129 @@
+"""Query filters of the list endpoints, validated by django-filter (bad input is a 400)."""
+
+import django_filters
+from django import forms
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+
+from alliances import selectors
+from alliances.api.serializers import STATUS_CHOICES
+from alliances.models import Country, Membership
+
+
+class IdentifierListField(forms.Field):
+    """One or more identifiers from a repeated query parameter, each resolved to a record."""
+
+    widget = forms.MultipleHiddenInput
+
+    def __init__(self, *args, resolve, **kwargs):
+        self.resolve = resolve
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        if not value:
+            return []
+        records = []
+        for text in value if isinstance(value, list | tuple) else [value]:
+            try:
+                records.append(self.resolve(text))
+            except selectors.NotFound as exc:
+                hint = f" Did you mean: {', '.join(exc.suggestions)}?" if exc.suggestions else ""
+                raise forms.ValidationError(f"{exc}{hint}") from exc
+        return records
+
+
+class IdentifierField(IdentifierListField):
+    widget = forms.TextInput
+
+    def to_python(self, value):
+        records = super().to_python(value)
+        return records[0] if records else None
+
+
+@extend_schema_field({"type": "array", "items": {"type": "string"}})
+class IdentifierListFilter(django_filters.Filter):
+    field_class = IdentifierListField
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class IdentifierFilter(django_filters.Filter):
+    field_class = IdentifierField
+
+
+class CountryFilterSet(django_filters.FilterSet):
+    """Countries, optionally those in all of ``member_of`` and none of ``not_member_of`` on ``as_of``."""
+
+    search = django_filters.CharFilter(
+        method="noop", max_length=200, help_text="Part of a name or alias, or a code (RO, ROU, 642)."
+    )
+    member_of = IdentifierListFilter(
+        method="noop",
+        resolve=selectors.organization_resolve,
+        help_text="Organization the country must belong to; repeat for several (all must hold).",
+    )
+    not_member_of = IdentifierListFilter(
+        method="noop",
+        resolve=selectors.organization_resolve,
+        help_text="Organization the country must not belong to; repeat for several.",
+    )
+    as_of = django_filters.DateFilter(method="noop", help_text="Day for member_of/not_member_of; default today.")
+    status = django_filters.ChoiceFilter(
+        method="noop",
+        choices=[(s, s) for s in STATUS_CHOICES],
+        empty_label=None,
+        help_text="Status that counts as belonging; default member, `all` for any status.",
+    )
+
+    class Meta:
+        model = Country
+        fields = []
+
+    def noop(self, queryset, name, value):
+        return queryset
+
+    def filter_queryset(self, queryset):
+        data = self.form.cleaned_data
+        status = data.get("status") or "member"
+        return selectors.country_list(
+            member_of=data.get("member_of") or (),
+            not_member_of=data.get("not_member_of") or (),
+            as_of=data.get("as_of"),
+            statuses=None if status == "all" else (status,),
+            search=data.get("search"),
+        )
+
+
+class MembershipFilterSet(django_filters.FilterSet):
+    """Membership periods; with ``as_of``, only those that include that day."""
+
+    country = IdentifierFilter(
+        method="noop", resolve=selectors.country_resolve, help_text="Country code, name or alias."
+    )
+    organization = IdentifierFilter(
+        method="noop", resolve=selectors.organization_resolve, help_text="Organization slug, acronym or name."
+    )
+    status = django_filters.ChoiceFilter(
+        method="noop",
+        choices=[(s, s) for s in STATUS_CHOICES],
+        help_text="Only periods with this status; default every status.",
+    )
+    as_of = django_filters.DateFilter(
+        method="noop", help_text="Only periods that include this day; default every period."
+    )
+
+    class Meta:
+        model = Membership
+        fields = []
+
+    def noop(self, queryset, name, value):
+        return queryset
+
+    def filter_queryset(self, queryset):
+        data = self.form.cleaned_data
+        status = data.get("status")
+        return selectors.membership_list(
+            country=data.get("country"),
+            organization=data.get("organization"),
+            as_of=data.get("as_of"),
+            statuses=None if status in (None, "", "all") else (status,),
+        ).order_by("organization__acronym", "start_date", "country__name")

@@ -1,0 +1,51 @@
+"""Shared pieces of the command-line views of the membership queries."""
+
+import datetime
+
+from django.core.management.base import CommandError
+
+from alliances import selectors
+from alliances.choices import MembershipStatus
+
+
+def add_query_arguments(parser, what):
+    parser.add_argument("identifier", help=f"{what}: code, name or alias.")
+    parser.add_argument("--as-of", help="Day to answer for, YYYY-MM-DD (default today).")
+    parser.add_argument(
+        "--status", default="member", choices=[*MembershipStatus.values, "all"], help="Status to include."
+    )
+    parser.add_argument("--history", action="store_true", help="Every period, whatever its dates.")
+
+
+def parse_query(options):
+    try:
+        as_of = datetime.date.fromisoformat(options["as_of"]) if options["as_of"] else datetime.date.today()
+    except ValueError as exc:
+        raise CommandError(f"--as-of: “{options['as_of']}” is not a date in YYYY-MM-DD form.") from exc
+    statuses = None if options["status"] == "all" else (options["status"],)
+    return (None if options["history"] else as_of), statuses
+
+
+def resolve(resolver, identifier):
+    try:
+        return resolver(identifier)
+    except selectors.NotFound as exc:
+        hint = f" Did you mean: {', '.join(exc.suggestions)}?" if exc.suggestions else ""
+        raise CommandError(f"{exc}{hint}") from exc
+
+
+def render_table(headers, rows):
+    widths = [max(len(str(v)) for v in column) for column in zip(headers, *rows, strict=False)]
+    lines = ["  ".join(str(v).ljust(w) for v, w in zip(headers, widths, strict=False)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=False)).rstrip() for row in rows]
+    return "\n".join(lines)
+
+
+def period_cells(membership):
+    return [
+        membership.status,
+        membership.start_date.isoformat(),
+        membership.end_date.isoformat() if membership.end_date else "",
+        len(membership.citations.all()),
+    ]

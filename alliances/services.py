@@ -1,0 +1,96 @@
+"""Writes: every change to the data goes through a function here.
+
+Each validates with ``full_clean()`` (so the rules in ``alliances.rules`` apply)
+inside a transaction, and turns a database constraint violation that slipped
+past validation (a concurrent writer, say) into a ValidationError.
+"""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from alliances.choices import MembershipStatus
+from alliances.models import Citation, Membership
+
+
+def _save(instance, **fields):
+    for name, value in fields.items():
+        setattr(instance, name, value)
+    instance.full_clean()
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError as exc:
+        raise ValidationError(f"The database refused the change: {exc}".strip()) from exc
+    return instance
+
+
+@transaction.atomic
+def record_save(instance, **fields):
+    """Validate and save any model instance with ``fields`` applied."""
+    return _save(instance, **fields)
+
+
+@transaction.atomic
+def membership_create(
+    *,
+    country,
+    organization,
+    start_date,
+    end_date=None,
+    status=MembershipStatus.MEMBER,
+    founding=False,
+    note="",
+    citations=(),
+):
+    """Create a membership period and its citations (``(source, quote)`` pairs)."""
+    membership = _save(
+        Membership(
+            country=country,
+            organization=organization,
+            start_date=start_date,
+            end_date=end_date,
+            status=status,
+            founding=founding,
+            note=note,
+        )
+    )
+    for source, quote in citations:
+        _save(Citation(source=source, organization=organization, membership=membership, quote=quote))
+    return membership
+
+
+@transaction.atomic
+def membership_update(*, membership, **fields):
+    """Change fields of a membership, re-checking every rule."""
+    return _save(membership, **fields)
+
+
+@transaction.atomic
+def membership_end(*, membership, end_date):
+    """Record a departure: the period's last day is ``end_date``."""
+    return _save(membership, end_date=end_date)
+
+
+@transaction.atomic
+def membership_change_status(*, membership, new_status, on, note="", citations=()):
+    """End ``membership`` the day before ``on`` and open a new period with ``new_status`` from ``on``.
+
+    Used for a candidate becoming a member: two periods, one status at a time.
+    """
+    if on <= membership.start_date:
+        raise ValidationError({"start_date": "The new status must start after the current period starts."})
+    if membership.end_date is not None and on > membership.end_date + datetime.timedelta(days=1):
+        raise ValidationError({"start_date": "The current period has already ended before that date."})
+    next_end = membership.end_date
+    _save(membership, end_date=on - datetime.timedelta(days=1))
+    return membership_create(
+        country=membership.country,
+        organization=membership.organization,
+        start_date=on,
+        end_date=next_end,
+        status=new_status,
+        note=note,
+        citations=citations,
+    )

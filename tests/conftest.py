@@ -1,0 +1,19 @@
+"""Shared test set-up: the real fixtures are loaded once into the test database."""
+
+import datetime
+
+import pytest
+from django.core.management import call_command
+
+FIXTURES = ["01_countries", "02_sources", "03_organizations", "04_memberships", "05_citations"]
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        call_command("loaddata", *FIXTURES, verbosity=0)
+
+
+@pytest.fixture
+def day():
+    return datetime.date.fromisoformat
