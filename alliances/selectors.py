@@ -28,7 +28,7 @@ def _suggest(identifier, alias_model, label):
     names = {}
     for alias in alias_model.objects.select_related(alias_model.owner_field):
         names.setdefault(alias.normalized, label(getattr(alias, alias_model.owner_field)))
-    close = difflib.get_close_matches(key, list(names), n=5, cutoff=0.6)
+    close = difflib.get_close_matches(key, list(names), n=5, cutoff=0.75)
     # Substring matches catch "romani" or "bucharest" that difflib scores low.
     if len(key) >= 3:
         close += [n for n in names if key in n and n not in close]
