@@ -19,7 +19,7 @@ migrate: setup
 	$(BIN)/python manage.py migrate --noinput
 
 load: migrate
-	$(BIN)/python manage.py loaddata $(FIXTURES)
+	$(BIN)/python manage.py load_fixtures
 
 run: load
 	@echo ""

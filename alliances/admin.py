@@ -2,10 +2,11 @@
 
 import datetime
 
+from django import forms
 from django.contrib import admin
 from django.forms.models import BaseInlineFormSet
 
-from alliances import rules
+from alliances import audit, rules
 from alliances.models import Citation, Country, CountryAlias, Membership, Organization, OrganizationAlias, Source
 
 
@@ -35,6 +36,80 @@ class MembershipInlineFormSet(BaseInlineFormSet):
                         "This period overlaps another row of this form for the same country and organization "
                         f"({rules.describe_period(other_start, other_end)}).",
                     )
+
+
+class StaleEditForm(forms.ModelForm):
+    """Refuse a save if someone else changed the record since this form was opened.
+
+    The form carries the row's audit version (the id of its latest audit event);
+    if the stored version moved on, the save is refused instead of silently
+    overwriting the other curator's edit.
+    """
+
+    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.fields["loaded_version"].initial = audit.row_version(type(self.instance), self.instance.pk)
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is None:
+            return cleaned
+        model = type(self.instance)
+        # Lock the row (PostgreSQL) so no other save slips between this check and ours.
+        list(model.objects.select_for_update().filter(pk=self.instance.pk).values_list("pk"))
+        current = audit.row_version(model, self.instance.pk)
+        if cleaned.get("loaded_version") != current:
+            last = audit.row_history(model, self.instance.pk).last()
+            who = f" by {last.actor}" if last and last.actor else ""
+            when = f" at {last.at:%Y-%m-%d %H:%M} UTC" if last else ""
+            raise forms.ValidationError(
+                f"This record was changed{who}{when} after you opened this page. Your changes were not saved: "
+                "reload the page to see the current values, then make your change again.",
+                code="stale",
+            )
+        return cleaned
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Records admin writes as the signed-in curator and shows the audit trail as the object's history."""
+
+    form = StaleEditForm
+    object_history_template = "admin/alliances/audit_history.html"
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST":
+            with audit.acting_as(request.user):
+                return super().changeform_view(request, object_id, form_url, extra_context)
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        if request.method == "POST":
+            with audit.acting_as(request.user):
+                return super().delete_view(request, object_id, extra_context)
+        return super().delete_view(request, object_id, extra_context)
+
+    def changelist_view(self, request, extra_context=None):
+        if request.method == "POST":  # admin actions and list_editable
+            with audit.acting_as(request.user):
+                return super().changelist_view(request, extra_context)
+        return super().changelist_view(request, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        events = list(audit.row_history(self.model, object_id)) if str(object_id).isdigit() else []
+        rows = []
+        for event in events:
+            before, after = event.before or {}, event.after or {}
+            changes = [
+                (key, before.get(key), after.get(key))
+                for key in dict.fromkeys([*before, *after])
+                if before.get(key) != after.get(key)
+            ]
+            rows.append({"event": event, "changes": changes})
+        context = {**(extra_context or {}), "audit_rows": rows}
+        return super().history_view(request, object_id, extra_context=context)
 
 
 class CountryAliasInline(admin.TabularInline):
@@ -99,14 +174,14 @@ class SourceCitationInline(admin.StackedInline):
 
 
 @admin.register(Country)
-class CountryAdmin(admin.ModelAdmin):
+class CountryAdmin(AuditedAdmin):
     list_display = ["name", "iso2", "iso3", "numeric", "official_name"]
     search_fields = ["name", "official_name", "iso2", "iso3", "numeric", "aliases__name"]
     inlines = [CountryAliasInline, CountryMembershipInline]
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(AuditedAdmin):
     list_display = ["acronym", "name", "kind", "founded", "dissolved"]
     list_filter = ["kind"]
     search_fields = ["slug", "acronym", "name", "aliases__name"]
@@ -132,7 +207,7 @@ class OngoingFilter(admin.SimpleListFilter):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(AuditedAdmin):
     list_display = ["country", "organization", "status", "founding", "start_date", "end_date"]
     list_filter = ["organization", "status", OngoingFilter, "founding"]
     list_select_related = ["country", "organization"]
@@ -150,7 +225,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(AuditedAdmin):
     list_display = ["title", "publisher", "kind", "published"]
     list_filter = ["kind"]
     search_fields = ["title", "publisher", "url", "slug"]
@@ -159,7 +234,7 @@ class SourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Citation)
-class CitationAdmin(admin.ModelAdmin):
+class CitationAdmin(AuditedAdmin):
     list_display = ["source", "organization", "membership", "quote"]
     list_filter = ["organization", "source__kind"]
     list_select_related = ["source", "organization", "membership__country", "membership__organization"]

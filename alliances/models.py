@@ -355,3 +355,43 @@ class Citation(models.Model):
 
     def clean(self):
         rules.check_citation(self)
+
+
+class AuditEvent(models.Model):
+    """One change to an audited row, written by a database trigger, never by Python.
+
+    Triggers (migration 0003) catch every write path: admin, API, loaders,
+    ``QuerySet.update()``, ``bulk_create()`` and raw SQL. Updates that change no
+    value leave no event, so reloading the fixtures records nothing.
+    """
+
+    table = models.CharField(max_length=63, help_text="Database table of the changed row.")
+    row_id = models.BigIntegerField(help_text="Primary key of the changed row.")
+    operation = models.CharField(
+        max_length=6,
+        choices=[("insert", "insert"), ("update", "update"), ("delete", "delete")],
+        help_text="What happened to the row.",
+    )
+    before = models.JSONField(null=True, blank=True, help_text="Column values before the change (none for an insert).")
+    after = models.JSONField(null=True, blank=True, help_text="Column values after the change (none for a delete).")
+    actor = models.CharField(
+        max_length=150, blank=True, default="", help_text="Who made the change: a username, or a process name."
+    )
+    at = models.DateTimeField(help_text="When the change was made (UTC).")
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["table", "row_id", "id"], name="auditevent_row")]
+
+    def __str__(self):
+        return f"{self.operation} {self.table} #{self.row_id} by {self.actor or 'unknown'} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class AuditContext(models.Model):
+    """Who is writing, for the SQLite triggers (PostgreSQL keeps it in a transaction setting).
+
+    SQLite has one writer at a time, so the single row set inside a write
+    transaction names the actor of exactly that transaction.
+    """
+
+    actor = models.CharField(max_length=150, blank=True, default="", help_text="Current writer.")

@@ -17,3 +17,12 @@ def django_db_setup(django_db_setup, django_db_blocker):
 @pytest.fixture
 def day():
     return datetime.date.fromisoformat
+
+
+@pytest.fixture(autouse=True)
+def no_throttling(settings):
+    """Throttling is tested on its own; elsewhere it would only make the suite flaky."""
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": None, "user": None},
+    }

@@ -1,11 +1,15 @@
 """Every error the API gives is JSON that says what was wrong."""
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from alliances.middleware import UNAVAILABLE
 from alliances.selectors import NotFound
 
 
@@ -18,6 +22,15 @@ def exception_handler(exc, context):
                 "suggestions": exc.suggestions,
             },
             status=status.HTTP_404_NOT_FOUND,
+        )
+    if isinstance(exc, OperationalError | InterfaceError):
+        response = Response(UNAVAILABLE, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        response["Retry-After"] = "5"
+        return response
+    if isinstance(exc, RequestDataTooBig):
+        return Response(
+            {"detail": f"The request body is larger than the {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes allowed."},
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         )
     if isinstance(exc, DjangoValidationError):
         exc = ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages})

@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from alliances import selectors, services
 from alliances.choices import MembershipStatus
-from alliances.models import Citation, Country, Membership, Organization, Source
+from alliances.models import AuditEvent, Citation, Country, Membership, Organization, Source
 from alliances.text import normalize_name
 
 
@@ -123,10 +123,14 @@ class IdentifierField(serializers.CharField):
 
     def __init__(self, resolve, **kwargs):
         self.resolve = resolve
-        super().__init__(max_length=selectors.MAX_IDENTIFIER_LENGTH, **kwargs)
+        super().__init__(**kwargs)
 
     def to_internal_value(self, data):
         text = super().to_internal_value(data)
+        if len(text) > selectors.MAX_IDENTIFIER_LENGTH:
+            raise serializers.ValidationError(
+                f"An identifier has at most {selectors.MAX_IDENTIFIER_LENGTH} characters."
+            )
         try:
             return self.resolve(text)
         except selectors.NotFound as exc:
@@ -227,3 +231,21 @@ class ChangeSerializer(serializers.Serializer):
     date = serializers.DateField()
     change = serializers.ChoiceField(choices=["joined", "left"])
     membership = MembershipSerializer()
+
+
+class AuditEventSerializer(serializers.ModelSerializer):
+    """One recorded change: who, when, and the column values before and after."""
+
+    changes = serializers.SerializerMethodField(help_text="Columns whose value changed: {column: [before, after]}.")
+
+    class Meta:
+        model = AuditEvent
+        fields = ["id", "at", "actor", "operation", "changes", "before", "after"]
+
+    def get_changes(self, event) -> dict:
+        before, after = event.before or {}, event.after or {}
+        return {
+            key: [before.get(key), after.get(key)]
+            for key in dict.fromkeys([*before, *after])
+            if before.get(key) != after.get(key)
+        }

@@ -1,17 +1,19 @@
 """API views: declarative viewsets; sub-collections are @actions; queries live in selectors."""
 
 import datetime
+import hashlib
 
 from django.db.models import ProtectedError
+from django.utils.http import quote_etag
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from alliances import selectors
+from alliances import audit, selectors
 from alliances.api import serializers as s
 from alliances.filtersets import CountryFilterSet, MembershipFilterSet
 from alliances.models import Country, Membership, Organization, Source
@@ -27,17 +29,80 @@ class BaseViewSet(viewsets.ModelViewSet):
                 request.accepted_media_type = JSONRenderer.media_type
         return super().finalize_response(request, response, *args, **kwargs)
 
+    # Writes: recorded in the audit trail as the signed-in user, and refused
+    # (412) unless If-Match names the current ETag, so no edit is silently lost.
+
+    def perform_create(self, serializer):
+        with audit.acting_as(self.request.user):
+            serializer.save()
+
+    def perform_update(self, serializer):
+        with audit.acting_as(self.request.user):
+            self.check_if_match(serializer.instance)
+            self.updated_instance = serializer.save()
+
     def perform_destroy(self, instance):
-        try:
-            instance.delete()
-        except ProtectedError as exc:
-            raise Conflict(
-                f"{instance} cannot be deleted while {len(exc.protected_objects)} record(s) refer to it."
-            ) from exc
+        with audit.acting_as(self.request.user):
+            self.check_if_match(instance)
+            try:
+                instance.delete()
+            except ProtectedError as exc:
+                raise Conflict(
+                    f"{instance} cannot be deleted while {len(exc.protected_objects)} record(s) refer to it."
+                ) from exc
+
+    def update(self, request, *args, **kwargs):
+        response = super().update(request, *args, **kwargs)
+        # The new ETag, so the client can chain edits without another GET.
+        response["ETag"] = self.current_etag(self.updated_instance, lock=False)
+        return response
+
+    def current_etag(self, instance, lock=True):
+        """The ETag a GET of ``instance`` gives now (the hash of its JSON body)."""
+        queryset = self.get_queryset().select_for_update(of=("self",)) if lock else self.get_queryset()
+        fresh = queryset.get(pk=instance.pk)
+        data = self.get_read_serializer_class()(fresh, context=self.get_serializer_context()).data
+        return etag_of(JSONRenderer().render(data))
+
+    def get_read_serializer_class(self):
+        return self.serializer_class
+
+    def check_if_match(self, instance):
+        expected = self.request.headers.get("If-Match")
+        if not expected:
+            raise PreconditionRequired()
+        current = self.current_etag(instance)
+        if current not in [tag.strip() for tag in expected.split(",")] and expected.strip() != "*":
+            raise PreconditionFailed(current)
 
 
 class Conflict(ValidationError):
     status_code = status.HTTP_409_CONFLICT
+
+
+class PreconditionRequired(APIException):
+    status_code = 428
+    default_detail = "Send If-Match with the ETag of your last GET of this record, so no one else's edit is lost."
+    default_code = "precondition_required"
+
+
+class PreconditionFailed(APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_code = "precondition_failed"
+
+    def __init__(self, current):
+        super().__init__(
+            {
+                "detail": "The record changed since you read it: fetch it again, re-apply your change, and send "
+                "If-Match with the new ETag.",
+                "current_etag": current,
+            }
+        )
+
+
+def etag_of(body):
+    """The ETag Django's ConditionalGetMiddleware gives a response with this body."""
+    return quote_etag(hashlib.md5(body, usedforsecurity=False).hexdigest())
 
 
 def check_identifier_length(value, name):
@@ -119,6 +184,9 @@ class CountryViewSet(BaseViewSet):
     def get_serializer_class(self):
         if self.action in ("create", "update", "partial_update"):
             return s.CountryWriteSerializer
+        return s.CountrySerializer
+
+    def get_read_serializer_class(self):
         return s.CountrySerializer
 
     def get_object(self):
@@ -246,6 +314,20 @@ class MembershipViewSet(BaseViewSet):
         if self.action in ("create", "update", "partial_update"):
             return s.MembershipWriteSerializer
         return s.MembershipSerializer
+
+    def get_read_serializer_class(self):
+        return s.MembershipSerializer
+
+    @extend_schema(
+        summary="Every recorded change of this membership, oldest first",
+        responses=s.AuditEventSerializer(many=True),
+    )
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def history(self, request, pk=None):
+        events = list(audit.row_history(Membership, pk))
+        if not events:
+            raise NotFound(f"No membership {pk} has ever existed.")
+        return Response(s.AuditEventSerializer(events, many=True).data)
 
 
 class SourceViewSet(BaseViewSet):
