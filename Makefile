@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 FIXTURES := $(sort $(wildcard fixtures/*.json))
 
-.PHONY: run test setup migrate load check lint format clean
+.PHONY: run serve test setup migrate load check lint format clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,12 @@ run: load
 	@echo "  API:   http://127.0.0.1:8000/api/v1/   docs: http://127.0.0.1:8000/api/docs/"
 	@echo ""
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+# Production-style: gunicorn + WhiteNoise. Needs DJANGO_ENV=production, SECRET_KEY,
+# ALLOWED_HOSTS and DATABASE_URL in the environment (see README, "Operating it").
+serve: load
+	$(BIN)/python manage.py collectstatic --noinput -v0
+	$(BIN)/gunicorn -c gunicorn.conf.py config.wsgi
 
 test: setup
 	$(BIN)/python -m pytest -q

@@ -4,10 +4,13 @@ import datetime
 
 from django import forms
 from django.contrib import admin
+from django.db import models
+from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 
 from alliances import audit, rules
 from alliances.models import Citation, Country, CountryAlias, Membership, Organization, OrganizationAlias, Source
+from alliances.text import normalize_name
 
 
 class MembershipInlineFormSet(BaseInlineFormSet):
@@ -22,6 +25,11 @@ class MembershipInlineFormSet(BaseInlineFormSet):
         rows = []
         for form in self.forms:
             data = getattr(form, "cleaned_data", None)
+            if data and data.get("DELETE") and form.instance.pk is not None:
+                try:
+                    rules.check_membership_removal(Membership.objects.get(pk=form.instance.pk))
+                except ValidationError as exc:
+                    raise ValidationError(exc.messages) from exc
             if not data or data.get("DELETE") or not data.get("start_date"):
                 continue
             instance = form.instance
@@ -77,6 +85,8 @@ class AuditedAdmin(admin.ModelAdmin):
     """Records admin writes as the signed-in curator and shows the audit trail as the object's history."""
 
     form = StaleEditForm
+    # Django 6.0's default, chosen now: a URL typed without a scheme means https.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     object_history_template = "admin/alliances/audit_history.html"
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
@@ -112,14 +122,33 @@ class AuditedAdmin(admin.ModelAdmin):
         return super().history_view(request, object_id, extra_context=context)
 
 
+class AliasInlineFormSet(BaseInlineFormSet):
+    """Refuse two rows of one submit whose names share a lookup key."""
+
+    def clean(self):
+        super().clean()
+        seen = {}
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None)
+            if not data or data.get("DELETE") or not data.get("name"):
+                continue
+            key = normalize_name(data["name"])
+            if key in seen:
+                form.add_error("name", f"“{data['name']}” has the same lookup key as “{seen[key]}” in this form.")
+            else:
+                seen[key] = data["name"]
+
+
 class CountryAliasInline(admin.TabularInline):
     model = CountryAlias
+    formset = AliasInlineFormSet
     extra = 0
     fields = ["name"]
 
 
 class OrganizationAliasInline(admin.TabularInline):
     model = OrganizationAlias
+    formset = AliasInlineFormSet
     extra = 0
     fields = ["name"]
 
@@ -159,8 +188,16 @@ class OrganizationCitationInline(admin.StackedInline):
         return super().get_queryset(request).filter(membership__isnull=True)
 
 
+class MembershipCitationFormSet(BaseInlineFormSet):
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        form.instance.organization_id = self.instance.organization_id
+        return form
+
+
 class MembershipCitationInline(admin.StackedInline):
     model = Citation
+    formset = MembershipCitationFormSet
     extra = 1
     fields = ["source", "quote"]
     autocomplete_fields = ["source"]
@@ -180,8 +217,24 @@ class CountryAdmin(AuditedAdmin):
     inlines = [CountryAliasInline, CountryMembershipInline]
 
 
+class OrganizationForm(StaleEditForm):
+    def clean_members_must_belong_to(self):
+        required = self.cleaned_data["members_must_belong_to"]
+        if self.instance.pk is not None:
+            for other in required:
+                gaps = rules.requirement_gaps(self.instance, other)
+                if gaps:
+                    m, gap = gaps[0]
+                    raise ValidationError(
+                        f"{len(gaps)} member period(s) break this, e.g. {m.country.name} is not a member of "
+                        f"{other.acronym} on {gap.isoformat()}."
+                    )
+        return required
+
+
 @admin.register(Organization)
 class OrganizationAdmin(AuditedAdmin):
+    form = OrganizationForm
     list_display = ["acronym", "name", "kind", "founded", "dissolved"]
     list_filter = ["kind"]
     search_fields = ["slug", "acronym", "name", "aliases__name"]
@@ -215,6 +268,19 @@ class MembershipAdmin(AuditedAdmin):
     autocomplete_fields = ["country", "organization"]
     date_hierarchy = "start_date"
     inlines = [MembershipCitationInline]
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None:
+            try:
+                rules.check_membership_removal(obj)
+            except ValidationError:
+                return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            rules.check_membership_removal(obj)
+        super().delete_queryset(request, queryset)
 
     def save_formset(self, request, form, formset, change):
         # Citations of a new membership need its organization before validation runs.

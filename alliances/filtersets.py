@@ -28,7 +28,9 @@ class IdentifierListField(forms.Field):
                 records.append(self.resolve(text))
             except selectors.NotFound as exc:
                 hint = f" Did you mean: {', '.join(exc.suggestions)}?" if exc.suggestions else ""
-                raise forms.ValidationError(f"{exc}{hint}") from exc
+                # Passed as a parameter: the identifier may contain "%", which
+                # django-filter would otherwise read as a format directive.
+                raise forms.ValidationError("%(message)s", params={"message": f"{exc}{hint}"}) from exc
         return records
 
 

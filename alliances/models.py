@@ -395,3 +395,6 @@ class AuditContext(models.Model):
     """
 
     actor = models.CharField(max_length=150, blank=True, default="", help_text="Current writer.")
+
+    def __str__(self):
+        return self.actor or "(nobody)"

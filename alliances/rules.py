@@ -30,7 +30,7 @@ def overlaps(a_start, a_end, b_start, b_end):
 def first_uncovered_day(periods, start, end):
     """First day in [start, end] that none of ``periods`` (start, end) covers, or None."""
     day = start
-    for p_start, p_end in sorted(periods):
+    for p_start, p_end in sorted(periods, key=lambda p: p[0]):
         if p_start > day:
             break
         if p_end is None:
@@ -69,6 +69,12 @@ def check_membership(membership):
     organization = membership.organization
     country = membership.country
 
+    if membership.pk is not None:
+        stored = Membership.objects.filter(pk=membership.pk).values_list("country_id", "organization_id").first()
+        if stored is not None and stored[0] != country.pk:
+            errors["country"].append("A period cannot move to another country; end it and record a new one.")
+        if stored is not None and stored[1] != organization.pk:
+            errors["organization"].append("A period cannot move to another organization; end it and record a new one.")
     if end is not None and end < start:
         errors["end_date"].append(f"The end date {end.isoformat()} is before the start date {start.isoformat()}.")
     if start < organization.founded:
@@ -126,6 +132,49 @@ def check_membership(membership):
         raise ValidationError(dict(errors))
 
 
+def check_membership_removal(membership):
+    """Raise ValidationError if deleting ``membership`` leaves a dependent membership uncovered."""
+    from alliances.models import Membership
+
+    if membership.pk is None or membership.status != MembershipStatus.MEMBER:
+        return
+    remaining = list(
+        Membership.objects.filter(
+            country_id=membership.country_id,
+            organization_id=membership.organization_id,
+            status=MembershipStatus.MEMBER,
+        )
+        .exclude(pk=membership.pk)
+        .values_list("start_date", "end_date")
+    )
+    for dependent in membership.organization.required_by.all():
+        dependent_periods = Membership.objects.filter(
+            country_id=membership.country_id, organization_id=dependent.pk, status=MembershipStatus.MEMBER
+        ).values_list("start_date", "end_date")
+        for d_start, d_end in dependent_periods:
+            gap = first_uncovered_day(remaining, d_start, d_end)
+            if gap is not None:
+                raise ValidationError(
+                    f"{membership.country.name} is a member of {dependent.acronym} on {gap.isoformat()}, "
+                    f"which requires membership of {membership.organization.acronym}; end or delete that first."
+                )
+
+
+def requirement_gaps(organization, required):
+    """Member periods of ``organization`` not covered by membership of ``required``, as (membership, gap day)."""
+    from alliances.models import Membership
+
+    gaps = []
+    for m in Membership.objects.filter(organization=organization, status=MembershipStatus.MEMBER).select_related(
+        "country"
+    ):
+        periods = _member_periods(Membership, m.country_id, required.pk)
+        gap = first_uncovered_day(periods, m.start_date, m.end_date)
+        if gap is not None:
+            gaps.append((m, gap))
+    return gaps
+
+
 def check_citation(citation):
     errors = {}
     if citation.membership_id is not None:
@@ -181,6 +230,14 @@ def find_problems():
     for m in memberships:
         if m.pk not in cited:
             problems.append(f"{m}: no citation.")
+    for citation in Citation.objects.filter(membership__isnull=False).select_related(
+        "source", "organization", "membership__organization"
+    ):
+        if citation.organization_id != citation.membership.organization_id:
+            problems.append(
+                f"Citation {citation.pk} of {citation.source}: organization {citation.organization.acronym} "
+                f"differs from its membership's ({citation.membership.organization.acronym})."
+            )
     for citation in Citation.objects.select_related("source", "organization"):
         if not citation.quote.strip():
             problems.append(f"Citation {citation.pk} of {citation.source}: empty quote.")

@@ -45,7 +45,8 @@ def country_resolve(identifier: str, *, queryset=None) -> Country:
 
     Case, accents and punctuation are ignored. Raises NotFound with suggestions.
     """
-    text = (identifier or "").strip()
+    # PostgreSQL refuses NUL in text parameters; no name contains one.
+    text = (identifier or "").replace("\x00", "").strip()
     key = normalize_name(text)
     if not key or len(text) > MAX_IDENTIFIER_LENGTH:
         raise NotFound("country", identifier)
@@ -69,7 +70,8 @@ def country_resolve(identifier: str, *, queryset=None) -> Country:
 
 def organization_resolve(identifier: str, *, queryset=None) -> Organization:
     """The organization a slug, acronym, name or alias names: nato, EU, “Bucharest Nine”."""
-    text = (identifier or "").strip()
+    # PostgreSQL refuses NUL in text parameters; no name contains one.
+    text = (identifier or "").replace("\x00", "").strip()
     key = normalize_name(text)
     if not key or len(text) > MAX_IDENTIFIER_LENGTH:
         raise NotFound("organization", identifier)

@@ -10,8 +10,10 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from alliances import rules
 from alliances.choices import MembershipStatus
 from alliances.models import Citation, Membership
+from alliances.text import normalize_name
 
 
 def _save(instance, **fields):
@@ -65,6 +67,23 @@ def membership_create(
 def membership_update(*, membership, **fields):
     """Change fields of a membership, re-checking every rule."""
     return _save(membership, **fields)
+
+
+@transaction.atomic
+def membership_delete(*, membership):
+    """Delete a membership period unless a dependent membership (a B9 seat, say) needs it."""
+    rules.check_membership_removal(membership)
+    membership.delete()
+
+
+@transaction.atomic
+def named_record_save(instance, **fields):
+    """Save a Country or Organization and give it an alias for its name, so lookups by name find it."""
+    _save(instance, **fields)
+    if not instance.aliases.filter(normalized=normalize_name(instance.name)).exists():
+        alias_model = instance.aliases.model
+        _save(alias_model(**{alias_model.owner_field: instance}, name=instance.name))
+    return instance
 
 
 @transaction.atomic

@@ -11,9 +11,10 @@ class Pagination(PageNumberPagination):
 
     def get_page_number(self, request, paginator):
         value = request.query_params.get(self.page_query_param, "1")
-        if value == "last":
-            return value
-        if not value.isdigit() or int(value) < 1:
+        if value in self.last_page_strings:
+            return paginator.num_pages
+        # isdigit() alone accepts "²", which int() refuses.
+        if not (value.isascii() and value.isdigit()) or int(value) < 1:
             raise ValidationError(
                 {self.page_query_param: [f"A page number is a whole number from 1; got “{value[:50]}”."]}
             )
@@ -23,7 +24,7 @@ class Pagination(PageNumberPagination):
         value = request.query_params.get(self.page_size_query_param)
         if value is None:
             return self.page_size
-        if not value.isdigit() or not 1 <= int(value) <= self.max_page_size:
+        if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= self.max_page_size:
             raise ValidationError(
                 {self.page_size_query_param: [f"A page size is a whole number from 1 to {self.max_page_size}."]}
             )

@@ -73,13 +73,13 @@ class OrganizationSerializer(serializers.ModelSerializer):
 
     def create(self, validated_data):
         required = validated_data.pop("members_must_belong_to", [])
-        organization = services.record_save(Organization(), **validated_data)
+        organization = services.named_record_save(Organization(), **validated_data)
         organization.members_must_belong_to.set(required)
         return organization
 
     def update(self, instance, validated_data):
         required = validated_data.pop("members_must_belong_to", None)
-        services.record_save(instance, **validated_data)
+        services.named_record_save(instance, **validated_data)
         if required is not None:
             instance.members_must_belong_to.set(required)
         return instance
@@ -176,10 +176,14 @@ class CountryWriteSerializer(serializers.ModelSerializer):
         fields = ["iso2", "iso3", "numeric", "name", "official_name"]
 
     def create(self, validated_data):
-        return services.record_save(Country(), **validated_data)
+        return services.named_record_save(Country(), **validated_data)
 
     def update(self, instance, validated_data):
-        return services.record_save(instance, **validated_data)
+        return services.named_record_save(instance, **validated_data)
+
+    def to_representation(self, instance):
+        instance = Country.objects.prefetch_related("aliases").get(pk=instance.pk)
+        return CountrySerializer(instance, context=self.context).data
 
 
 class SourceSerializer(serializers.ModelSerializer):

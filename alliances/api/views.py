@@ -3,6 +3,7 @@
 import datetime
 import hashlib
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError
 from django.utils.http import quote_etag
 from drf_spectacular.types import OpenApiTypes
@@ -13,7 +14,7 @@ from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from alliances import audit, selectors
+from alliances import audit, selectors, services
 from alliances.api import serializers as s
 from alliances.filtersets import CountryFilterSet, MembershipFilterSet
 from alliances.models import Country, Membership, Organization, Source
@@ -45,11 +46,16 @@ class BaseViewSet(viewsets.ModelViewSet):
         with audit.acting_as(self.request.user):
             self.check_if_match(instance)
             try:
-                instance.delete()
+                self.delete_instance(instance)
             except ProtectedError as exc:
                 raise Conflict(
-                    f"{instance} cannot be deleted while {len(exc.protected_objects)} record(s) refer to it."
+                    {
+                        "detail": f"{instance} cannot be deleted while {len(exc.protected_objects)} record(s) refer to it."
+                    }
                 ) from exc
+
+    def delete_instance(self, instance):
+        instance.delete()
 
     def update(self, request, *args, **kwargs):
         response = super().update(request, *args, **kwargs)
@@ -317,6 +323,12 @@ class MembershipViewSet(BaseViewSet):
 
     def get_read_serializer_class(self):
         return s.MembershipSerializer
+
+    def delete_instance(self, instance):
+        try:
+            services.membership_delete(membership=instance)
+        except DjangoValidationError as exc:
+            raise Conflict({"detail": " ".join(exc.messages)}) from exc
 
     @extend_schema(
         summary="Every recorded change of this membership, oldest first",

@@ -1,0 +1,1087 @@
+"""Read side of the REST API (/api/v1/), checked against the real fixtures.
+
+Expected sets are computed from the ORM where the brief asks for it, so a
+correction to the data does not break the tests; the well-known head counts
+(NATO 30 then 32, EU 28 then 27, OSCE 57, B9 9) are pinned on purpose.
+"""
+
+import csv
+import datetime
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from alliances import selectors
+from alliances.models import Country, Membership, Source
+
+pytestmark = pytest.mark.django_db
+
+API = "/api/v1/"
+TODAY = datetime.date.today()
+MEMBERSHIP_KEYS = {"id", "country", "organization", "status", "founding", "start_date", "end_date", "note", "sources"}
+SOURCE_KEYS = {"title", "publisher", "url", "published", "quote"}
+
+
+@pytest.fixture
+def client():
+    return APIClient()
+
+
+def get_json(client, path, params=None, status=200):
+    response = client.get(API + path, params or {})
+    assert response.status_code == status, response.content[:500]
+    assert response["Content-Type"].startswith("application/json")
+    return response.json()
+
+
+def get_csv(client, path, params=None, **headers):
+    response = client.get(API + path, params or {}, **headers)
+    assert response.status_code == 200, response.content[:500]
+    assert response["Content-Type"].startswith("text/csv")
+    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8"))))
+
+
+def all_pages(client, path, params=None):
+    """Every item of a paginated list, following `next` links."""
+    body = get_json(client, path, {**(params or {}), "page_size": 500})
+    items = list(body["results"])
+    while body["next"]:
+        response = client.get(body["next"])
+        assert response.status_code == 200
+        body = response.json()
+        items += body["results"]
+    return items
+
+
+def members_on(slug, day, statuses=("member",)):
+    """ISO codes of the members of an organization on a day, straight from the ORM."""
+    return set(
+        Membership.objects.on(day)
+        .filter(organization__slug=slug, status__in=statuses)
+        .values_list("country__iso2", flat=True)
+    )
+
+
+def iso2s(items):
+    return {item["iso2"] for item in items}
+
+
+def member_iso2s(body):
+    return {item["country"]["iso2"] for item in body["results"]}
+
+
+def org_slugs(body):
+    return {item["organization"]["slug"] for item in body["results"]}
+
+
+def assert_membership_shape(item):
+    assert set(item) == MEMBERSHIP_KEYS
+    assert set(item["country"]) == {"iso2", "name"}
+    assert set(item["organization"]) == {"slug", "acronym", "name"}
+    for source in item["sources"]:
+        assert set(source) == SOURCE_KEYS
+
+
+def assert_bad_request(client, path, params, parameter):
+    body = get_json(client, path, params, status=400)
+    assert parameter in body, body
+    return body
+
+
+# --- countries/ -------------------------------------------------------------------------------------------------
+
+
+def test_country_list_is_paginated_and_ordered_by_name(client):
+    body = get_json(client, "countries/", {"page_size": 10})
+    assert set(body) == {"count", "next", "previous", "results"}
+    assert body["count"] == Country.objects.count() == 249
+    assert body["previous"] is None and "page=2" in body["next"]
+    assert len(body["results"]) == 10
+    names = [c["name"] for c in body["results"]]
+    assert names == sorted(names)
+    assert set(body["results"][0]) == {"iso2", "iso3", "numeric", "name", "official_name", "aliases"}
+
+    second = client.get(body["next"]).json()
+    assert second["previous"] and len(second["results"]) == 10
+    assert not iso2s(second["results"]) & iso2s(body["results"])
+
+
+def test_country_list_default_page_size_is_50(client):
+    assert len(get_json(client, "countries/")["results"]) == 50
+
+
+def test_country_list_last_page(client):
+    body = get_json(client, "countries/", {"page": "last", "page_size": 100})
+    assert body["next"] is None and len(body["results"]) == 49
+
+
+def test_country_list_follows_all_pages(client):
+    assert iso2s(all_pages(client, "countries/")) == set(Country.objects.values_list("iso2", flat=True))
+
+
+@pytest.mark.parametrize(
+    "slug, day, count",
+    [
+        ("nato", "2021-12-30", 30),
+        ("nato", None, 32),
+        ("eu", "2019-06-01", 28),
+        ("eu", "2020-01-31", 28),
+        ("eu", "2020-02-01", 27),
+        ("eu", None, 27),
+        ("osce", None, 57),
+        ("b9", None, 9),
+        ("b9", "2015-11-03", 0),
+        ("b9", "2015-11-04", 9),
+    ],
+)
+def test_country_list_member_of_counts(client, slug, day, count):
+    params = {"member_of": slug, **({"as_of": day} if day else {})}
+    body = get_json(client, "countries/", params)
+    assert body["count"] == count
+    expected = members_on(slug, datetime.date.fromisoformat(day) if day else TODAY)
+    assert iso2s(all_pages(client, "countries/", params)) == expected
+
+
+def test_country_list_member_of_eu_not_member_of_nato(client, day):
+    params = {"member_of": "eu", "not_member_of": "nato", "as_of": "2021-12-30"}
+    expected = members_on("eu", day("2021-12-30")) - members_on("nato", day("2021-12-30"))
+    assert expected  # Austria, Cyprus, Finland, Ireland, Malta, Sweden
+    assert {"AT", "FI", "SE", "IE"} <= expected and "RO" not in expected
+    got = iso2s(all_pages(client, "countries/", params))
+    assert got == expected
+    via_selector = selectors.country_list(
+        member_of=[selectors.organization_resolve("eu")],
+        not_member_of=[selectors.organization_resolve("nato")],
+        as_of=day("2021-12-30"),
+    )
+    assert got == {c.iso2 for c in via_selector}
+
+
+def test_country_list_not_member_of_moves_with_as_of(client, day):
+    # Finland and Sweden stop being "EU but not NATO" on the days they joined NATO.
+    def eu_not_nato(as_of):
+        return iso2s(all_pages(client, "countries/", {"member_of": "eu", "not_member_of": "nato", "as_of": as_of}))
+
+    assert {"FI", "SE"} <= eu_not_nato("2023-04-03")
+    assert "FI" not in eu_not_nato("2023-04-04") and "SE" in eu_not_nato("2023-04-04")
+    assert "SE" in eu_not_nato("2024-03-06")
+    assert not {"FI", "SE"} & eu_not_nato("2024-03-07")
+
+
+def test_country_list_repeated_member_of_is_intersection(client, day):
+    for as_of in ("2021-12-30", TODAY.isoformat()):
+        got = iso2s(all_pages(client, "countries/", {"member_of": ["nato", "eu"], "as_of": as_of}))
+        d = day(as_of)
+        assert got == members_on("nato", d) & members_on("eu", d)
+        assert "RO" in got and "US" not in got and "AT" not in got
+
+
+def test_country_list_three_way_filter(client, day):
+    params = {"member_of": ["NATO", "European Union"], "not_member_of": ["b9", "osce"], "as_of": "2021-12-30"}
+    d = day("2021-12-30")
+    expected = (members_on("nato", d) & members_on("eu", d)) - members_on("b9", d) - members_on("osce", d)
+    assert iso2s(all_pages(client, "countries/", params)) == expected
+
+
+def test_country_list_repeated_not_member_of_excludes_each(client, day):
+    params = {"member_of": "osce", "not_member_of": ["nato", "eu"], "as_of": "2021-12-30"}
+    d = day("2021-12-30")
+    expected = members_on("osce", d) - members_on("nato", d) - members_on("eu", d)
+    got = iso2s(all_pages(client, "countries/", params))
+    assert got == expected
+    assert "CH" in got and "RO" not in got and "AT" not in got and "US" not in got
+
+
+def test_country_list_status_filter(client):
+    candidates = iso2s(all_pages(client, "countries/", {"member_of": "eu", "status": "candidate"}))
+    assert candidates == members_on("eu", TODAY, statuses=("candidate",)) == {"UA", "MD"}
+    anything = iso2s(all_pages(client, "countries/", {"member_of": "eu", "status": "all"}))
+    assert anything == members_on("eu", TODAY) | {"UA", "MD"}
+    assert not {"UA", "MD"} & iso2s(all_pages(client, "countries/", {"member_of": "eu"}))
+
+
+def test_country_list_default_as_of_is_today(client):
+    assert get_json(client, "countries/", {"member_of": "nato"})["count"] == len(members_on("nato", TODAY))
+    explicit = get_json(client, "countries/", {"member_of": "nato", "as_of": TODAY.isoformat()})
+    assert explicit["count"] == len(members_on("nato", TODAY))
+
+
+@pytest.mark.parametrize(
+    "search, expected",
+    [("roman", "RO"), ("ROU", "RO"), ("642", "RO"), ("ro", "RO"), ("czech republic", "CZ"), ("Türk", "TR")],
+)
+def test_country_list_search(client, search, expected):
+    assert expected in iso2s(all_pages(client, "countries/", {"search": search}))
+
+
+def test_country_list_search_narrows(client):
+    body = get_json(client, "countries/", {"search": "romania"})
+    assert iso2s(body["results"]) == {"RO"} and body["count"] == 1
+    assert get_json(client, "countries/", {"search": "zzzz"})["count"] == 0
+
+
+def test_country_list_search_combines_with_member_of(client):
+    got = iso2s(all_pages(client, "countries/", {"search": "ia", "member_of": "b9", "as_of": "2021-12-30"}))
+    assert got == {"RO", "BG", "SK", "LV", "LT", "EE", "CZ"}  # Romania, Bulgaria, Slovakia, Latvia, ... Czechia
+
+
+@pytest.mark.parametrize(
+    "params, parameter",
+    [
+        ({"as_of": "2021-13-45"}, "as_of"),
+        ({"as_of": "2021-02-30", "member_of": "nato"}, "as_of"),
+        ({"as_of": "yesterday"}, "as_of"),
+        ({"status": "bogus"}, "status"),
+        ({"member_of": "warsaw pact"}, "member_of"),
+        ({"member_of": ["nato", "nope"]}, "member_of"),
+        ({"not_member_of": "nope"}, "not_member_of"),
+        ({"search": "x" * 300}, "search"),
+        ({"page": "0"}, "page"),
+        ({"page": "-1"}, "page"),
+        ({"page": "abc"}, "page"),
+        ({"page_size": "0"}, "page_size"),
+        ({"page_size": "10000"}, "page_size"),
+        ({"page_size": "ten"}, "page_size"),
+    ],
+)
+def test_country_list_bad_input_is_400_naming_the_parameter(client, params, parameter):
+    assert_bad_request(client, "countries/", params, parameter)
+
+
+def test_unknown_member_of_suggests(client):
+    body = assert_bad_request(client, "countries/", {"member_of": "Bucharest"}, "member_of")
+    assert "Bucharest Nine (b9)" in body["member_of"][0]
+
+
+def test_country_list_csv(client):
+    rows = get_csv(client, "countries/", {"format": "csv", "member_of": "b9"})
+    assert len(rows) == 9
+    assert list(rows[0]) == ["iso2", "iso3", "numeric", "name", "official_name", "aliases"]
+    assert {row["iso2"] for row in rows} == members_on("b9", TODAY)
+    romania = next(row for row in rows if row["iso2"] == "RO")
+    assert romania == {
+        "iso2": "RO",
+        "iso3": "ROU",
+        "numeric": "642",
+        "name": "Romania",
+        "official_name": "",
+        "aliases": "",
+    }
+
+
+def test_country_list_csv_by_accept_header(client):
+    rows = get_csv(client, "countries/", {"page_size": 7}, HTTP_ACCEPT="text/csv")
+    assert len(rows) == 7
+    czechia = get_csv(client, "countries/", {"search": "czechia"}, HTTP_ACCEPT="text/csv")
+    assert czechia[0]["iso2"] == "CZ" and "Czech Republic" in czechia[0]["aliases"]
+
+
+def test_country_list_csv_aliases_are_joined(client):
+    rows = get_csv(client, "countries/", {"format": "csv", "search": "united states"})
+    us = next(row for row in rows if row["iso2"] == "US")
+    assert set(us["aliases"].split(" | ")) >= {"U.S.", "United States of America"}
+
+
+# --- countries/{id}/ ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "identifier, iso2",
+    [
+        ("RO", "RO"),
+        ("ro", "RO"),
+        ("rou", "RO"),
+        ("ROU", "RO"),
+        ("642", "RO"),
+        ("Romania", "RO"),
+        ("romania", "RO"),
+        ("ROMANIA", "RO"),
+        ("Czech%20Republic", "CZ"),
+        ("Czechia", "CZ"),
+        ("203", "CZ"),
+        ("u.s.", "US"),
+        ("US", "US"),
+        ("United%20States%20of%20America", "US"),
+        ("T%C3%BCrkiye", "TR"),
+        ("Turkiye", "TR"),
+        ("Turkey", "TR"),
+        ("GB", "GB"),
+        ("United%20Kingdom", "GB"),
+        ("8", "AL"),
+        ("008", "AL"),
+    ],
+)
+def test_country_detail_by_any_identifier(client, identifier, iso2):
+    body = get_json(client, f"countries/{identifier}/")
+    assert body["iso2"] == iso2
+    assert set(body) == {"iso2", "iso3", "numeric", "name", "official_name", "aliases"}
+
+
+def test_country_detail_fields(client):
+    assert get_json(client, "countries/RO/") == {
+        "iso2": "RO",
+        "iso3": "ROU",
+        "numeric": "642",
+        "name": "Romania",
+        "official_name": "",
+        "aliases": [],
+    }
+    czechia = get_json(client, "countries/CZ/")
+    assert czechia["name"] == "Czechia" and czechia["official_name"] == "Czech Republic"
+    assert "Czech Republic" in czechia["aliases"] and "Czechia" not in czechia["aliases"]
+    turkiye = get_json(client, "countries/Turkey/")
+    assert turkiye["name"] == "Türkiye" and "Turkey" in turkiye["aliases"]
+
+
+def test_country_detail_unknown_is_404_with_suggestions(client):
+    body = get_json(client, "countries/Romnia/", status=404)
+    assert set(body) == {"detail", "not_found", "suggestions"}
+    assert body["not_found"] == {"kind": "country", "identifier": "Romnia"}
+    assert body["suggestions"][0] == "Romania (RO)"
+    assert "Romnia" in body["detail"]
+
+
+def test_country_detail_unknown_code_is_404(client):
+    body = get_json(client, "countries/QQ/", status=404)
+    assert body["not_found"]["kind"] == "country"
+    assert get_json(client, "countries/999/", status=404)["suggestions"] == []
+
+
+def test_country_detail_404_is_json_even_when_csv_is_asked(client):
+    response = client.get(API + "countries/Romnia/", {"format": "csv"})
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert "Romania (RO)" in response.json()["suggestions"]
+    response = client.get(API + "countries/Romnia/", HTTP_ACCEPT="text/csv")
+    assert response.status_code == 404 and response.json()["not_found"]["identifier"] == "Romnia"
+
+
+def test_country_detail_overlong_identifier_is_400(client):
+    body = get_json(client, "countries/" + "x" * 300 + "/", status=400)
+    assert "identifier" in body
+    body = get_json(client, "countries/" + "x" * 300 + "/memberships/", status=400)
+    assert "identifier" in body
+
+
+def test_country_detail_csv(client):
+    rows = get_csv(client, "countries/RO/", {"format": "csv"})
+    assert rows == [
+        {"iso2": "RO", "iso3": "ROU", "numeric": "642", "name": "Romania", "official_name": "", "aliases": ""}
+    ]
+
+
+# --- countries/{id}/memberships/ ----------------------------------------------------------------------------------
+
+
+def test_romania_on_2021_12_30_is_in_four_organizations(client):
+    body = get_json(client, "countries/Romania/memberships/", {"as_of": "2021-12-30"})
+    assert set(body) == {"country", "as_of", "count", "results"}
+    assert body["country"] == {
+        "iso2": "RO",
+        "iso3": "ROU",
+        "numeric": "642",
+        "name": "Romania",
+        "official_name": "",
+    }
+    assert body["as_of"] == "2021-12-30"
+    assert body["count"] == 4 == len(body["results"])
+    assert org_slugs(body) == {"nato", "eu", "osce", "b9"}
+    acronyms = [item["organization"]["acronym"] for item in body["results"]]
+    assert acronyms == sorted(acronyms)
+    for item in body["results"]:
+        assert_membership_shape(item)
+        assert item["country"] == {"iso2": "RO", "name": "Romania"}
+        assert item["status"] == "member"
+        assert item["sources"], "every membership is sourced"
+
+
+@pytest.mark.parametrize("identifier", ["RO", "rou", "642", "Romania", "romania"])
+def test_country_memberships_by_any_identifier(client, identifier):
+    body = get_json(client, f"countries/{identifier}/memberships/", {"as_of": "2021-12-30"})
+    assert body["country"]["iso2"] == "RO" and body["count"] == 4
+
+
+def test_country_memberships_default_as_of_is_today(client):
+    body = get_json(client, "countries/RO/memberships/")
+    assert body["as_of"] == TODAY.isoformat()
+    assert org_slugs(body) == {"nato", "eu", "osce", "b9"}
+
+
+def test_membership_item_fields(client):
+    body = get_json(client, "countries/GB/memberships/", {"history": "true", "status": "all"})
+    eu = next(item for item in body["results"] if item["organization"]["slug"] == "eu")
+    assert_membership_shape(eu)
+    assert eu["organization"] == {"slug": "eu", "acronym": "EU", "name": "European Union"}
+    assert eu["country"] == {"iso2": "GB", "name": "United Kingdom"}
+    assert (eu["status"], eu["founding"], eu["start_date"], eu["end_date"]) == (
+        "member",
+        False,
+        "1973-01-01",
+        "2020-01-31",
+    )
+    assert "31 January" in eu["note"]
+    assert eu["sources"] and all(source["quote"] for source in eu["sources"])
+    stored = Membership.objects.get(pk=eu["id"])
+    assert stored.country.iso2 == "GB" and stored.organization.slug == "eu"
+    titles = [source["title"] for source in eu["sources"]]
+    assert titles == sorted(titles)
+
+
+@pytest.mark.parametrize(
+    "iso2, slug, last_day_out, first_day_in",
+    [
+        ("RO", "eu", "2006-12-31", "2007-01-01"),
+        ("RO", "nato", "2004-03-28", "2004-03-29"),
+        ("FI", "nato", "2023-04-03", "2023-04-04"),
+        ("SE", "nato", "2024-03-06", "2024-03-07"),
+        ("MK", "nato", "2020-03-26", "2020-03-27"),
+        ("HR", "eu", "2013-06-30", "2013-07-01"),
+        ("PL", "b9", "2015-11-03", "2015-11-04"),
+    ],
+)
+def test_country_membership_on_the_day_it_joined_and_the_day_before(client, iso2, slug, last_day_out, first_day_in):
+    before = get_json(client, f"countries/{iso2}/memberships/", {"as_of": last_day_out})
+    on = get_json(client, f"countries/{iso2}/memberships/", {"as_of": first_day_in})
+    assert slug not in org_slugs(before)
+    assert slug in org_slugs(on)
+
+
+def test_uk_in_eu_on_its_last_day_and_not_the_day_after(client):
+    last_day = get_json(client, "countries/GB/memberships/", {"as_of": "2020-01-31"})
+    day_after = get_json(client, "countries/GB/memberships/", {"as_of": "2020-02-01"})
+    assert "eu" in org_slugs(last_day)
+    assert "eu" not in org_slugs(day_after)
+    assert {"nato", "osce"} <= org_slugs(day_after)
+    # status=all does not bring back a finished period.
+    assert "eu" not in org_slugs(
+        get_json(client, "countries/GB/memberships/", {"as_of": "2020-02-01", "status": "all"})
+    )
+
+
+def test_country_memberships_status(client):
+    default = get_json(client, "countries/UA/memberships/", {"as_of": "2023-01-01"})
+    assert "eu" not in org_slugs(default)
+    everything = get_json(client, "countries/UA/memberships/", {"as_of": "2023-01-01", "status": "all"})
+    eu = next(item for item in everything["results"] if item["organization"]["slug"] == "eu")
+    assert eu["status"] == "candidate"
+    candidate = get_json(client, "countries/Ukraine/memberships/", {"as_of": "2023-01-01", "status": "candidate"})
+    assert org_slugs(candidate) == {"eu"}
+    before = get_json(client, "countries/UA/memberships/", {"as_of": "2022-06-22", "status": "candidate"})
+    assert before["count"] == 0
+
+
+def test_country_memberships_history(client):
+    body = get_json(client, "countries/GB/memberships/", {"history": "true"})
+    assert body["as_of"] is None
+    assert "eu" in org_slugs(body)
+    assert body["count"] == Membership.objects.filter(country__iso2="GB", status="member").count()
+    # history ignores as_of
+    same = get_json(client, "countries/GB/memberships/", {"history": "true", "as_of": "1900-01-01"})
+    assert same["as_of"] is None and same["count"] == body["count"]
+    everything = get_json(client, "countries/MD/memberships/", {"history": "1", "status": "all"})
+    assert everything["count"] == Membership.objects.filter(country__iso2="MD").count()
+
+
+def test_country_with_no_memberships(client):
+    body = get_json(client, "countries/AQ/memberships/", {"history": "true", "status": "all"})
+    assert body["count"] == 0 and body["results"] == []
+
+
+def test_country_memberships_before_anything_existed(client):
+    assert get_json(client, "countries/RO/memberships/", {"as_of": "0001-01-01"})["count"] == 0
+
+
+@pytest.mark.parametrize(
+    "params, parameter",
+    [
+        ({"as_of": "2021-13-45"}, "as_of"),
+        ({"as_of": "30/12/2021"}, "as_of"),
+        ({"status": "bogus"}, "status"),
+        ({"history": "maybe"}, "history"),
+    ],
+)
+def test_country_memberships_bad_input(client, params, parameter):
+    assert_bad_request(client, "countries/RO/memberships/", params, parameter)
+
+
+def test_country_memberships_unknown_country_is_404(client):
+    body = get_json(client, "countries/Romnia/memberships/", status=404)
+    assert "Romania (RO)" in body["suggestions"]
+
+
+def test_country_memberships_csv(client):
+    rows = get_csv(client, "countries/RO/memberships/", {"as_of": "2021-12-30", "format": "csv"})
+    assert len(rows) == 4
+    assert {row["organization.slug"] for row in rows} == {"nato", "eu", "osce", "b9"}
+    assert {row["country.iso2"] for row in rows} == {"RO"}
+    for column in ("id", "status", "founding", "start_date", "end_date", "note", "sources.title", "sources.quote"):
+        assert column in rows[0]
+    assert all(row["end_date"] == "" for row in rows)
+
+
+def test_errors_are_json_even_when_csv_is_asked(client):
+    for path, params in [
+        ("countries/RO/memberships/", {"as_of": "2021-13-45"}),
+        ("countries/", {"status": "bogus"}),
+        ("memberships/", {"page": "0"}),
+        ("organizations/nato/changes/", {"from": "2021-01-01", "to": "2020-01-01"}),
+    ]:
+        response = client.get(API + path, {**params, "format": "csv"})
+        assert response.status_code == 400
+        assert response["Content-Type"].startswith("application/json")
+        assert response.json()
+        response = client.get(API + path, params, HTTP_ACCEPT="text/csv")
+        assert response.status_code == 400
+        assert response["Content-Type"].startswith("application/json")
+
+
+# --- organizations/ -----------------------------------------------------------------------------------------------
+
+
+def test_organization_list_with_member_count_today(client):
+    body = get_json(client, "organizations/")
+    assert body["count"] == 4
+    counts = {item["slug"]: item["member_count"] for item in body["results"]}
+    assert counts == {"nato": 32, "eu": 27, "osce": 57, "b9": 9}
+    for slug, count in counts.items():
+        assert count == len(members_on(slug, TODAY))
+    b9 = next(item for item in body["results"] if item["slug"] == "b9")
+    assert b9["members_must_belong_to"] == ["nato"]
+    assert "Bucharest Format" in b9["aliases"] and "Bucharest Nine" not in b9["aliases"]
+    assert [item["acronym"] for item in body["results"]] == ["B9", "EU", "NATO", "OSCE"]
+
+
+@pytest.mark.parametrize(
+    "identifier, slug",
+    [
+        ("nato", "nato"),
+        ("NATO", "nato"),
+        ("North%20Atlantic%20Treaty%20Organization", "nato"),
+        ("OTAN", "nato"),
+        ("EU", "eu"),
+        ("eu", "eu"),
+        ("European%20Union", "eu"),
+        ("Bucharest%20Nine", "b9"),
+        ("b9", "b9"),
+        ("B9", "b9"),
+        ("Bucharest%20Format", "b9"),
+        ("OSCE", "osce"),
+        ("Organization%20for%20Security%20and%20Cooperation%20in%20Europe", "osce"),
+        ("Organization%20for%20Security%20and%20Co-operation%20in%20Europe", "osce"),
+        ("CSCE", "osce"),
+    ],
+)
+def test_organization_detail_by_any_identifier(client, identifier, slug):
+    body = get_json(client, f"organizations/{identifier}/")
+    assert body["slug"] == slug
+    assert body["member_count"] == len(members_on(slug, TODAY))
+
+
+def test_organization_detail_fields(client):
+    body = get_json(client, "organizations/nato/")
+    assert body["acronym"] == "NATO" and body["founded"] == "1949-04-04" and body["dissolved"] is None
+    assert body["member_count"] == 32
+    assert set(body) >= {"slug", "acronym", "name", "kind", "founded", "aliases", "member_count"}
+
+
+def test_organization_unknown_is_404_with_suggestions(client):
+    body = get_json(client, "organizations/Bucharest%20Nin/", status=404)
+    assert body["not_found"] == {"kind": "organization", "identifier": "Bucharest Nin"}
+    assert "Bucharest Nine (b9)" in body["suggestions"]
+    for path in (
+        "organizations/warsaw-pact/",
+        "organizations/warsaw-pact/members/",
+        "organizations/warsaw-pact/changes/",
+    ):
+        assert get_json(client, path, status=404)["not_found"]["kind"] == "organization"
+
+
+def test_organization_overlong_identifier_is_400(client):
+    long = "x" * 300
+    for path in (f"organizations/{long}/", f"organizations/{long}/members/", f"organizations/{long}/changes/"):
+        assert "identifier" in get_json(client, path, status=400)
+
+
+@pytest.mark.parametrize(
+    "slug, as_of, count",
+    [
+        ("nato", "2021-12-30", 30),
+        ("nato", "2020-03-26", 29),
+        ("nato", "2020-03-27", 30),
+        ("nato", "2023-04-03", 30),
+        ("nato", "2023-04-04", 31),
+        ("nato", "2024-03-06", 31),
+        ("nato", "2024-03-07", 32),
+        ("nato", None, 32),
+        ("eu", "2019-06-01", 28),
+        ("eu", "2020-01-31", 28),
+        ("eu", "2020-02-01", 27),
+        ("eu", None, 27),
+        ("osce", None, 57),
+        ("osce", "2021-12-30", 57),
+        ("b9", None, 9),
+        ("b9", "2021-12-30", 9),
+        ("b9", "2015-11-03", 0),
+    ],
+)
+def test_organization_members_counts(client, slug, as_of, count):
+    body = get_json(client, f"organizations/{slug}/members/", {"as_of": as_of} if as_of else {})
+    assert body["count"] == count == len(body["results"])
+    assert body["as_of"] == (as_of or TODAY.isoformat())
+    assert member_iso2s(body) == members_on(slug, datetime.date.fromisoformat(as_of) if as_of else TODAY)
+    assert body["organization"]["slug"] == slug
+    names = [item["country"]["name"] for item in body["results"]]
+    assert names == sorted(names)
+
+
+def test_nato_members_finland_and_sweden(client):
+    def nato(as_of):
+        return member_iso2s(get_json(client, "organizations/nato/members/", {"as_of": as_of}))
+
+    assert "FI" not in nato("2023-04-03") and "FI" in nato("2023-04-04")
+    assert "SE" not in nato("2024-03-06") and "SE" in nato("2024-03-07")
+    assert {"FI", "SE"} <= nato(TODAY.isoformat())
+
+
+def test_eu_members_uk_left(client):
+    assert "GB" in member_iso2s(get_json(client, "organizations/eu/members/", {"as_of": "2020-01-31"}))
+    assert "GB" not in member_iso2s(get_json(client, "organizations/eu/members/", {"as_of": "2020-02-01"}))
+
+
+@pytest.mark.parametrize("identifier", ["nato", "NATO", "OTAN", "North%20Atlantic%20Alliance"])
+def test_organization_members_by_any_identifier(client, identifier):
+    body = get_json(client, f"organizations/{identifier}/members/", {"as_of": "2021-12-30"})
+    assert body["organization"] == {"slug": "nato", "acronym": "NATO", "name": "North Atlantic Treaty Organization"}
+    assert body["count"] == 30
+
+
+def test_organization_members_status_and_history(client):
+    candidates = get_json(client, "organizations/eu/members/", {"status": "candidate"})
+    assert member_iso2s(candidates) == {"UA", "MD"}
+    everyone = get_json(client, "organizations/eu/members/", {"status": "all"})
+    assert everyone["count"] == 29
+    history = get_json(client, "organizations/eu/members/", {"history": "true"})
+    assert history["as_of"] is None
+    assert history["count"] == 28 == Membership.objects.filter(organization__slug="eu", status="member").count()
+    assert "GB" in member_iso2s(history)
+    every_period = get_json(client, "organizations/eu/members/", {"history": "true", "status": "all"})
+    assert every_period["count"] == Membership.objects.filter(organization__slug="eu").count() == 30
+
+
+@pytest.mark.parametrize(
+    "params, parameter",
+    [({"as_of": "2021-13-45"}, "as_of"), ({"status": "bogus"}, "status"), ({"history": "maybe"}, "history")],
+)
+def test_organization_members_bad_input(client, params, parameter):
+    assert_bad_request(client, "organizations/nato/members/", params, parameter)
+
+
+def test_organization_members_csv(client):
+    rows = get_csv(client, "organizations/nato/members/", {"as_of": "2021-12-30", "format": "csv"})
+    assert len(rows) == 30
+    assert {row["country.iso2"] for row in rows} == members_on("nato", datetime.date(2021, 12, 30))
+    assert {row["organization.slug"] for row in rows} == {"nato"}
+    rows = get_csv(client, "organizations/osce/members/", HTTP_ACCEPT="text/csv")
+    assert len(rows) == 57
+
+
+# --- organizations/{id}/changes/ ----------------------------------------------------------------------------------
+
+
+def changes(client, slug, params=None):
+    return get_json(client, f"organizations/{slug}/changes/", params)
+
+
+def test_eu_changes_in_2020_are_the_uk_leaving(client):
+    body = changes(client, "eu", {"from": "2020-01-01", "to": "2020-12-31"})
+    assert body["organization"]["slug"] == "eu"
+    assert (body["from"], body["to"], body["count"]) == ("2020-01-01", "2020-12-31", 1)
+    (change,) = body["results"]
+    assert change["date"] == "2020-01-31"
+    assert change["change"] == "left"
+    assert change["membership"]["country"]["iso2"] == "GB"
+    assert change["membership"]["end_date"] == "2020-01-31"
+    assert_membership_shape(change["membership"])
+
+
+def test_departure_is_dated_by_its_last_day(client):
+    assert changes(client, "eu", {"from": "2020-01-31", "to": "2020-01-31"})["count"] == 1
+    assert changes(client, "eu", {"from": "2020-02-01", "to": "2020-12-31"})["count"] == 0
+    assert changes(client, "eu", {"from": "2019-01-01", "to": "2020-01-30"})["count"] == 0
+
+
+def test_nato_changes_since_2020_in_date_order(client):
+    body = changes(client, "nato", {"from": "2020-01-01", "to": TODAY.isoformat()})
+    got = [(c["date"], c["change"], c["membership"]["country"]["iso2"]) for c in body["results"]]
+    assert got == [
+        ("2020-03-27", "joined", "MK"),
+        ("2023-04-04", "joined", "FI"),
+        ("2024-03-07", "joined", "SE"),
+    ]
+    assert body["to"] == TODAY.isoformat()
+
+
+def test_changes_default_range_is_founding_to_today(client):
+    body = changes(client, "nato")
+    assert (body["from"], body["to"]) == ("1949-04-04", TODAY.isoformat())
+    assert body["count"] == 32 and {c["change"] for c in body["results"]} == {"joined"}
+    dates = [c["date"] for c in body["results"]]
+    assert dates == sorted(dates)
+    assert changes(client, "nato", {"from": "2020-01-01"})["count"] == 3
+    assert changes(client, "nato", {"to": "1949-04-04"})["count"] == 12
+
+
+def test_eu_changes_include_candidates(client):
+    body = changes(client, "eu", {"from": "2022-01-01", "to": "2022-12-31"})
+    got = {
+        (c["date"], c["change"], c["membership"]["country"]["iso2"], c["membership"]["status"]) for c in body["results"]
+    }
+    assert got == {("2022-06-23", "joined", "UA", "candidate"), ("2022-06-23", "joined", "MD", "candidate")}
+
+
+@pytest.mark.parametrize(
+    "params, parameter",
+    [
+        ({"from": "2021-01-01", "to": "2020-01-01"}, "from"),
+        ({"from": "2021-13-45"}, "from"),
+        ({"to": "2021-13-45"}, "to"),
+        ({"from": "soon"}, "from"),
+        ({"from": "2100-01-01"}, "from"),  # after the default `to`, today
+    ],
+)
+def test_changes_bad_input(client, params, parameter):
+    assert_bad_request(client, "organizations/eu/changes/", params, parameter)
+
+
+def test_changes_csv(client):
+    rows = get_csv(client, "organizations/nato/changes/", {"from": "2020-01-01", "format": "csv"})
+    assert [(row["date"], row["change"], row["membership.country.iso2"]) for row in rows] == [
+        ("2020-03-27", "joined", "MK"),
+        ("2023-04-04", "joined", "FI"),
+        ("2024-03-07", "joined", "SE"),
+    ]
+
+
+# --- memberships/ -------------------------------------------------------------------------------------------------
+
+
+def test_membership_list_without_filters_is_every_period_every_status(client):
+    body = get_json(client, "memberships/")
+    assert body["count"] == Membership.objects.count() == 128
+    assert len(body["results"]) == 50
+    assert_membership_shape(body["results"][0])
+    items = all_pages(client, "memberships/")
+    assert len(items) == 128 and len({item["id"] for item in items}) == 128
+    assert {item["status"] for item in items} == {"member", "candidate"}
+    assert any(item["end_date"] == "2020-01-31" for item in items)
+
+
+@pytest.mark.parametrize(
+    "params, expected",
+    [
+        ({"country": "RO"}, Membership.objects.filter(country__iso2="RO")),
+        ({"country": "Romania", "as_of": "2021-12-30"}, Membership.objects.filter(country__iso2="RO")),
+        (
+            {"country": "rou", "as_of": "2006-12-31"},
+            Membership.objects.filter(country__iso2="RO").exclude(organization__slug__in=["eu", "b9"]),
+        ),
+        (
+            {"organization": "eu", "status": "candidate"},
+            Membership.objects.filter(organization__slug="eu", status="candidate"),
+        ),
+        (
+            {"organization": "EU", "as_of": "2020-02-01"},
+            Membership.objects.filter(organization__slug="eu", status="member").exclude(country__iso2="GB"),
+        ),
+        (
+            {"organization": "eu", "as_of": "2023-01-01"},
+            Membership.objects.filter(organization__slug="eu").exclude(country__iso2="GB"),
+        ),
+        (
+            {"organization": "eu", "as_of": "2023-01-01", "status": "member"},
+            Membership.objects.filter(organization__slug="eu", status="member").exclude(country__iso2="GB"),
+        ),
+        ({"organization": "eu", "status": "all"}, Membership.objects.filter(organization__slug="eu")),
+        (
+            {"country": "GB", "organization": "European Union"},
+            Membership.objects.filter(country__iso2="GB", organization__slug="eu"),
+        ),
+        (
+            {"organization": "nato", "as_of": "2021-12-30"},
+            Membership.objects.filter(organization__slug="nato").exclude(country__iso2__in=["FI", "SE"]),
+        ),
+        ({"as_of": "1949-04-03"}, Membership.objects.none()),
+    ],
+    ids=lambda value: "-".join(f"{k}={v}" for k, v in value.items()) if isinstance(value, dict) else "",
+)
+def test_membership_list_filters(client, params, expected):
+    items = all_pages(client, "memberships/", params)
+    assert {item["id"] for item in items} == set(expected.values_list("pk", flat=True))
+
+
+def test_membership_list_filters_count(client):
+    assert get_json(client, "memberships/", {"organization": "eu", "as_of": "2019-06-01"})["count"] == 28
+    assert get_json(client, "memberships/", {"organization": "eu", "as_of": "2020-02-01"})["count"] == 27
+    assert get_json(client, "memberships/", {"organization": "osce"})["count"] == 57
+    assert get_json(client, "memberships/", {"organization": "b9", "as_of": "2021-12-30"})["count"] == 9
+    assert (
+        get_json(client, "memberships/", {"country": "GB", "organization": "eu", "as_of": "2020-01-31"})["count"] == 1
+    )
+    assert (
+        get_json(client, "memberships/", {"country": "GB", "organization": "eu", "as_of": "2020-02-01"})["count"] == 0
+    )
+
+
+def test_membership_list_order(client):
+    items = all_pages(client, "memberships/", {"organization": "nato"})
+    starts = [item["start_date"] for item in items]
+    assert starts == sorted(starts)
+
+
+@pytest.mark.parametrize(
+    "params, parameter",
+    [
+        ({"page": "0"}, "page"),
+        ({"page": "abc"}, "page"),
+        ({"page": "1.5"}, "page"),
+        ({"page_size": "0"}, "page_size"),
+        ({"page_size": "10000"}, "page_size"),
+        ({"page_size": "-5"}, "page_size"),
+        ({"as_of": "2021-13-45"}, "as_of"),
+        ({"status": "bogus"}, "status"),
+        ({"country": "Romnia"}, "country"),
+        ({"country": "x" * 300}, "country"),
+        ({"organization": "nope"}, "organization"),
+    ],
+)
+def test_membership_list_bad_input(client, params, parameter):
+    assert_bad_request(client, "memberships/", params, parameter)
+
+
+@pytest.mark.parametrize("parameter", ["page", "page_size"])
+def test_membership_list_superscript_digit_is_400(client, parameter):
+    assert_bad_request(client, "memberships/", {parameter: "²"}, parameter)
+
+
+@pytest.mark.parametrize(
+    "path, params, organization_lookup",
+    [
+        ("countries/", {"member_of": "na\x00to"}, True),
+        ("memberships/", {"organization": "e\x00u"}, True),
+        ("organizations/na%00to/members/", {}, True),
+        ("organizations/Bucharest%00Nine/", {}, True),
+        ("memberships/", {"country": "R\x00O"}, False),
+        ("countries/R%00O/", {}, False),
+    ],
+)
+def test_nul_character_in_identifier_is_not_a_server_error(client, request, path, params, organization_lookup):
+    response = client.get(API + path, params)
+    assert response.status_code in (200, 400, 404)
+    assert response["Content-Type"].startswith("application/json")
+
+
+def test_membership_list_unknown_country_suggests(client):
+    body = assert_bad_request(client, "memberships/", {"country": "Romnia"}, "country")
+    assert "Romania (RO)" in body["country"][0]
+
+
+def test_membership_list_page_past_the_end_is_404_json(client):
+    response = client.get(API + "memberships/", {"page": "99"})
+    assert response.status_code == 404 and "detail" in response.json()
+
+
+def test_membership_list_page_size_bounds(client):
+    assert len(get_json(client, "memberships/", {"page_size": "1"})["results"]) == 1
+    assert len(get_json(client, "memberships/", {"page_size": "500"})["results"]) == 128
+
+
+def test_membership_list_csv(client):
+    rows = get_csv(client, "memberships/", {"organization": "b9", "format": "csv"})
+    assert len(rows) == 9
+    assert list(rows[0])[:11] == [
+        "id",
+        "country.iso2",
+        "country.name",
+        "organization.slug",
+        "organization.acronym",
+        "organization.name",
+        "status",
+        "founding",
+        "start_date",
+        "end_date",
+        "note",
+    ]
+    assert {row["country.iso2"] for row in rows} == members_on("b9", TODAY)
+    gb = get_csv(client, "memberships/", {"country": "GB", "organization": "eu"}, HTTP_ACCEPT="text/csv")
+    assert len(gb) == 1 and gb[0]["end_date"] == "2020-01-31"
+    n_sources = Membership.objects.get(country__iso2="GB", organization__slug="eu").citations.count()
+    assert len(gb[0]["sources.title"].split(" | ")) == n_sources
+
+
+def test_membership_list_csv_is_one_row_per_item_of_the_page(client):
+    rows = get_csv(client, "memberships/", {"format": "csv", "page_size": 20})
+    assert len(rows) == 20
+    assert len({row["id"] for row in rows}) == 20
+
+
+def test_membership_detail(client):
+    pk = Membership.objects.get(country__iso2="FI", organization__slug="nato").pk
+    body = get_json(client, f"memberships/{pk}/")
+    assert_membership_shape(body)
+    assert body["id"] == pk and body["start_date"] == "2023-04-04" and body["end_date"] is None
+    assert get_json(client, "memberships/99999999/", status=404)["detail"]
+
+
+# --- sources/ -----------------------------------------------------------------------------------------------------
+
+
+def test_sources(client):
+    body = get_json(client, "sources/")
+    assert body["count"] == Source.objects.count()
+    source = Source.objects.get(slug="seed-article-2021-12")
+    detail = get_json(client, f"sources/{source.slug}/")
+    assert detail["slug"] == source.slug and detail["title"] == source.title
+    assert set(detail) == {"slug", "title", "publisher", "url", "published", "kind", "note"}
+
+
+# --- schema and docs ----------------------------------------------------------------------------------------------
+
+
+def test_openapi_schema(client):
+    response = client.get("/api/schema/", {"format": "json"})
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["openapi"].startswith("3.")
+    paths = schema["paths"]
+    for path in (
+        "/api/v1/countries/",
+        "/api/v1/countries/{identifier}/",
+        "/api/v1/countries/{identifier}/memberships/",
+        "/api/v1/organizations/{identifier}/members/",
+        "/api/v1/organizations/{identifier}/changes/",
+        "/api/v1/memberships/",
+    ):
+        assert path in paths, path
+    list_params = {p["name"] for p in paths["/api/v1/countries/"]["get"]["parameters"]}
+    assert {"member_of", "not_member_of", "as_of", "status", "search", "page", "page_size"} <= list_params
+    member_params = {p["name"] for p in paths["/api/v1/organizations/{identifier}/members/"]["get"]["parameters"]}
+    assert {"as_of", "status", "history"} <= member_params
+    change_params = {p["name"] for p in paths["/api/v1/organizations/{identifier}/changes/"]["get"]["parameters"]}
+    assert {"from", "to"} <= change_params
+
+
+def test_openapi_schema_yaml(client):
+    response = client.get("/api/schema/")
+    assert response.status_code == 200
+    assert b"openapi:" in response.content
+
+
+def test_docs_page(client):
+    response = client.get("/api/docs/")
+    assert response.status_code == 200
+    assert b"swagger" in response.content.lower()
+
+
+def test_spectacular_validates_without_warnings(tmp_path):
+    target = tmp_path / "s.yml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
+    assert target.read_text().startswith("openapi:")
+
+
+def test_browsable_api_renders(client):
+    for path in ("countries/", "countries/RO/", "organizations/nato/members/", "memberships/?page_size=2"):
+        response = client.get(API + path, HTTP_ACCEPT="text/html")
+        assert response.status_code == 200, path
+        assert response["Content-Type"].startswith("text/html")
+
+
+# --- query counts -------------------------------------------------------------------------------------------------
+
+# Queries per request; the same on SQLite and PostgreSQL. Each identifier a filter names costs one query to resolve.
+QUERY_COUNTS = [
+    ("countries/", {}, 3),  # count, page, aliases
+    ("countries/", {"page_size": 500}, 3),
+    ("countries/", {"search": "rom"}, 3),
+    ("countries/", {"member_of": "nato", "as_of": "2021-12-30"}, 4),  # + resolve nato
+    ("countries/", {"member_of": ["nato", "eu"], "not_member_of": "b9", "as_of": "2021-12-30"}, 6),
+    ("countries/RO/", {}, 2),  # country, aliases
+    ("countries/Czech%20Republic/", {}, 2),
+    ("countries/RO/memberships/", {"as_of": "2021-12-30"}, 3),  # country, memberships, citations
+    ("countries/RO/memberships/", {"history": "true", "status": "all"}, 3),
+    ("organizations/", {}, 4),  # count, page, aliases, members_must_belong_to
+    ("organizations/nato/", {}, 3),
+    ("organizations/nato/members/", {"as_of": "2021-12-30"}, 3),  # organization, memberships, citations
+    ("organizations/osce/members/", {}, 3),
+    ("organizations/b9/members/", {}, 3),
+    ("organizations/eu/changes/", {"from": "2020-01-01", "to": "2020-12-31"}, 3),
+    ("organizations/nato/changes/", {}, 3),
+    ("memberships/", {}, 3),  # count, page, citations
+    ("memberships/", {"organization": "osce", "page_size": 5}, 4),  # + resolve osce
+    ("memberships/", {"organization": "osce", "page_size": 100}, 4),
+    ("memberships/", {"country": "RO", "organization": "nato", "as_of": "2021-12-30"}, 5),
+    ("sources/", {}, 2),
+]
+
+
+@pytest.mark.parametrize(
+    "path, params, queries", QUERY_COUNTS, ids=[f"{p}{'?' + str(q) if q else ''}" for p, q, _ in QUERY_COUNTS]
+)
+def test_read_endpoint_query_count(client, django_assert_num_queries, path, params, queries):
+    with django_assert_num_queries(queries):
+        response = client.get(API + path, params)
+    assert response.status_code == 200
+
+
+def test_membership_detail_query_count(client, django_assert_num_queries):
+    pk = Membership.objects.get(country__iso2="RO", organization__slug="nato").pk
+    with django_assert_num_queries(2):  # membership with country and organization, citations
+        assert client.get(API + f"memberships/{pk}/").status_code == 200
+
+
+def test_csv_query_count_matches_json(client, django_assert_num_queries):
+    with django_assert_num_queries(4):
+        assert client.get(API + "memberships/", {"organization": "osce", "format": "csv"}).status_code == 200
+
+
+def count_queries(client, path, params):
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(API + path, params)
+    assert response.status_code == 200
+    return len(context.captured_queries), response
+
+
+@pytest.mark.parametrize(
+    "path, small, large",
+    [
+        ("organizations/{}/members/", ("b9", {}), ("osce", {})),  # 9 rows vs 57 rows
+        ("organizations/{}/members/", ("eu", {"as_of": "1958-01-01"}), ("osce", {"history": "true", "status": "all"})),
+        ("countries/{}/memberships/", ("CH", {}), ("RO", {"history": "true", "status": "all"})),  # 1 vs 4
+        ("organizations/{}/changes/", ("eu", {"from": "2020-01-01", "to": "2020-12-31"}), ("osce", {})),  # 1 vs 57
+    ],
+)
+def test_query_count_does_not_grow_with_rows(client, path, small, large):
+    small_queries, small_response = count_queries(client, path.format(small[0]), small[1])
+    large_queries, large_response = count_queries(client, path.format(large[0]), large[1])
+    assert small_response.json()["count"] < large_response.json()["count"]
+    assert small_queries == large_queries
+
+
+@pytest.mark.parametrize(
+    "path, params",
+    [
+        ("memberships/", {"organization": "osce"}),
+        ("memberships/", {}),
+        ("countries/", {}),
+        ("countries/", {"member_of": "osce"}),
+        ("organizations/", {}),
+    ],
+)
+def test_paginated_query_count_does_not_grow_with_page_size(client, path, params):
+    few, few_response = count_queries(client, path, {**params, "page_size": 2})
+    many, many_response = count_queries(client, path, {**params, "page_size": 100})
+    assert len(few_response.json()["results"]) < len(many_response.json()["results"])
+    assert few == many

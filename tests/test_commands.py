@@ -1,0 +1,162 @@
+"""The command-line views of the membership queries: `memberships` and `members`."""
+
+import datetime
+import io
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from alliances.models import Membership
+
+pytestmark = pytest.mark.django_db
+
+TODAY = datetime.date.today()
+
+
+def run(*args):
+    out = io.StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+def table_rows(output):
+    """The data rows of a command's table: the lines after the dashed separator."""
+    lines = output.splitlines()
+    separator = next(i for i, line in enumerate(lines) if line and set(line) <= {"-", " "})
+    return [line.split() for line in lines[separator + 1 :] if line.strip()]
+
+
+def test_memberships_of_romania_on_2021_12_30():
+    output = run("memberships", "Romania", "--as-of", "2021-12-30")
+    assert output.splitlines()[0] == "Romania (RO) on 2021-12-30: 4 membership(s)"
+    rows = table_rows(output)
+    assert [row[0] for row in rows] == ["B9", "EU", "NATO", "OSCE"]
+    for name in (
+        "Bucharest Nine",
+        "European Union",
+        "North Atlantic Treaty Organization",
+        "Organization for Security and Co-operation in Europe",
+    ):
+        assert name in output
+    header = output.splitlines()[1].split()
+    assert header == ["Acronym", "Organization", "Status", "Start", "End", "Sources"]
+    assert "2004-03-29" in output and "2007-01-01" in output and "2015-11-04" in output
+
+
+@pytest.mark.parametrize("identifier", ["RO", "rou", "642", "romania"])
+def test_memberships_accepts_any_identifier(identifier):
+    assert run("memberships", identifier, "--as-of", "2021-12-30").startswith("Romania (RO) on 2021-12-30: 4 ")
+
+
+def test_memberships_default_is_today():
+    output = run("memberships", "Romania")
+    assert output.startswith(f"Romania (RO) on {TODAY.isoformat()}: 4 membership(s)")
+
+
+def test_memberships_uk_on_its_last_eu_day_and_after():
+    assert "EU" in [row[0] for row in table_rows(run("memberships", "GB", "--as-of", "2020-01-31"))]
+    assert "EU" not in [row[0] for row in table_rows(run("memberships", "GB", "--as-of", "2020-02-01"))]
+
+
+def test_memberships_status_and_history():
+    candidate = run("memberships", "Ukraine", "--as-of", "2023-01-01", "--status", "candidate")
+    assert "1 membership(s)" in candidate and "candidate" in candidate
+    assert "0 membership(s)" in run("memberships", "Ukraine", "--as-of", "2022-06-22", "--status", "candidate")
+    history = run("memberships", "United Kingdom", "--history")
+    assert "at any time" in history and "2020-01-31" in history
+    count = Membership.objects.filter(country__iso2="GB", status="member").count()
+    assert f"{count} membership(s)" in history
+
+
+def test_memberships_of_a_country_in_nothing():
+    output = run("memberships", "Antarctica", "--history", "--status", "all")
+    assert output.splitlines()[0] == "Antarctica (AQ) at any time: 0 membership(s)"
+
+
+@pytest.mark.parametrize(
+    "organization, as_of, count",
+    [
+        ("nato", "2021-12-30", 30),
+        ("NATO", "2023-04-04", 31),
+        ("nato", "2024-03-07", 32),
+        ("eu", "2019-06-01", 28),
+        ("EU", "2020-02-01", 27),
+        ("osce", "2021-12-30", 57),
+        ("Bucharest Nine", "2021-12-30", 9),
+        ("b9", "2015-11-03", 0),
+    ],
+)
+def test_members_counts(organization, as_of, count):
+    output = run("members", organization, "--as-of", as_of)
+    assert f"on {as_of}: {count} member(s)" in output.splitlines()[0]
+    assert len(table_rows(output)) == count
+
+
+def test_members_of_nato_on_2021_12_30():
+    output = run("members", "nato", "--as-of", "2021-12-30")
+    assert output.splitlines()[0] == "North Atlantic Treaty Organization (NATO) on 2021-12-30: 30 member(s)"
+    rows = table_rows(output)
+    assert len(rows) == 30
+    codes = {row[0] for row in rows}
+    expected = set(
+        Membership.objects.on(datetime.date(2021, 12, 30))
+        .filter(organization__slug="nato", status="member")
+        .values_list("country__iso2", flat=True)
+    )
+    assert codes == expected
+    assert "RO" in codes and "FI" not in codes and "SE" not in codes
+    assert "North Macedonia" in output
+
+
+def test_members_today():
+    output = run("members", "nato")
+    assert output.splitlines()[0].endswith(f"on {TODAY.isoformat()}: 32 member(s)")
+    assert {"FI", "SE"} <= {row[0] for row in table_rows(output)}
+
+
+def test_members_status_all_and_history():
+    output = run("members", "eu", "--as-of", "2023-01-01", "--status", "all")
+    assert ": 29 member(s)" in output and "candidate" in output
+    history = run("members", "eu", "--history", "--status", "all")
+    assert "at any time: 30 member(s)" in history
+
+
+@pytest.mark.parametrize("command", ["memberships", "members"])
+@pytest.mark.parametrize("bad_date", ["2021-13-45", "yesterday", "30/12/2021"])
+def test_bad_date_is_a_command_error(command, bad_date):
+    identifier = "Romania" if command == "memberships" else "nato"
+    with pytest.raises(CommandError) as error:
+        run(command, identifier, "--as-of", bad_date)
+    assert str(error.value) == f"--as-of: “{bad_date}” is not a date in YYYY-MM-DD form."
+
+
+def test_unknown_country_is_a_command_error_with_suggestions():
+    with pytest.raises(CommandError) as error:
+        run("memberships", "Romnia", "--as-of", "2021-12-30")
+    message = str(error.value)
+    assert message.startswith("No country matches “Romnia”.")
+    assert "Did you mean: Romania (RO)" in message
+
+
+def test_unknown_organization_is_a_command_error_with_suggestions():
+    with pytest.raises(CommandError) as error:
+        run("members", "Bucharest Nin")
+    message = str(error.value)
+    assert message.startswith("No organization matches “Bucharest Nin”.")
+    assert "Bucharest Nine (b9)" in message
+
+
+def test_unknown_name_without_suggestions():
+    with pytest.raises(CommandError, match="^No organization matches “zzzz”.$"):
+        run("members", "zzzz")
+
+
+def test_bad_status_is_a_command_error():
+    with pytest.raises(CommandError, match="invalid choice"):
+        run("members", "nato", "--status", "bogus")
+
+
+def test_missing_identifier_is_a_command_error():
+    with pytest.raises(CommandError, match="identifier"):
+        run("members")
