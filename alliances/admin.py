@@ -4,8 +4,8 @@ import datetime
 
 from django import forms
 from django.contrib import admin
-from django.db import models
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.forms.models import BaseInlineFormSet
 
 from alliances import audit, rules

@@ -50,7 +50,8 @@ class BaseViewSet(viewsets.ModelViewSet):
             except ProtectedError as exc:
                 raise Conflict(
                     {
-                        "detail": f"{instance} cannot be deleted while {len(exc.protected_objects)} record(s) refer to it."
+                        "detail": f"{instance} cannot be deleted while "
+                        f"{len(exc.protected_objects)} record(s) refer to it."
                     }
                 ) from exc
 
