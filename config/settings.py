@@ -177,7 +177,8 @@ REST_FRAMEWORK = {
         "anon": os.environ.get("THROTTLE_ANON", "300/minute"),
         "user": os.environ.get("THROTTLE_USER", "1200/minute"),
     },
-    "DATE_FORMAT": "%Y-%m-%d",
+    # ISO 8601 via date.isoformat(): strftime("%Y") would print year 782 as "782", not "0782".
+    "DATE_FORMAT": "iso-8601",
 }
 
 SPECTACULAR_SETTINGS = {

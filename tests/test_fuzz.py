@@ -32,7 +32,7 @@ def load_schema():
 schema = load_schema()
 
 FUZZ_SETTINGS = settings(
-    max_examples=25,
+    max_examples=15,
     derandomize=True,
     deadline=None,
     suppress_health_check=list(HealthCheck),

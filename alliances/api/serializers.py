@@ -75,14 +75,15 @@ class OrganizationSerializer(serializers.ModelSerializer):
         required = validated_data.pop("members_must_belong_to", [])
         organization = services.named_record_save(Organization(), **validated_data)
         organization.members_must_belong_to.set(required)
-        return organization
+        return selectors.organization_list().get(pk=organization.pk)
 
     def update(self, instance, validated_data):
         required = validated_data.pop("members_must_belong_to", None)
         services.named_record_save(instance, **validated_data)
         if required is not None:
             instance.members_must_belong_to.set(required)
-        return instance
+        # Re-read so the response carries member_count like every other read.
+        return selectors.organization_list().get(pk=instance.pk)
 
 
 class CitationSerializer(serializers.ModelSerializer):
