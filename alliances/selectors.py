@@ -1,90 +1,14 @@
 """Read queries: every question the API, the admin and the commands ask of the data."""
 
 import datetime
-import difflib
 
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from alliances.choices import MembershipStatus
-from alliances.models import Citation, Country, CountryAlias, Membership, Organization, OrganizationAlias
+from alliances.models import Citation, Country, Membership, Organization
+from alliances.reference import MAX_IDENTIFIER_LENGTH, NotFound, country_resolve, organization_resolve
 from alliances.text import normalize_name
-
-MAX_IDENTIFIER_LENGTH = 200
-
-
-class NotFound(LookupError):
-    """No record answers to an identifier; ``suggestions`` lists close names."""
-
-    def __init__(self, kind, identifier, suggestions=()):
-        self.kind = kind
-        self.identifier = identifier
-        self.suggestions = list(suggestions)
-        super().__init__(f"No {kind} matches “{identifier}”.")
-
-
-def _suggest(identifier, alias_model, label):
-    key = normalize_name(identifier)
-    names = {}
-    for alias in alias_model.objects.select_related(alias_model.owner_field):
-        names.setdefault(alias.normalized, label(getattr(alias, alias_model.owner_field)))
-    close = difflib.get_close_matches(key, list(names), n=5, cutoff=0.75)
-    # Substring matches catch "romani" or "bucharest" that difflib scores low.
-    if len(key) >= 3:
-        close += [n for n in names if key in n and n not in close]
-    seen, suggestions = set(), []
-    for n in close:
-        if names[n] not in seen:
-            seen.add(names[n])
-            suggestions.append(names[n])
-    return suggestions[:5]
-
-
-def country_resolve(identifier: str, *, queryset=None) -> Country:
-    """The country a code, name or alias names: RO, rou, 642, Romania, “u.s.”.
-
-    Case, accents and punctuation are ignored. Raises NotFound with suggestions.
-    """
-    # PostgreSQL refuses NUL in text parameters; no name contains one.
-    text = (identifier or "").replace("\x00", "").strip()
-    key = normalize_name(text)
-    if not key or len(text) > MAX_IDENTIFIER_LENGTH:
-        raise NotFound("country", identifier)
-    code = key.replace(" ", "").upper()
-    condition = Q(aliases__normalized=key)
-    if len(code) == 2 and code.isalpha():
-        condition |= Q(iso2=code)
-    elif len(code) == 3 and code.isalpha():
-        condition |= Q(iso3=code)
-    elif code.isdigit() and len(code) <= 3:
-        condition |= Q(numeric=code.zfill(3))
-    # Codes win over names: "US" is the United States even if an alias says otherwise.
-    base = Country.objects.all() if queryset is None else queryset
-    matches = list(base.filter(condition).distinct()[:2])
-    if len(matches) == 2:
-        matches.sort(key=lambda c: code not in (c.iso2, c.iso3, c.numeric))
-    if matches:
-        return matches[0]
-    raise NotFound("country", identifier, _suggest(text, CountryAlias, lambda c: f"{c.name} ({c.iso2})"))
-
-
-def organization_resolve(identifier: str, *, queryset=None) -> Organization:
-    """The organization a slug, acronym, name or alias names: nato, EU, “Bucharest Nine”."""
-    # PostgreSQL refuses NUL in text parameters; no name contains one.
-    text = (identifier or "").replace("\x00", "").strip()
-    key = normalize_name(text)
-    if not key or len(text) > MAX_IDENTIFIER_LENGTH:
-        raise NotFound("organization", identifier)
-    base = Organization.objects.all() if queryset is None else queryset
-    matches = list(
-        base.filter(
-            Q(slug__iexact=text) | Q(acronym__iexact=key.replace(" ", "")) | Q(aliases__normalized=key)
-        ).distinct()[:2]
-    )
-    if matches:
-        matches.sort(key=lambda o: o.slug.lower() != text.lower())
-        return matches[0]
-    raise NotFound("organization", identifier, _suggest(text, OrganizationAlias, lambda o: f"{o.name} ({o.slug})"))
 
 
 def citations_prefetch(prefix=""):
@@ -151,7 +75,7 @@ def organization_changes(organization, *, date_from, date_to):
 
 def country_list(*, member_of=(), not_member_of=(), as_of=None, statuses=(MembershipStatus.MEMBER,), search=None):
     """Countries, optionally only those in every one of ``member_of`` and none of ``not_member_of``."""
-    qs = Country.objects.prefetch_related("aliases")
+    qs = Country.objects.all()
     if member_of or not_member_of:
         day = as_of or datetime.date.today()
         periods = Membership.objects.on(day)
@@ -177,8 +101,19 @@ def organization_list():
         .annotate(n=Count("pk"))
         .values("n")
     )
-    return (
-        Organization.objects.prefetch_related("aliases", "members_must_belong_to")
-        .annotate(member_count=Coalesce(Subquery(members_today), 0))
-        .order_by("acronym")
-    )
+    return Organization.objects.annotate(member_count=Coalesce(Subquery(members_today), 0)).order_by("acronym")
+
+
+__all__ = [
+    "MAX_IDENTIFIER_LENGTH",
+    "NotFound",
+    "country_resolve",
+    "organization_resolve",
+    "citations_prefetch",
+    "membership_list",
+    "country_memberships",
+    "organization_members",
+    "organization_changes",
+    "country_list",
+    "organization_list",
+]

@@ -115,13 +115,24 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "connect_timeout", int(os.environ.get("DB_CONNECT_TIMEOUT", "3"))
     )
 
-# One cache every worker process shares: throttling counts and cached responses.
+# "default" is shared by every worker process (throttle counters): the database
+# cache, or Redis when REDIS_URL is set. "responses" holds rendered read
+# responses keyed by the data version, so a per-process memory cache is never
+# stale; with Redis, workers share it.
 if os.environ.get("REDIS_URL"):
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]}
-    }
+    _redis = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]}
+    CACHES = {"default": _redis, "responses": {**_redis, "KEY_PREFIX": "responses"}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "alliances_cache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "alliances_cache"},
+        "responses": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "alliances-responses",
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        },
+    }
+RESPONSE_CACHE_ALIAS = "responses"
+RESPONSE_CACHE_SECONDS = int(os.environ.get("RESPONSE_CACHE_SECONDS", "3600"))
 
 # Request bodies are small JSON documents; anything larger is refused.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("MAX_REQUEST_BODY_BYTES", str(64 * 1024)))
@@ -189,6 +200,11 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {
+        "OrganizationKindEnum": "alliances.choices.OrganizationKind",
+        "SourceKindEnum": "alliances.choices.SourceKind",
+        "MembershipStatusEnum": "alliances.choices.MembershipStatus",
+    },
     # The docs page works offline: Swagger UI is served from the sidecar package, not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -20,6 +20,19 @@ def day():
 
 
 @pytest.fixture(autouse=True)
+def fresh_caches():
+    """Each test starts with empty in-process caches, so none sees another test's rolled-back data."""
+    from django.conf import settings as django_settings
+    from django.core.cache import caches
+
+    from alliances import reference
+
+    caches[django_settings.RESPONSE_CACHE_ALIAS].clear()
+    reference._current = None
+    yield
+
+
+@pytest.fixture(autouse=True)
 def no_throttling(settings):
     """Throttling is tested on its own; elsewhere it would only make the suite flaky."""
     settings.REST_FRAMEWORK = {

@@ -1001,50 +1001,78 @@ def test_browsable_api_renders(client):
 
 # --- query counts -------------------------------------------------------------------------------------------------
 
-# Queries per request; the same on SQLite and PostgreSQL. Each identifier a filter names costs one query to resolve.
+# Queries per request, the same on SQLite and PostgreSQL, with the reference snapshot
+# warm (alliances.reference: names resolve without a query) and the response cache
+# empty. Every request reads the data version first (1 query).
 QUERY_COUNTS = [
-    ("countries/", {}, 3),  # count, page, aliases
+    ("countries/", {}, 3),  # version, count, page (aliases come from the snapshot)
     ("countries/", {"page_size": 500}, 3),
     ("countries/", {"search": "rom"}, 3),
-    ("countries/", {"member_of": "nato", "as_of": "2021-12-30"}, 4),  # + resolve nato
-    ("countries/", {"member_of": ["nato", "eu"], "not_member_of": "b9", "as_of": "2021-12-30"}, 6),
-    ("countries/RO/", {}, 2),  # country, aliases
-    ("countries/Czech%20Republic/", {}, 2),
-    ("countries/RO/memberships/", {"as_of": "2021-12-30"}, 3),  # country, memberships, citations
+    ("countries/", {"member_of": "nato", "as_of": "2021-12-30"}, 3),
+    ("countries/", {"member_of": ["nato", "eu"], "not_member_of": "b9", "as_of": "2021-12-30"}, 3),
+    ("countries/RO/", {}, 1),  # version; the country itself is in the snapshot
+    ("countries/Czech%20Republic/", {}, 1),
+    ("countries/RO/memberships/", {"as_of": "2021-12-30"}, 3),  # version, memberships, citations
     ("countries/RO/memberships/", {"history": "true", "status": "all"}, 3),
-    ("organizations/", {}, 4),  # count, page, aliases, members_must_belong_to
-    ("organizations/nato/", {}, 3),
-    ("organizations/nato/members/", {"as_of": "2021-12-30"}, 3),  # organization, memberships, citations
+    ("organizations/", {}, 3),  # version, count, page with member counts
+    ("organizations/nato/", {}, 2),  # version, organization with its member count
+    ("organizations/nato/members/", {"as_of": "2021-12-30"}, 3),  # version, memberships, citations
     ("organizations/osce/members/", {}, 3),
     ("organizations/b9/members/", {}, 3),
     ("organizations/eu/changes/", {"from": "2020-01-01", "to": "2020-12-31"}, 3),
     ("organizations/nato/changes/", {}, 3),
-    ("memberships/", {}, 3),  # count, page, citations
-    ("memberships/", {"organization": "osce", "page_size": 5}, 4),  # + resolve osce
-    ("memberships/", {"organization": "osce", "page_size": 100}, 4),
-    ("memberships/", {"country": "RO", "organization": "nato", "as_of": "2021-12-30"}, 5),
-    ("sources/", {}, 2),
+    ("memberships/", {}, 3),  # version, page with its total (COUNT(*) OVER ()), citations
+    ("memberships/", {"organization": "osce", "page_size": 5}, 3),
+    ("memberships/", {"organization": "osce", "page_size": 100}, 3),
+    ("memberships/", {"country": "RO", "organization": "nato", "as_of": "2021-12-30"}, 3),
+    ("memberships/", {"organization": "osce", "format": "csv"}, 3),
+    ("sources/", {}, 3),  # version, count, page
 ]
+
+
+@pytest.fixture
+def warm_snapshot(db):
+    from alliances import reference
+
+    reference.snapshot()
 
 
 @pytest.mark.parametrize(
     "path, params, queries", QUERY_COUNTS, ids=[f"{p}{'?' + str(q) if q else ''}" for p, q, _ in QUERY_COUNTS]
 )
-def test_read_endpoint_query_count(client, django_assert_num_queries, path, params, queries):
+def test_read_endpoint_query_count(client, warm_snapshot, django_assert_num_queries, path, params, queries):
     with django_assert_num_queries(queries):
         response = client.get(API + path, params)
     assert response.status_code == 200
 
 
-def test_membership_detail_query_count(client, django_assert_num_queries):
+@pytest.mark.parametrize(
+    "path, params, queries", QUERY_COUNTS, ids=[f"{p}{'?' + str(q) if q else ''}" for p, q, _ in QUERY_COUNTS]
+)
+def test_repeated_request_is_served_from_cache_with_one_query(
+    client, warm_snapshot, django_assert_num_queries, path, params, queries
+):
+    first = client.get(API + path, params)
+    with django_assert_num_queries(1):  # the data version only
+        again = client.get(API + path, params)
+    assert again.status_code == 200
+    assert again.content == first.content
+    assert again["ETag"] == first["ETag"]
+    assert again["X-Cache"] == "hit"
+
+
+def test_cold_snapshot_costs_five_queries_once(client, django_assert_num_queries):
+    # countries, their aliases, organizations, their aliases, their requirements
+    with django_assert_num_queries(1 + 5):
+        assert client.get(API + "countries/RO/").status_code == 200
+    with django_assert_num_queries(1):
+        assert client.get(API + "countries/BG/").status_code == 200
+
+
+def test_membership_detail_query_count(client, warm_snapshot, django_assert_num_queries):
     pk = Membership.objects.get(country__iso2="RO", organization__slug="nato").pk
-    with django_assert_num_queries(2):  # membership with country and organization, citations
+    with django_assert_num_queries(3):  # version, membership with country and organization, citations
         assert client.get(API + f"memberships/{pk}/").status_code == 200
-
-
-def test_csv_query_count_matches_json(client, django_assert_num_queries):
-    with django_assert_num_queries(4):
-        assert client.get(API + "memberships/", {"organization": "osce", "format": "csv"}).status_code == 200
 
 
 def count_queries(client, path, params):
@@ -1063,7 +1091,7 @@ def count_queries(client, path, params):
         ("organizations/{}/changes/", ("eu", {"from": "2020-01-01", "to": "2020-12-31"}), ("osce", {})),  # 1 vs 57
     ],
 )
-def test_query_count_does_not_grow_with_rows(client, path, small, large):
+def test_query_count_does_not_grow_with_rows(client, warm_snapshot, path, small, large):
     small_queries, small_response = count_queries(client, path.format(small[0]), small[1])
     large_queries, large_response = count_queries(client, path.format(large[0]), large[1])
     assert small_response.json()["count"] < large_response.json()["count"]
@@ -1080,7 +1108,7 @@ def test_query_count_does_not_grow_with_rows(client, path, small, large):
         ("organizations/", {}),
     ],
 )
-def test_paginated_query_count_does_not_grow_with_page_size(client, path, params):
+def test_paginated_query_count_does_not_grow_with_page_size(client, warm_snapshot, path, params):
     few, few_response = count_queries(client, path, {**params, "page_size": 2})
     many, many_response = count_queries(client, path, {**params, "page_size": 100})
     assert len(few_response.json()["results"]) < len(many_response.json()["results"])

@@ -140,11 +140,19 @@ def test_code_wins_over_an_alias_of_another_country():
     assert country_resolve("ad").iso2 == "AD"
 
 
-def test_country_resolve_respects_queryset():
-    european_union_members = Country.objects.filter(memberships__organization__slug="eu").distinct()
-    assert country_resolve("RO", queryset=european_union_members).iso2 == "RO"
+def test_country_resolve_sees_a_new_alias_at_once():
+    from alliances.models import CountryAlias
+
     with pytest.raises(NotFound):
-        country_resolve("JP", queryset=european_union_members)
+        country_resolve("Rumania")
+    CountryAlias.objects.create(country=Country.objects.get(iso2="RO"), name="Rumania", normalized="rumania")
+    assert country_resolve("Rumania").iso2 == "RO"
+
+
+def test_resolved_country_is_a_copy_the_caller_may_change():
+    first = country_resolve("RO")
+    first.name = "Changed by a caller"
+    assert country_resolve("RO").name == "Romania"
 
 
 def test_japan_resolves_although_it_has_no_memberships():
@@ -281,8 +289,8 @@ def test_organization_unknown(identifier):
         organization_resolve(identifier)
 
 
-def test_organization_resolve_respects_queryset():
-    only_nato = Organization.objects.filter(slug="nato")
-    assert organization_resolve("NATO", queryset=only_nato).slug == "nato"
+def test_organization_resolve_sees_a_renamed_slug_at_once():
+    Organization.objects.filter(slug="b9").update(slug="bucharest-nine")
+    assert organization_resolve("bucharest-nine").acronym == "B9"
     with pytest.raises(NotFound):
-        organization_resolve("Bucharest Nine", queryset=only_nato)
+        organization_resolve("b9-format")

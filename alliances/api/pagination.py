@@ -1,3 +1,5 @@
+from django.core.paginator import Paginator as DjangoPaginator
+from django.db.models import Count, Window
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 
@@ -29,3 +31,25 @@ class Pagination(PageNumberPagination):
                 {self.page_size_query_param: [f"A page size is a whole number from 1 to {self.max_page_size}."]}
             )
         return int(value)
+
+
+class WindowCountPaginator(DjangoPaginator):
+    """Reads a page and the total in one query, with COUNT(*) OVER ().
+
+    Saves the separate COUNT query on every page that has rows; an empty page
+    falls back to it to decide between "no results" and "no such page". Not for
+    DISTINCT querysets, where the window would count duplicates.
+    """
+
+    def page(self, number):
+        number = int(number)
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list.annotate(_total=Window(Count("pk")))[bottom : bottom + self.per_page])
+        if not rows:
+            return super().page(number)
+        self.count = rows[0]._total  # fills the cached property, so no COUNT query runs
+        return self._get_page(rows, number, self)
+
+
+class WindowCountPagination(Pagination):
+    django_paginator_class = WindowCountPaginator

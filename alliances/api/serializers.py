@@ -2,10 +2,9 @@
 
 from rest_framework import serializers
 
-from alliances import selectors, services
+from alliances import reference, selectors, services
 from alliances.choices import MembershipStatus
 from alliances.models import AuditEvent, Citation, Country, Membership, Organization, Source
-from alliances.text import normalize_name
 
 
 class CountryBriefSerializer(serializers.ModelSerializer):
@@ -26,14 +25,37 @@ class OrganizationBriefSerializer(serializers.ModelSerializer):
         fields = ["slug", "acronym", "name"]
 
 
+def snapshot_record(field, instance):
+    """The in-process snapshot's copy of ``instance`` (see alliances.reference), or None."""
+    snap = field.context.get("snapshot") or reference.snapshot()
+    registry = snap.countries if isinstance(instance, Country) else snap.organizations
+    return registry.get(instance.pk)
+
+
 class AliasNamesField(serializers.ListField):
-    """The other names of a record, from its prefetched aliases, without its own name."""
+    """The other names of a record, without its own name; read from the snapshot, not per row."""
 
     child = serializers.CharField()
 
     def get_attribute(self, instance):
-        own = normalize_name(instance.name)
-        return [alias.name for alias in instance.aliases.all() if alias.normalized != own]
+        names = getattr(instance, "alias_names", None)
+        if names is None:
+            record = snapshot_record(self, instance)
+            names = record.alias_names if record is not None else []
+        return names
+
+
+class RequiredSlugsField(serializers.ListField):
+    """Slugs of the organizations every member must also belong to; read from the snapshot."""
+
+    child = serializers.SlugField()
+
+    def get_attribute(self, instance):
+        slugs = getattr(instance, "required_slugs", None)
+        if slugs is None:
+            record = snapshot_record(self, instance)
+            slugs = record.required_slugs if record is not None else []
+        return slugs
 
 
 class CountrySerializer(serializers.ModelSerializer):
@@ -47,6 +69,30 @@ class CountrySerializer(serializers.ModelSerializer):
 class OrganizationSerializer(serializers.ModelSerializer):
     aliases = AliasNamesField(read_only=True)
     member_count = serializers.IntegerField(read_only=True, help_text="Number of members today.")
+    members_must_belong_to = RequiredSlugsField(
+        read_only=True, help_text="Slugs of the organizations every member must also belong to."
+    )
+
+    class Meta:
+        model = Organization
+        fields = [
+            "slug",
+            "acronym",
+            "name",
+            "kind",
+            "founded",
+            "dissolved",
+            "website",
+            "description",
+            "members_must_belong_to",
+            "aliases",
+            "member_count",
+        ]
+
+
+class OrganizationWriteSerializer(serializers.ModelSerializer):
+    """Create or change an organization; answers with the read representation."""
+
     members_must_belong_to = serializers.SlugRelatedField(
         many=True,
         slug_field="slug",
@@ -67,23 +113,26 @@ class OrganizationSerializer(serializers.ModelSerializer):
             "website",
             "description",
             "members_must_belong_to",
-            "aliases",
-            "member_count",
         ]
 
     def create(self, validated_data):
         required = validated_data.pop("members_must_belong_to", [])
         organization = services.named_record_save(Organization(), **validated_data)
         organization.members_must_belong_to.set(required)
-        return selectors.organization_list().get(pk=organization.pk)
+        return organization
 
     def update(self, instance, validated_data):
         required = validated_data.pop("members_must_belong_to", None)
         services.named_record_save(instance, **validated_data)
         if required is not None:
             instance.members_must_belong_to.set(required)
-        # Re-read so the response carries member_count like every other read.
-        return selectors.organization_list().get(pk=instance.pk)
+        return instance
+
+    def to_representation(self, instance):
+        # Re-read (inside the write's transaction, so not from the snapshot) for
+        # member_count, aliases and requirements as every other read shows them.
+        fresh = selectors.organization_list().prefetch_related("aliases", "members_must_belong_to").get(pk=instance.pk)
+        return OrganizationSerializer(reference.attach_names(fresh), context=self.context).data
 
 
 class CitationSerializer(serializers.ModelSerializer):
@@ -183,8 +232,8 @@ class CountryWriteSerializer(serializers.ModelSerializer):
         return services.named_record_save(instance, **validated_data)
 
     def to_representation(self, instance):
-        instance = Country.objects.prefetch_related("aliases").get(pk=instance.pk)
-        return CountrySerializer(instance, context=self.context).data
+        fresh = Country.objects.prefetch_related("aliases").get(pk=instance.pk)
+        return CountrySerializer(reference.attach_names(fresh), context=self.context).data
 
 
 class SourceSerializer(serializers.ModelSerializer):

@@ -1,34 +1,74 @@
 """API views: declarative viewsets; sub-collections are @actions; queries live in selectors."""
 
 import datetime
-import hashlib
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import ProtectedError
-from django.utils.http import quote_etag
+from django.db.models import ProtectedError, prefetch_related_objects
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, NotFound, ValidationError
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from alliances import audit, selectors, services
+from alliances import audit, reference, selectors, services
+from alliances.api import caching
 from alliances.api import serializers as s
+from alliances.api.pagination import WindowCountPagination
 from alliances.filtersets import CountryFilterSet, MembershipFilterSet
 from alliances.models import Country, Membership, Organization, Source
 
 
+class ServeCached(Exception):
+    def __init__(self, response):
+        self.response = response
+
+
 class BaseViewSet(viewsets.ModelViewSet):
-    """Errors are always JSON, whatever format the client asked for."""
+    """Shared behaviour: cached reads, JSON errors, audited and conditional writes."""
+
+    def initial(self, request, *args, **kwargs):
+        # After authentication, permissions and throttling: a cached answer is
+        # still only given to a client that may have it, within its rate.
+        super().initial(request, *args, **kwargs)
+        self.version = audit.data_version()
+        self.version_token = reference.request_version.set(self.version)
+        self.cache_key = None
+        if caching.cacheable(request):
+            self.cache_key = caching.cache_key(request, self.version)
+            cached = caching.lookup(self.cache_key)
+            if cached is not None:
+                raise ServeCached(cached)
+
+    def handle_exception(self, exc):
+        if isinstance(exc, ServeCached):
+            return exc.response
+        return super().handle_exception(exc)
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["snapshot"] = reference.snapshot(getattr(self, "version", None))
+        return context
 
     def finalize_response(self, request, response, *args, **kwargs):
+        # Errors are always JSON, whatever format the client asked for.
         if response.status_code >= 400 and getattr(request, "accepted_renderer", None) is not None:
             if request.accepted_renderer.format not in ("json", "api"):
                 request.accepted_renderer = JSONRenderer()
                 request.accepted_media_type = JSONRenderer.media_type
-        return super().finalize_response(request, response, *args, **kwargs)
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if getattr(self, "version_token", None) is not None:
+            reference.request_version.reset(self.version_token)
+            self.version_token = None
+        if getattr(self, "cache_key", None) and isinstance(response, Response) and response.status_code == 200:
+            caching.store_after_render(response, self.cache_key)
+        return response
+
+    def resolve(self, resolver, identifier):
+        check_identifier_length(identifier, "identifier")
+        return resolver(identifier, version=getattr(self, "version", None))
 
     # Writes: recorded in the audit trail as the signed-in user, and refused
     # (412) unless If-Match names the current ETag, so no edit is silently lost.
@@ -68,8 +108,14 @@ class BaseViewSet(viewsets.ModelViewSet):
         """The ETag a GET of ``instance`` gives now (the hash of its JSON body)."""
         queryset = self.get_queryset().select_for_update(of=("self",)) if lock else self.get_queryset()
         fresh = queryset.get(pk=instance.pk)
+        if isinstance(fresh, Country | Organization):
+            # Names as stored now (this may run inside the write), not as the request's snapshot saw them.
+            prefetch_related_objects(
+                [fresh], "aliases", *(["members_must_belong_to"] if isinstance(fresh, Organization) else [])
+            )
+            reference.attach_names(fresh)
         data = self.get_read_serializer_class()(fresh, context=self.get_serializer_context()).data
-        return etag_of(JSONRenderer().render(data))
+        return caching.etag_of(JSONRenderer().render(data))
 
     def get_read_serializer_class(self):
         return self.serializer_class
@@ -105,11 +151,6 @@ class PreconditionFailed(APIException):
                 "current_etag": current,
             }
         )
-
-
-def etag_of(body):
-    """The ETag Django's ConditionalGetMiddleware gives a response with this body."""
-    return quote_etag(hashlib.md5(body, usedforsecurity=False).hexdigest())
 
 
 def check_identifier_length(value, name):
@@ -186,7 +227,7 @@ class CountryViewSet(BaseViewSet):
     lookup_value_regex = "[^/]+"
 
     def get_queryset(self):
-        return Country.objects.prefetch_related("aliases").order_by("name")
+        return Country.objects.order_by("name")
 
     def get_serializer_class(self):
         if self.action in ("create", "update", "partial_update"):
@@ -197,9 +238,9 @@ class CountryViewSet(BaseViewSet):
         return s.CountrySerializer
 
     def get_object(self):
-        identifier = self.kwargs["identifier"]
-        check_identifier_length(identifier, "identifier")
-        country = selectors.country_resolve(identifier, queryset=self.get_queryset())
+        country = self.resolve(selectors.country_resolve, self.kwargs["identifier"])
+        if self.request.method not in SAFE_METHODS:
+            country = self.get_queryset().get(pk=country.pk)  # writes work on the stored row
         self.check_object_permissions(self.request, country)
         return country
 
@@ -211,8 +252,7 @@ class CountryViewSet(BaseViewSet):
     @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
     def memberships(self, request, identifier=None):
         as_of, statuses = membership_query(request)
-        check_identifier_length(identifier, "identifier")
-        country = selectors.country_resolve(identifier)
+        country = self.resolve(selectors.country_resolve, identifier)
         memberships = selectors.country_memberships(country, as_of=as_of, statuses=statuses)
         header = s.CountryHeaderSerializer(country).data
         return listing("country", header, as_of, memberships, self.get_serializer_context())
@@ -229,17 +269,23 @@ class OrganizationViewSet(BaseViewSet):
     """International organizations, addressed by slug, acronym, name or alias."""
 
     queryset = Organization.objects.all()
-    serializer_class = s.OrganizationSerializer
     lookup_field = "identifier"
     lookup_value_regex = "[^/]+"
 
     def get_queryset(self):
         return selectors.organization_list()
 
+    def get_serializer_class(self):
+        if self.action in ("create", "update", "partial_update"):
+            return s.OrganizationWriteSerializer
+        return s.OrganizationSerializer
+
+    def get_read_serializer_class(self):
+        return s.OrganizationSerializer
+
     def get_object(self):
-        identifier = self.kwargs["identifier"]
-        check_identifier_length(identifier, "identifier")
-        organization = selectors.organization_resolve(identifier, queryset=self.get_queryset())
+        organization = self.resolve(selectors.organization_resolve, self.kwargs["identifier"])
+        organization = self.get_queryset().get(pk=organization.pk)  # with today's member count
         self.check_object_permissions(self.request, organization)
         return organization
 
@@ -251,8 +297,7 @@ class OrganizationViewSet(BaseViewSet):
     @action(detail=True, methods=["get"], pagination_class=None)
     def members(self, request, identifier=None):
         as_of, statuses = membership_query(request)
-        check_identifier_length(identifier, "identifier")
-        organization = selectors.organization_resolve(identifier)
+        organization = self.resolve(selectors.organization_resolve, identifier)
         memberships = selectors.organization_members(organization, as_of=as_of, statuses=statuses)
         header = s.OrganizationBriefSerializer(organization).data
         return listing("organization", header, as_of, memberships, self.get_serializer_context())
@@ -279,8 +324,7 @@ class OrganizationViewSet(BaseViewSet):
     def changes(self, request, identifier=None):
         query = s.ChangesQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        check_identifier_length(identifier, "identifier")
-        organization = selectors.organization_resolve(identifier)
+        organization = self.resolve(selectors.organization_resolve, identifier)
         date_from = query.validated_data.get("date_from") or organization.founded
         date_to = query.validated_data.get("date_to") or datetime.date.today()
         if date_from > date_to:
@@ -312,6 +356,7 @@ class MembershipViewSet(BaseViewSet):
 
     queryset = Membership.objects.all()
     filterset_class = MembershipFilterSet
+    pagination_class = WindowCountPagination
     lookup_value_regex = "[0-9]{1,18}"
 
     def get_queryset(self):

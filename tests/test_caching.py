@@ -1,0 +1,72 @@
+"""The response cache never serves data older than the last committed write."""
+
+import pytest
+from django.contrib.auth.models import User
+from rest_framework.test import APIClient
+
+from alliances.models import Membership
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/countries/GB/memberships/?as_of=2020-06-01"
+
+
+def groups(response):
+    return sorted(r["organization"]["acronym"] for r in response.json()["results"])
+
+
+def test_repeat_is_a_hit_and_carries_the_same_etag():
+    client = APIClient()
+    first = client.get(URL)
+    second = client.get(URL)
+    assert (first["X-Cache"], second["X-Cache"]) == ("miss", "hit")
+    assert first["ETag"] == second["ETag"]
+    assert client.get(URL, HTTP_IF_NONE_MATCH=second["ETag"]).status_code == 304
+
+
+def test_api_write_is_seen_by_the_next_read_and_old_etag_no_longer_matches():
+    reader = APIClient()
+    before = reader.get(URL)
+    assert groups(before) == ["NATO", "OSCE"]
+
+    writer = APIClient()
+    writer.force_authenticate(User.objects.create_superuser("w", password="pw-for-tests-only"))
+    uk = Membership.objects.get(country__iso2="GB", organization__slug="eu")
+    detail = f"/api/v1/memberships/{uk.pk}/"
+    response = writer.patch(detail, {"end_date": None}, format="json", HTTP_IF_MATCH=writer.get(detail)["ETag"])
+    assert response.status_code == 200
+
+    after = reader.get(URL, HTTP_IF_NONE_MATCH=before["ETag"])
+    assert after.status_code == 200, "a 304 here would keep the client on data the write replaced"
+    assert after["X-Cache"] == "miss"
+    assert groups(after) == ["EU", "NATO", "OSCE"]
+
+
+def test_write_outside_the_api_is_seen_too():
+    client = APIClient()
+    assert groups(client.get(URL)) == ["NATO", "OSCE"]
+    Membership.objects.filter(country__iso2="GB", organization__slug="eu").update(end_date=None)  # bulk, no signals
+    assert groups(client.get(URL)) == ["EU", "NATO", "OSCE"]
+
+
+def test_default_date_is_part_of_the_key(monkeypatch):
+    import datetime
+
+    from alliances.api import caching
+
+    client = APIClient()
+    url = "/api/v1/organizations/nato/members/"
+    assert client.get(url).json()["count"] == 32
+
+    class Earlier(datetime.date):
+        @classmethod
+        def today(cls):
+            return datetime.date(2021, 12, 30)
+
+    monkeypatch.setattr(caching.datetime, "date", Earlier)
+    import alliances.api.views as views
+
+    monkeypatch.setattr(views.datetime, "date", Earlier)
+    answer = client.get(url)
+    assert answer["X-Cache"] == "miss"
+    assert answer.json()["count"] == 30
