@@ -120,7 +120,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 # responses keyed by the data version, so a per-process memory cache is never
 # stale; with Redis, workers share it.
 if os.environ.get("REDIS_URL"):
-    _redis = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]}
+    _redis = {"BACKEND": "alliances.cache.RedisCache", "LOCATION": os.environ["REDIS_URL"]}
     CACHES = {"default": _redis, "responses": {**_redis, "KEY_PREFIX": "responses"}}
 else:
     CACHES = {

@@ -1113,3 +1113,14 @@ def test_paginated_query_count_does_not_grow_with_page_size(client, warm_snapsho
     many, many_response = count_queries(client, path, {**params, "page_size": 100})
     assert len(few_response.json()["results"]) < len(many_response.json()["results"])
     assert few == many
+
+
+def test_fast_membership_rendering_equals_the_declared_fields():
+    from alliances import selectors
+    from alliances.api.serializers import MembershipSerializer
+
+    serializer = MembershipSerializer()
+    memberships = list(selectors.membership_list(statuses=None))
+    assert len(memberships) > 100
+    for m in memberships:
+        assert serializer.to_representation(m) == serializer.field_based_representation(m), m

@@ -148,7 +148,19 @@ class CitationSerializer(serializers.ModelSerializer):
         fields = ["title", "publisher", "url", "published", "quote"]
 
 
+def _date(value):
+    return value.isoformat() if value is not None else None
+
+
 class MembershipSerializer(serializers.ModelSerializer):
+    """A membership period with its country, organization and sources.
+
+    The declared fields define the contract (and the OpenAPI schema);
+    ``to_representation`` builds the same dictionary directly, because building
+    DRF field objects per row was most of an uncached request's time.
+    tests/test_api_read.py checks both give identical output for every period.
+    """
+
     country = CountryBriefSerializer(read_only=True)
     organization = OrganizationBriefSerializer(read_only=True)
     sources = CitationSerializer(source="citations", many=True, read_only=True)
@@ -166,6 +178,33 @@ class MembershipSerializer(serializers.ModelSerializer):
             "note",
             "sources",
         ]
+
+    def to_representation(self, m):
+        country, organization = m.country, m.organization
+        return {
+            "id": m.pk,
+            "country": {"iso2": country.iso2, "name": country.name},
+            "organization": {"slug": organization.slug, "acronym": organization.acronym, "name": organization.name},
+            "status": m.status,
+            "founding": m.founding,
+            "start_date": _date(m.start_date),
+            "end_date": _date(m.end_date),
+            "note": m.note,
+            "sources": [
+                {
+                    "title": c.source.title,
+                    "publisher": c.source.publisher,
+                    "url": c.source.url,
+                    "published": _date(c.source.published),
+                    "quote": c.quote,
+                }
+                for c in m.citations.all()
+            ],
+        }
+
+    def field_based_representation(self, m):
+        """DRF's generic rendering of the declared fields, for the equivalence test."""
+        return super().to_representation(m)
 
 
 class IdentifierField(serializers.CharField):

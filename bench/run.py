@@ -1,0 +1,288 @@
+"""`make bench`: the product's endpoints against the stack's own limits, side by side.
+
+On the local PostgreSQL, under gunicorn configured as the README recommends
+(gunicorn.conf.py, Redis for the shared caches), load from wrk on loopback.
+Prints a table and writes bench/results/latest.json. Timings are never
+asserted; the ratios to Limit A (bare WSGI) and Limit B (plain Django + one SQL
+query) are what to track, because the machines are noisy.
+
+    python bench/run.py [--duration 5] [--scale 1000000] [--skip-scale]
+"""
+
+import argparse
+import json
+import os
+import platform
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+PY = sys.executable
+BIN = Path(PY).parent
+PG = os.environ.get("PG_URL_BASE", "postgres://postgres@127.0.0.1:5432")
+REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+ENDPOINTS = [
+    ("countries/RO/memberships", "/api/v1/countries/RO/memberships/?as_of=2021-12-30"),
+    ("organizations/nato/members", "/api/v1/organizations/nato/members/"),
+    ("countries?member_of=nato&eu", "/api/v1/countries/?member_of=nato&member_of=eu"),
+    ("memberships?organization=osce", "/api/v1/memberships/?organization=osce"),
+]
+LIMIT_B_PATH = "/limit-b/romania/?as_of=2021-12-30"
+
+UNCACHED_LUA = """
+local path = os.getenv("BENCH_PATH")
+local sep = string.find(path, "?", 1, true) and "&" or "?"
+math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
+request = function()
+  return wrk.format(nil, path .. sep .. "_bench=" .. math.random(1, 2^31) .. math.random(1, 2^31))
+end
+"""
+INM_LUA = """
+wrk.headers["If-None-Match"] = os.getenv("BENCH_ETAG")
+"""
+
+
+def sh(*args, env=None, check=True, capture=True):
+    result = subprocess.run(args, cwd=REPO, env=env, capture_output=capture, text=True)
+    if check and result.returncode:
+        raise SystemExit(f"{' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def psql(sql):
+    sh("psql", f"{PG}/postgres", "-qc", sql)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def product_env(database_url):
+    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG",)}
+    env.update(
+        DJANGO_ENV="production",
+        SECRET_KEY="bench-only-" + "k" * 50,
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        SECURE_SSL_REDIRECT="0",
+        DATABASE_URL=database_url,
+        REDIS_URL=REDIS,
+        THROTTLE_ANON="100000000/minute",  # far above what wrk sends: measured, never hit
+        THROTTLE_USER="100000000/minute",
+        GUNICORN_ACCESS_LOG="/dev/null",
+    )
+    return env
+
+
+class Server:
+    """gunicorn as the README runs it, on a free loopback port."""
+
+    def __init__(self, app, env):
+        self.port = free_port()
+        self.env = {**env, "BIND": f"127.0.0.1:{self.port}"}
+        self.process = subprocess.Popen(
+            [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", app],
+            cwd=REPO,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self.base = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(self.base + "/", timeout=1)
+                break
+            except urllib.error.HTTPError:
+                break
+            except OSError:
+                time.sleep(0.2)
+
+    def workers(self):
+        out = sh("ps", "--ppid", str(self.process.pid), "-o", "pid=", check=False).stdout.split()
+        return [int(p) for p in out]
+
+    def peak_rss_mb(self):
+        peaks = []
+        for pid in self.workers():
+            status = Path(f"/proc/{pid}/status").read_text()
+            peaks.append(int(re.search(r"VmHWM:\s+(\d+)", status).group(1)) / 1024)
+        return max(peaks) if peaks else None
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(15)
+
+
+def wrk(url, duration, script=None, env=None):
+    args = ["wrk", "-t2", "-c16", f"-d{duration}s", "--latency"]
+    if script:
+        args += ["-s", script]
+    out = subprocess.run([*args, url], capture_output=True, text=True, env={**os.environ, **(env or {})}).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+    def latency(pct):
+        m = re.search(rf"\s{pct}%\s+([\d.]+)(us|ms|s)\b", out)
+        value, unit = float(m.group(1)), m.group(2)
+        return value * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": rps, "p50_ms": latency(50), "p99_ms": latency(99), "errors": int(non2xx.group(1)) if non2xx else 0}
+
+
+QUERY_COUNT_SCRIPT = """
+import json, sys, django
+django.setup()
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+client = Client(HTTP_HOST="127.0.0.1")
+client.get("/api/v1/countries/RO/")  # warm the reference snapshot, as a running worker has it
+out = {}
+for name, path in json.loads(sys.argv[1]):
+    counts = []
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(path + ("&" if "?" in path else "?") + "_q=1")
+        assert response.status_code == 200, (path, response.status_code)
+        counts.append(len(ctx.captured_queries))
+    out[name] = {"uncached": counts[0], "cached": counts[1], "bytes": len(response.content)}
+print(json.dumps(out))
+"""
+
+
+def query_counts(env):
+    result = sh(
+        PY, "-c", QUERY_COUNT_SCRIPT, json.dumps(ENDPOINTS), env={**env, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def measure(label, database_url, duration, scripts):
+    env = product_env(database_url)
+    counts = query_counts(env)
+    body_bytes = counts[ENDPOINTS[0][0]]["bytes"]
+    rows = {}
+
+    limit_a = Server("bench.limit_a:application", {**env, "BENCH_BODY_BYTES": str(body_bytes)})
+    try:
+        rows["Limit A (bare WSGI)"] = wrk(limit_a.base + "/", duration)
+    finally:
+        limit_a.stop()
+
+    limit_b = Server("config.wsgi", {**env, "DJANGO_SETTINGS_MODULE": "bench.limit_b_settings"})
+    try:
+        rows["Limit B (Django + 1 SQL)"] = wrk(limit_b.base + LIMIT_B_PATH, duration)
+    finally:
+        limit_b.stop()
+
+    server = Server("config.wsgi", env)
+    try:
+        for name, path in ENDPOINTS:
+            url = server.base + path
+            first = urllib.request.urlopen(url)
+            etag = first.headers["ETag"]
+            rows[f"{name} [uncached]"] = wrk(server.base + "/", duration, scripts["uncached"], {"BENCH_PATH": path})
+            rows[f"{name} [repeat]"] = wrk(url, duration)
+            rows[f"{name} [repeat, If-None-Match]"] = wrk(url, duration, scripts["inm"], {"BENCH_ETAG": etag})
+            for key in (f"{name} [uncached]", f"{name} [repeat]", f"{name} [repeat, If-None-Match]"):
+                rows[key]["queries"] = counts[name]["cached" if "repeat" in key else "uncached"]
+        peak = server.peak_rss_mb()
+    finally:
+        server.stop()
+
+    a, b = rows["Limit A (bare WSGI)"]["rps"], rows["Limit B (Django + 1 SQL)"]["rps"]
+    for row in rows.values():
+        row["x_limit_a"] = round(row["rps"] / a, 3)
+        row["x_limit_b"] = round(row["rps"] / b, 3)
+    return {"dataset": label, "rows": rows, "worker_peak_rss_mb": peak, "body_bytes": body_bytes}
+
+
+def print_table(result):
+    print(
+        f"\n== {result['dataset']}  (Romania answer {result['body_bytes']} bytes; "
+        f"worker peak RSS {result['worker_peak_rss_mb']:.0f} MB)"
+    )
+    print(f"{'endpoint':58} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'xA':>6} {'xB':>6} {'SQL':>4}")
+    for name, row in result["rows"].items():
+        print(
+            f"{name:58} {row['rps']:9.0f} {row['p50_ms']:8.2f} {row['p99_ms']:8.2f} "
+            f"{row['x_limit_a']:6.2f} {row['x_limit_b']:6.2f} {row.get('queries', ''):>4}"
+        )
+
+
+def prepare(db, scale=None):
+    url = f"{PG}/{db}"
+    psql(f"DROP DATABASE IF EXISTS {db}")
+    psql(f"CREATE DATABASE {db}")
+    env = {**os.environ, "DATABASE_URL": url}
+    sh(PY, "manage.py", "migrate", "-v0", env=env)
+    started = time.monotonic()
+    sh(PY, "manage.py", "load_fixtures", "-v0", env=env)
+    load_seconds = time.monotonic() - started
+    if scale:
+        sh(PY, "manage.py", "generate_synthetic", "--periods", str(scale), env=env, capture=False)
+    return url, load_seconds
+
+
+def explain(url):
+    result = sh(PY, "manage.py", "explain_hot_queries", env={**os.environ, "DATABASE_URL": url})
+    return result.stdout
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=5, help="seconds of load per measurement")
+    parser.add_argument("--scale", type=int, default=1_000_000, help="membership periods in the synthetic dataset")
+    parser.add_argument("--skip-scale", action="store_true", help="only the real fixtures")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        scripts = {"uncached": Path(tmp, "uncached.lua"), "inm": Path(tmp, "inm.lua")}
+        scripts["uncached"].write_text(UNCACHED_LUA)
+        scripts["inm"].write_text(INM_LUA)
+        scripts = {k: str(v) for k, v in scripts.items()}
+
+        results = {
+            "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()}
+        }
+        url, load_seconds = prepare("alliances_bench")
+        results["fixture_load_seconds_postgresql"] = round(load_seconds, 2)
+        results["fixtures"] = measure("real fixtures", url, args.duration, scripts)
+        print_table(results["fixtures"])
+        print(f"\nLoading all fixtures into an empty PostgreSQL database: {load_seconds:.2f} s (load_fixtures)")
+
+        if not args.skip_scale:
+            url, _ = prepare("alliances_bench_scale", scale=args.scale)
+            results["scale"] = measure(f"synthetic, {args.scale:,} periods", url, args.duration, scripts)
+            print_table(results["scale"])
+            ratios = {}
+            for name, _ in ENDPOINTS:
+                key = f"{name} [uncached]"
+                ratios[name] = round(
+                    results["scale"]["rows"][key]["p50_ms"] / results["fixtures"]["rows"][key]["p50_ms"], 2
+                )
+            results["scale_p50_ratio_uncached"] = ratios
+            print("\nMedian latency at scale / on the fixtures (uncached):")
+            for name, ratio in ratios.items():
+                print(f"  {name:40} {ratio:.2f}x")
+            plans = explain(url)
+            results["plans"] = plans
+            print("\nQuery plans of the hot queries at scale:\n" + plans)
+
+    out = REPO / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    (out / "latest.json").write_text(json.dumps(results, indent=2))
+    print(f"\nWritten: {out / 'latest.json'}")
+
+
+if __name__ == "__main__":
+    main()
