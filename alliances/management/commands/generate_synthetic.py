@@ -1,0 +1,92 @@
+"""Fill a separate PostgreSQL database with synthetic history, for the scale benchmark.
+
+Adds a few thousand generated organizations and about a million past
+membership periods over every country, on top of the real fixtures (load those
+first). Every synthetic period ends before 2021, so the real questions ("who was
+in NATO on 2021-12-30") keep their answers and what the benchmark measures is how
+well the queries skip history. Periods of one country in one organization never
+overlap (the exclusion constraint checks every row).
+"""
+
+import datetime
+import random
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+
+from alliances.audit import AUDITED_TABLES
+
+EPOCH = datetime.date(1946, 1, 1)
+LAST_DAY = datetime.date(2020, 12, 31)
+STATUSES = ["member"] * 16 + ["candidate"] * 2 + ["observer", "partner"]
+
+
+class Command(BaseCommand):
+    help = "Generate synthetic organizations and membership periods (PostgreSQL, a separate database)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--periods", type=int, default=1_000_000, help="membership periods to add")
+        parser.add_argument("--organizations", type=int, default=3000, help="organizations to add")
+        parser.add_argument("--seed", type=int, default=20211230, help="random seed, for repeatable data")
+        parser.add_argument(
+            "--force", action="store_true", help="allow a database whose name lacks 'scale', 'synthetic' or 'bench'"
+        )
+
+    def handle(self, *args, periods, organizations, seed, force, **options):
+        if connection.vendor != "postgresql":
+            raise CommandError("generate_synthetic writes with COPY and needs PostgreSQL.")
+        name = connection.settings_dict["NAME"]
+        if not force and not any(word in name for word in ("scale", "synthetic", "bench")):
+            raise CommandError(f"Refusing to add synthetic data to “{name}”: use a separate database, or --force.")
+        rng = random.Random(seed)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT id FROM alliances_country ORDER BY id")
+            countries = [row[0] for row in cursor.fetchall()]
+        started = datetime.datetime.now()
+        with transaction.atomic(), connection.cursor() as cursor:
+            # Bulk history is not a curator's edit: no audit row per period, one marker event below.
+            for table in ("alliances_organization", "alliances_membership"):
+                cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+            org_ids = self.add_organizations(cursor, organizations)
+            added = self.add_periods(cursor, rng, countries, org_ids, periods)
+            # Run the deferred foreign-key checks now: ALTER TABLE refuses while they are pending.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            for table in ("alliances_organization", "alliances_membership"):
+                cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+            cursor.execute(
+                'INSERT INTO alliances_auditevent ("table", row_id, operation, before, after, actor, at) '
+                "VALUES ('alliances_membership', 0, 'insert', NULL, %s, 'generate_synthetic', clock_timestamp())",
+                [f'{{"synthetic_periods": {added}}}'],
+            )
+        with connection.cursor() as cursor:
+            for table in AUDITED_TABLES:
+                cursor.execute(f"ANALYZE {table}")
+        seconds = (datetime.datetime.now() - started).total_seconds()
+        self.stdout.write(f"Added {organizations} organizations and {added:,} periods in {seconds:.0f} s.")
+
+    def add_organizations(self, cursor, count):
+        with cursor.cursor.copy(
+            "COPY alliances_organization (slug, acronym, name, kind, founded, website, description) FROM STDIN"
+        ) as copy:
+            for i in range(count):
+                copy.write_row((f"syn-{i:05d}", f"S{i:05d}", f"Synthetic organization {i:05d}", "other", EPOCH, "", ""))
+        cursor.execute("SELECT id FROM alliances_organization WHERE slug LIKE 'syn-%%' ORDER BY id")
+        return [row[0] for row in cursor.fetchall()]
+
+    def add_periods(self, cursor, rng, countries, org_ids, target):
+        next_start = {}
+        added = 0
+        columns = "country_id, organization_id, status, founding, start_date, end_date, note"
+        with cursor.cursor.copy(f"COPY alliances_membership ({columns}) FROM STDIN") as copy:
+            attempts = 0
+            while added < target and attempts < target * 3:
+                attempts += 1
+                pair = (rng.choice(countries), rng.choice(org_ids))
+                start = next_start.get(pair, EPOCH) + datetime.timedelta(days=rng.randint(0, 3000))
+                end = start + datetime.timedelta(days=rng.randint(30, 1800))
+                if end > LAST_DAY:
+                    continue
+                next_start[pair] = end + datetime.timedelta(days=1)
+                copy.write_row((pair[0], pair[1], rng.choice(STATUSES), False, start, end, ""))
+                added += 1
+        return added
