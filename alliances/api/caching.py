@@ -24,9 +24,10 @@ def etag_of(body):
 
 
 def cache_key(request, version):
-    # Today's date is part of the key: without `as_of`, answers are for today.
+    """The key of a read: data version, today's date (answers without `as_of` are for
+    today), the full path with its query, and the Accept header (the representation)."""
     raw = "|".join(
-        [version, datetime.date.today().isoformat(), request.accepted_renderer.format, request.get_full_path()]
+        [version, datetime.date.today().isoformat(), request.get_full_path(), request.META.get("HTTP_ACCEPT", "")]
     )
     return "resp:" + hashlib.sha256(raw.encode()).hexdigest()
 
@@ -63,3 +64,33 @@ def store_after_render(response, key):
             )
 
     response.add_post_render_callback(store)
+
+
+class CachedReadMiddleware:
+    """Answer a repeated anonymous API read from the cache before the rest of Django runs.
+
+    Only for GET under /api/v1/ without a session cookie or an Authorization
+    header, i.e. requests that are anonymous for certain. The anonymous rate
+    limit is applied here exactly as the view would apply it; everything else
+    (signed-in users, misses) goes on to the view, which fills the cache.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (
+            request.method == "GET"
+            and request.path.startswith("/api/v1/")
+            and settings.SESSION_COOKIE_NAME not in request.COOKIES
+            and "HTTP_AUTHORIZATION" not in request.META
+        ):
+            from alliances import audit
+            from alliances.api.throttling import AnonThrottle
+
+            request.data_version = audit.data_version()  # the view reuses it on a miss
+            cached = lookup(cache_key(request, request.data_version))
+            if cached is not None and AnonThrottle().allow_request(request, None):
+                return cached
+            # A miss, or over the limit: the view answers (a 429 with Retry-After in the latter case).
+        return self.get_response(request)

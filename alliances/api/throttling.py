@@ -46,7 +46,8 @@ class AnonThrottle(FixedWindowThrottle):
     scope = "anon"
 
     def get_cache_key(self, request, view):
-        if request.user and request.user.is_authenticated:
+        user = getattr(request, "user", None)  # absent when called from CachedReadMiddleware
+        if user is not None and user.is_authenticated:
             return None
         return f"throttle:anon:{self.get_ident(request)}"
 

@@ -33,7 +33,7 @@ class BaseViewSet(viewsets.ModelViewSet):
         # After authentication, permissions and throttling: a cached answer is
         # still only given to a client that may have it, within its rate.
         super().initial(request, *args, **kwargs)
-        self.version = audit.data_version()
+        self.version = getattr(request._request, "data_version", None) or audit.data_version()
         self.version_token = reference.request_version.set(self.version)
         self.cache_key = None
         if caching.cacheable(request):
