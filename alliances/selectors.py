@@ -12,9 +12,22 @@ from alliances.text import normalize_name
 
 
 def citations_prefetch(prefix=""):
+    """A membership's citations with their sources, as the list ``cited``.
+
+    ``to_attr`` because Django otherwise builds a filtered queryset per row to hold
+    the prefetched objects, which cost more than the query itself.
+    """
     return Prefetch(
-        f"{prefix}citations", queryset=Citation.objects.select_related("source").order_by("source__title", "pk")
+        f"{prefix}citations",
+        queryset=Citation.objects.select_related("source").order_by("source__title", "pk"),
+        to_attr="cited",
     )
+
+
+def cited(membership):
+    """The membership's citations: prefetched by ``membership_list``, else queried."""
+    cached = getattr(membership, "cited", None)
+    return cached if cached is not None else list(citations_prefetch().queryset.filter(membership=membership))
 
 
 def membership_list(
@@ -110,6 +123,7 @@ __all__ = [
     "country_resolve",
     "organization_resolve",
     "citations_prefetch",
+    "cited",
     "membership_list",
     "country_memberships",
     "organization_members",

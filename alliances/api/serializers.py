@@ -163,7 +163,7 @@ class MembershipSerializer(serializers.ModelSerializer):
 
     country = CountryBriefSerializer(read_only=True)
     organization = OrganizationBriefSerializer(read_only=True)
-    sources = CitationSerializer(source="citations", many=True, read_only=True)
+    sources = CitationSerializer(source="cited", many=True, read_only=True)
 
     class Meta:
         model = Membership
@@ -198,7 +198,7 @@ class MembershipSerializer(serializers.ModelSerializer):
                     "published": _date(c.source.published),
                     "quote": c.quote,
                 }
-                for c in m.citations.all()
+                for c in selectors.cited(m)
             ],
         }
 

@@ -47,5 +47,5 @@ def period_cells(membership):
         membership.status,
         membership.start_date.isoformat(),
         membership.end_date.isoformat() if membership.end_date else "",
-        len(membership.citations.all()),
+        len(selectors.cited(membership)),
     ]
