@@ -32,30 +32,31 @@ def snapshot_record(field, instance):
     return registry.get(instance.pk)
 
 
-class AliasNamesField(serializers.ListField):
-    """The other names of a record, without its own name; read from the snapshot, not per row."""
+class SnapshotListField(serializers.ListField):
+    """A list ``reference.attach_names`` computes (``attribute``), read from the snapshot, not per row."""
+
+    attribute = None
+
+    def get_attribute(self, instance):
+        values = getattr(instance, self.attribute, None)
+        if values is None:
+            record = snapshot_record(self, instance)
+            values = getattr(record, self.attribute) if record is not None else []
+        return values
+
+
+class AliasNamesField(SnapshotListField):
+    """The other names of a record, without its own name."""
 
     child = serializers.CharField()
-
-    def get_attribute(self, instance):
-        names = getattr(instance, "alias_names", None)
-        if names is None:
-            record = snapshot_record(self, instance)
-            names = record.alias_names if record is not None else []
-        return names
+    attribute = "alias_names"
 
 
-class RequiredSlugsField(serializers.ListField):
-    """Slugs of the organizations every member must also belong to; read from the snapshot."""
+class RequiredSlugsField(SnapshotListField):
+    """Slugs of the organizations every member must also belong to."""
 
     child = serializers.SlugField()
-
-    def get_attribute(self, instance):
-        slugs = getattr(instance, "required_slugs", None)
-        if slugs is None:
-            record = snapshot_record(self, instance)
-            slugs = record.required_slugs if record is not None else []
-        return slugs
+    attribute = "required_slugs"
 
 
 class CountrySerializer(serializers.ModelSerializer):

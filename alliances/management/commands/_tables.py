@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.core.management.base import CommandError
+from django.core.management.base import BaseCommand, CommandError
 
 from alliances import selectors
 from alliances.choices import MembershipStatus
@@ -49,3 +49,19 @@ def period_cells(membership):
         membership.end_date.isoformat() if membership.end_date else "",
         len(selectors.cited(membership)),
     ]
+
+
+class MembershipTableCommand(BaseCommand):
+    """A command that resolves one identifier and prints its membership periods as a table."""
+
+    subject = ""  # "Country" or "Organization"
+
+    def add_arguments(self, parser):
+        add_query_arguments(parser, self.subject)
+
+    def handle(self, *args, **options):
+        as_of, statuses = parse_query(options)
+        record, memberships, noun, headers, row = self.query(options["identifier"], as_of, statuses)
+        when = f"on {as_of.isoformat()}" if as_of else "at any time"
+        self.stdout.write(f"{record.name} ({self.code(record)}) {when}: {len(memberships)} {noun}\n")
+        self.stdout.write(render_table([*headers, "Status", "Start", "End", "Sources"], [row(m) for m in memberships]))
