@@ -554,6 +554,28 @@ class MembershipAdmin(ImportExportMixin, AuditedAdmin):
         super().save_formset(request, form, formset, change)
 
 
+@admin.register(CountryAlias)
+class CountryAliasAdmin(AuditedAdmin):
+    """Aliases on their own, so curators (who may not change countries) can add and correct them."""
+
+    list_display = ["name", "country"]
+    search_fields = ["name", "country__name", "country__iso2"]
+    list_select_related = ["country"]
+    autocomplete_fields = ["country"]
+    fields = ["country", "name"]
+
+
+@admin.register(OrganizationAlias)
+class OrganizationAliasAdmin(AuditedAdmin):
+    """Aliases on their own, so curators (who may not change organizations) can add and correct them."""
+
+    list_display = ["name", "organization"]
+    search_fields = ["name", "organization__acronym", "organization__name"]
+    list_select_related = ["organization"]
+    autocomplete_fields = ["organization"]
+    fields = ["organization", "name"]
+
+
 @admin.register(Source)
 class SourceAdmin(AuditedAdmin):
     list_display = ["title", "publisher", "kind", "published"]

@@ -447,3 +447,13 @@ def test_exported_csv_imports_back_unchanged(curator):
     result = preview(curator, exported).context["result"]
     assert not result.has_validation_errors()
     assert {row.import_type for row in result.rows} == {"skip"}
+
+
+def test_curator_adds_a_country_alias_on_its_own_page(curator):
+    ro = Country.objects.get(iso2="RO")
+    response = curator.post(f"{ADMIN}countryalias/add/", {"country": ro.pk, "name": "Rumänien", "_save": "Save"})
+    assert response.status_code == 302
+    alias = ro.aliases.get(name="Rumänien")
+    assert alias.normalized == "rumanien" and last_actor(alias) == "cora"
+    response = curator.post(f"{ADMIN}countryalias/add/", {"country": ro.pk, "name": "czech republic", "_save": "Save"})
+    assert "already an alias of Czechia" in " ".join(response.context["adminform"].form.errors["name"])
