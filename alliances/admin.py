@@ -1,15 +1,25 @@
 """Curation admin: every record editable, every rule shown as a form error."""
 
+import contextlib
 import datetime
 
 from django import forms
-from django.contrib import admin
-from django.core.exceptions import ValidationError
-from django.db import models
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
 from django.forms.models import BaseInlineFormSet
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from import_export.admin import ImportExportMixin
+from import_export.formats.base_formats import CSV
 
-from alliances import audit, rules
+from alliances import audit, rules, selectors, services
+from alliances.admin_forms import AccessionForm, ChangeStatusForm, EndOnDateForm, add_service_errors
 from alliances.models import Citation, Country, CountryAlias, Membership, Organization, OrganizationAlias, Source
+from alliances.resources import MembershipResource
 from alliances.text import normalize_name
 
 
@@ -106,6 +116,27 @@ class AuditedAdmin(admin.ModelAdmin):
             with audit.acting_as(request.user):
                 return super().changelist_view(request, extra_context)
         return super().changelist_view(request, extra_context)
+
+    def audited(self, request):
+        """For a custom admin view: its writes are recorded as the curator's, in one transaction."""
+        return audit.acting_as(request.user) if request.method == "POST" else contextlib.nullcontext()
+
+    def workflow_page(self, request, *, title, form, obj=None, template="admin/alliances/workflow_form.html", **extra):
+        """Render a curation form with the admin's own field markup, so errors sit next to their field."""
+        admin_form = helpers.AdminForm(form, [(None, {"fields": list(form.fields)})], {})
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "subtitle": str(obj) if obj is not None else None,
+            "opts": self.opts,
+            "original": obj,
+            "adminform": admin_form,
+            "form": form,
+            "errors": helpers.AdminErrorList(form, []),
+            "media": self.media + admin_form.media,
+            **extra,
+        }
+        return TemplateResponse(request, template, context)
 
     def history_view(self, request, object_id, extra_context=None):
         events = list(audit.row_history(self.model, object_id)) if str(object_id).isdigit() else []
@@ -215,6 +246,29 @@ class CountryAdmin(AuditedAdmin):
     list_display = ["name", "iso2", "iso3", "numeric", "official_name"]
     search_fields = ["name", "official_name", "iso2", "iso3", "numeric", "aliases__name"]
     inlines = [CountryAliasInline, CountryMembershipInline]
+    change_form_template = "admin/alliances/country/change_form.html"
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        country = self.get_object(request, object_id) if object_id else None
+        if country is not None:
+            extra_context = {**(extra_context or {}), "membership_summary": membership_summary(country)}
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+
+def membership_summary(country, today=None):
+    """Every period of ``country`` in any status, split into today's, past and future ones."""
+    today = today or datetime.date.today()
+    summary = {"current": [], "past": [], "future": []}
+    for m in selectors.country_memberships(country, statuses=None):
+        if m.start_date > today:
+            summary["future"].append(m)
+        elif m.end_date is not None and m.end_date < today:
+            summary["past"].append(m)
+        else:
+            summary["current"].append(m)
+    summary["past"].sort(key=lambda m: (m.end_date, m.organization.acronym), reverse=True)
+    summary["today"] = today
+    return summary
 
 
 class OrganizationForm(StaleEditForm):
@@ -241,6 +295,52 @@ class OrganizationAdmin(AuditedAdmin):
     filter_horizontal = ["members_must_belong_to"]
     prepopulated_fields = {"slug": ["acronym"]}
     inlines = [OrganizationAliasInline, OrganizationMembershipInline, OrganizationCitationInline]
+    change_form_template = "admin/alliances/organization/change_form.html"
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.accession_view)
+        return [path("<path:object_id>/accession/", view, name="alliances_organization_accession"), *super().get_urls()]
+
+    def has_accession_permission(self, request):
+        return request.user.has_perms(["alliances.add_membership", "alliances.add_citation"])
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        context["can_record_accession"] = self.has_accession_permission(request)
+        return super().render_change_form(request, context, *args, **kwargs)
+
+    def accession_view(self, request, object_id):
+        """Record an accession: a new period of a country in this organization and its citation, in one form."""
+        organization = get_object_or_404(Organization, pk=object_id)
+        if not (self.has_view_permission(request, organization) and self.has_accession_permission(request)):
+            raise PermissionDenied
+        form = AccessionForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                with self.audited(request):
+                    membership = services.membership_create(
+                        organization=organization,
+                        country=data["country"],
+                        status=data["status"],
+                        founding=data["founding"],
+                        start_date=data["start_date"],
+                        end_date=data["end_date"],
+                        note=data["note"],
+                        citations=[(data["source"], data["quote"])],
+                    )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                url = reverse("admin:alliances_membership_change", args=[membership.pk])
+                self.message_user(
+                    request,
+                    f"Recorded: {membership}, with its citation.",
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(url)
+        return self.workflow_page(
+            request, title=f"Record an accession to {organization.acronym}", form=form, obj=organization
+        )
 
 
 class OngoingFilter(admin.SimpleListFilter):
@@ -259,8 +359,18 @@ class OngoingFilter(admin.SimpleListFilter):
         return queryset
 
 
+class AllOrNothing(Exception):
+    """Raised inside a transaction to roll it back when any membership of an action was refused."""
+
+
 @admin.register(Membership)
-class MembershipAdmin(AuditedAdmin):
+class MembershipAdmin(ImportExportMixin, AuditedAdmin):
+    """Memberships: the list filters, ends periods in bulk, imports and exports CSV (the filtered list)."""
+
+    resource_classes = [MembershipResource]
+    formats = [CSV]
+    change_form_template = "admin/alliances/membership/change_form.html"
+    actions = ["end_on_date"]
     list_display = ["country", "organization", "status", "founding", "start_date", "end_date"]
     list_filter = ["organization", "status", OngoingFilter, "founding"]
     list_select_related = ["country", "organization"]
@@ -268,6 +378,160 @@ class MembershipAdmin(AuditedAdmin):
     autocomplete_fields = ["country", "organization"]
     date_hierarchy = "start_date"
     inlines = [MembershipCitationInline]
+
+    # --- CSV import (preview, then confirm) and export ---------------------------------------------
+
+    def has_import_permission(self, request):
+        # Importing creates and changes periods and their citations.
+        return request.user.has_perms(
+            ["alliances.add_membership", "alliances.change_membership", "alliances.add_citation"]
+        )
+
+    def has_export_permission(self, request):
+        return self.has_view_permission(request)
+
+    def import_action(self, request, **kwargs):
+        with self.audited(request):  # the preview is a dry run, rolled back, but recorded as the curator's
+            return super().import_action(request, **kwargs)
+
+    def process_import(self, request, **kwargs):
+        with self.audited(request):
+            return super().process_import(request, **kwargs)
+
+    def process_dataset(self, dataset, form, request, **kwargs):
+        # All or nothing: a row refused at confirmation (the data changed since
+        # the preview) rolls back the whole file, not just that row.
+        kwargs["rollback_on_validation_errors"] = True
+        return super().process_dataset(dataset, form, request, **kwargs)
+
+    def process_result(self, result, request):
+        if result.has_errors() or result.has_validation_errors():
+            self.message_user(
+                request,
+                "Nothing was imported: some rows are refused now (the data changed since the preview). "
+                "Import the file again to see why.",
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(reverse("admin:alliances_membership_import"))
+        return super().process_result(result, request)
+
+    # --- record a departure: end selected periods on one date ----------------------------------------
+
+    @admin.action(description="End selected memberships on a date", permissions=["change"])
+    def end_on_date(self, request, queryset):
+        """Ask for a date, then end every selected period on it, or none if any is refused."""
+        form = EndOnDateForm(request.POST if "apply" in request.POST else None)
+        memberships = list(queryset.select_related("country", "organization").order_by("organization", "country"))
+        problems = []
+        if form.is_valid():
+            problems = self._end_all(request, memberships, form.cleaned_data["end_date"])
+            if not problems:
+                day = form.cleaned_data["end_date"].isoformat()
+                self.message_user(
+                    request,
+                    f"Ended {len(memberships)} membership(s) on {day}: "
+                    + "; ".join(f"{m.country} in {m.organization}" for m in memberships)
+                    + ".",
+                    messages.SUCCESS,
+                )
+                return None  # back to the list, filters kept
+            memberships = list(queryset.select_related("country", "organization").order_by("organization", "country"))
+            form.add_error(
+                None, f"Nothing was changed: {len(problems)} of {len(memberships)} membership(s) cannot end then."
+            )
+        return self.workflow_page(
+            request,
+            title="End memberships on a date",
+            form=form,
+            template="admin/alliances/membership/end_on_date.html",
+            memberships=memberships,
+            problems=problems,
+            action_checkbox_name=helpers.ACTION_CHECKBOX_NAME,
+        )
+
+    def _end_all(self, request, memberships, end_date):
+        """End every period on ``end_date`` in one transaction; return (membership, messages) for each refusal.
+
+        Ending one period can depend on ending another first (a B9 seat before
+        the NATO membership it requires), so refused ones are retried while
+        others succeed. If any is still refused, everything is rolled back.
+        """
+        problems = [
+            (m, [f"It already ended on {m.end_date.isoformat()}; edit the period to correct its end date."])
+            for m in memberships
+            if m.end_date is not None
+        ]
+        errors = {}
+        try:
+            with audit.acting_as(request.user):
+                pending = [m for m in memberships if m.end_date is None]
+                while pending:
+                    errors = {}
+                    for m in pending:
+                        try:
+                            with transaction.atomic():  # a refused one leaves nothing behind
+                                services.membership_end(membership=m, end_date=end_date)
+                        except ValidationError as exc:
+                            errors[m.pk] = (m, exc.messages)
+                    if len(errors) == len(pending):
+                        break  # no progress: these are refused for good
+                    pending = [m for m in pending if m.pk in errors]
+                problems += list(errors.values())
+                if problems:
+                    raise AllOrNothing
+        except AllOrNothing:
+            pass
+        return problems
+
+    # --- change of status as two periods ---------------------------------------------------------------
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.change_status_view)
+        return [
+            path("<path:object_id>/change-status/", view, name="alliances_membership_change_status"),
+            *super().get_urls(),
+        ]
+
+    def has_change_status_permission(self, request, obj=None):
+        return self.has_change_permission(request, obj) and request.user.has_perms(
+            ["alliances.add_membership", "alliances.add_citation"]
+        )
+
+    def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        context["can_change_status"] = obj is not None and self.has_change_status_permission(request, obj)
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
+
+    def change_status_view(self, request, object_id):
+        """Change of status (candidate to member, say): end this period the day before, open the next one."""
+        membership = get_object_or_404(Membership.objects.select_related("country", "organization"), pk=object_id)
+        if not self.has_change_status_permission(request, membership):
+            raise PermissionDenied
+        form = ChangeStatusForm(request.POST or None, membership=membership)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                with self.audited(request):
+                    new = services.membership_change_status(
+                        membership=membership,
+                        new_status=data["new_status"],
+                        on=data["on"],
+                        note=data["note"],
+                        citations=[(data["source"], data["quote"])],
+                    )
+            except ValidationError as exc:
+                membership.refresh_from_db()  # the service set the end date before it was refused
+                # The service's keys are about either period's dates; both are the "from" date here.
+                add_service_errors(
+                    form, exc, {"start_date": "on", "end_date": "on", "status": "new_status", "quote": "quote"}
+                )
+            else:
+                self.message_user(
+                    request,
+                    f"Status changed: {membership} is ended and {new} begins.",
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(reverse("admin:alliances_membership_change", args=[new.pk]))
+        return self.workflow_page(request, title="Change status", form=form, obj=membership, membership=membership)
 
     def has_delete_permission(self, request, obj=None):
         if obj is not None:
@@ -288,6 +552,28 @@ class MembershipAdmin(AuditedAdmin):
             if isinstance(inline_form.instance, Citation) and inline_form.instance.organization_id is None:
                 inline_form.instance.organization_id = form.instance.organization_id
         super().save_formset(request, form, formset, change)
+
+
+@admin.register(CountryAlias)
+class CountryAliasAdmin(AuditedAdmin):
+    """Aliases on their own, so curators (who may not change countries) can add and correct them."""
+
+    list_display = ["name", "country"]
+    search_fields = ["name", "country__name", "country__iso2"]
+    list_select_related = ["country"]
+    autocomplete_fields = ["country"]
+    fields = ["country", "name"]
+
+
+@admin.register(OrganizationAlias)
+class OrganizationAliasAdmin(AuditedAdmin):
+    """Aliases on their own, so curators (who may not change organizations) can add and correct them."""
+
+    list_display = ["name", "organization"]
+    search_fields = ["name", "organization__acronym", "organization__name"]
+    list_select_related = ["organization"]
+    autocomplete_fields = ["organization"]
+    fields = ["organization", "name"]
 
 
 @admin.register(Source)

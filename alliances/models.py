@@ -196,7 +196,7 @@ class MembershipQuerySet(models.QuerySet):
     def on(self, day):
         """Periods that include ``day`` (start and end are inclusive)."""
         if connections[self.db].vendor == "postgresql":
-            # Same expression as the GiST indexes (migration 0006): a range index scan
+            # Same expression as the GiST indexes (migration 0007): a range index scan
             # instead of every period that started before ``day``.
             return self.alias(period=InclusiveDateRange()).filter(period__contains=day)
         return self.filter(Q(end_date__isnull=True) | Q(end_date__gte=day), start_date__lte=day)

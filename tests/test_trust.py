@@ -45,7 +45,7 @@ def test_api_write_is_recorded_with_actor_and_before_after():
 
 
 def test_bulk_update_and_raw_sql_are_recorded():
-    before = AuditEvent.objects.count()
+    before = audit.data_version()  # the last event's id (the count differs once a flush deleted rows)
     with audit.acting_as("bulk-job"):
         changed = Membership.objects.filter(organization__slug="b9").update(note="bulk")
     assert changed == 9

@@ -32,6 +32,6 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("alliances", "0005_cache_table")]
+    dependencies = [("alliances", "0006_curators_group")]
 
     operations = [migrations.RunPython(forwards, backwards)]

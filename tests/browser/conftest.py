@@ -1,0 +1,120 @@
+"""Browser tests: Playwright (sync API) driving Debian's Chromium against pytest-django's live server.
+
+Each test is transactional (the live server runs in another thread, so the data
+must be committed), and pytest-django empties the database after each one.
+So every test loads the fixtures and the curators group itself, and after the
+last browser test of a module they are loaded again, leaving the database as
+tests/conftest.py set it up for whatever test runs next, in any order.
+
+Without Chromium the tests are skipped locally but fail in CI (``CI`` set):
+a CI run that silently skipped them would prove nothing.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from alliances import curators
+from alliances.models import AuditEvent
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
+CURATOR, PASSWORD = "cora", "curator-Pw-for-tests-1"
+
+
+def _unavailable(reason):
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} CI must run the browser tests: .ci/run installs Chromium (apt-get install chromium).")
+    pytest.skip(f"{reason} Install it (apt-get install chromium) to run the browser tests.")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Chromium, one per test module (so the environment change below ends with the module)."""
+    if not (shutil.which(CHROMIUM) or os.access(CHROMIUM, os.X_OK)):
+        _unavailable(f"Chromium is not installed at {CHROMIUM}.")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("The playwright package is not installed (pip install -r requirements.txt).")
+    # Playwright's sync API keeps an asyncio loop on this thread while it runs,
+    # so Django would refuse the tests' own ORM calls as made "from an async
+    # context"; they are plain synchronous calls, so allow them meanwhile.
+    with pytest.MonkeyPatch.context() as env, sync_playwright() as playwright:
+        env.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def load_data():
+    # On SQLite the flush deletes row by row, so the audit triggers record a
+    # delete of every row; that trail describes no curator's work.
+    AuditEvent.objects.all().delete()
+    call_command("load_fixtures", verbosity=0)
+    curators.ensure_group()
+
+
+@pytest.fixture(scope="module")
+def _reload_data_after_module(django_db_blocker):
+    # Module scope: torn down after the last test's flush, which function-scoped fixtures cannot follow.
+    yield
+    with django_db_blocker.unblock():
+        load_data()
+
+
+@pytest.fixture
+def site(_reload_data_after_module, live_server, transactional_db):
+    """The live server's address, with the fixtures, the curators group and a curator account in its database."""
+    load_data()
+    call_command("create_curator", CURATOR, password=PASSWORD, verbosity=0, stdout=open(os.devnull, "w"))
+    return live_server.url
+
+
+@pytest.fixture
+def page(browser, site):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=site)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def curator_page(page):
+    """A page signed in as the curator through the login form."""
+    login(page)
+    return page
+
+
+def login(page, username=CURATOR, password=PASSWORD):
+    page.goto("/admin/login/?next=/admin/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("input[type=submit]")
+
+
+@pytest.fixture
+def screenshot(request):
+    """``screenshot(page, name)`` saves tests/screenshots/<name>.png (git-ignored) to look at later."""
+
+    def take(page, name):
+        SCREENSHOTS.mkdir(exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
