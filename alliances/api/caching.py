@@ -12,6 +12,7 @@ import hashlib
 
 from django.conf import settings
 from django.core.cache import caches
+from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.utils.http import quote_etag
 
@@ -86,9 +87,14 @@ class CachedReadMiddleware:
             and "HTTP_AUTHORIZATION" not in request.META
         ):
             from alliances import audit
+            from alliances.middleware import database_unavailable_response
             from alliances.api.throttling import AnonThrottle
 
-            request.data_version = audit.data_version()  # the view reuses it on a miss
+            try:
+                request.data_version = audit.data_version()  # the view reuses it on a miss
+            except (OperationalError, InterfaceError):
+                # Raised here, outside any view, DatabaseUnavailableMiddleware would not see it.
+                return database_unavailable_response()
             cached = lookup(cache_key(request, request.data_version))
             if cached is not None and AnonThrottle().allow_request(request, None):
                 return cached
