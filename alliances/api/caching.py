@@ -87,8 +87,8 @@ class CachedReadMiddleware:
             and "HTTP_AUTHORIZATION" not in request.META
         ):
             from alliances import audit
-            from alliances.middleware import database_unavailable_response
             from alliances.api.throttling import AnonThrottle
+            from alliances.middleware import database_unavailable_response
 
             try:
                 request.data_version = audit.data_version()  # the view reuses it on a miss
