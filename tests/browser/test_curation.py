@@ -16,6 +16,16 @@ D = datetime.date.fromisoformat
 ADMIN = "/admin/alliances/"
 
 
+def navigate(page, selector):
+    """Click something that loads a new page, and wait until that page has loaded.
+
+    A plain click returns once the navigation starts, so reading the page right
+    after could see it half parsed.
+    """
+    with page.expect_navigation():
+        page.click(selector)
+
+
 def membership(iso2, slug, **lookup):
     return Membership.objects.get(country__iso2=iso2, organization__slug=slug, **lookup)
 
@@ -64,7 +74,7 @@ def test_record_accession_with_alias_autocomplete_and_citation(curator_page, scr
     page = curator_page
     nato = Organization.objects.get(slug="nato")
     page.goto(f"{ADMIN}organization/{nato.pk}/change/")
-    page.click("text=Record accession")
+    navigate(page, "text=Record accession")
     assert page.locator("h1").inner_text() == "Record an accession to NATO"
     choose(page, "country", "Swiss Conf", "Switzerland")  # found by its alias "Swiss Confederation"
     page.fill("#id_start_date", "2026-01-15")
@@ -75,7 +85,7 @@ def test_record_accession_with_alias_autocomplete_and_citation(curator_page, scr
         "Biden–Putin call and consultations with European allies (news report, late December 2021)",
     )
     page.fill("#id_quote", "Switzerland joined the Alliance.")
-    page.click("input[name=_save]")
+    navigate(page, "input[name=_save]")
 
     assert "Recorded: Switzerland in NATO: member 2026-01-15 – ongoing, with its citation." in success_message(page)
     created = membership("CH", "nato")
@@ -134,7 +144,7 @@ def test_every_rule_is_shown_next_to_its_field(curator_page, screenshot, show):
             "Biden–Putin call and consultations with European allies (news report, late December 2021)",
         )
         page.fill("#id_quote", "A quote.")
-        page.click("input[name=_save]")
+        navigate(page, "input[name=_save]")
         assert "Please correct the error below." in page.locator(".errornote").inner_text()
         assert message in field_errors(page, field), (slug, country)
         other = "end_date" if field == "start_date" else "start_date"
@@ -151,11 +161,11 @@ def run_end_action(page, memberships, end_date, query=""):
     for m in memberships:
         page.check(f"input[name=_selected_action][value='{m.pk}']")
     page.select_option("select[name=action]", "end_on_date")
-    page.click("button[name=index]")
+    navigate(page, "button[name=index]")
     assert page.locator("h1").inner_text() == "End memberships on a date"
     assert page.locator("#selected-memberships tbody tr").count() == len(memberships)
     page.fill("#id_end_date", end_date)
-    page.click("input[name=_end]")
+    navigate(page, "input[name=_end]")
 
 
 def test_end_selected_memberships_on_a_date(curator_page, screenshot):
@@ -197,10 +207,10 @@ def test_change_status_candidate_to_member(curator_page, screenshot):
     page = curator_page
     ua_eu = membership("UA", "eu")
     page.goto(f"{ADMIN}membership/{ua_eu.pk}/change/")
-    page.click("text=Change status")
+    navigate(page, "text=Change status")
     page.select_option("#id_new_status", "member")
     page.fill("#id_on", "2030-05-01")
-    page.click("input[name=_save]")  # no citation yet: refused, on the fields
+    navigate(page, "input[name=_save]")  # no citation yet: refused, on the fields
     assert "This field is required." in field_errors(page, "quote")
     choose(
         page,
@@ -210,10 +220,10 @@ def test_change_status_candidate_to_member(curator_page, screenshot):
     )
     page.fill("#id_quote", "Ukraine joined the European Union.")
     page.fill("#id_on", "2022-06-01")  # before the candidacy began
-    page.click("input[name=_save]")
+    navigate(page, "input[name=_save]")
     assert "The new status must start after the current period starts." in field_errors(page, "on")
     page.fill("#id_on", "2030-05-01")
-    page.click("input[name=_save]")
+    navigate(page, "input[name=_save]")
 
     assert "Status changed: Ukraine in EU: candidate 2022-06-23 – 2030-04-30 is ended" in success_message(page)
     ua_eu.refresh_from_db()
@@ -251,11 +261,11 @@ SEED = "seed-article-2021-12"
 
 def upload(page, text):
     page.goto(f"{ADMIN}membership/")
-    page.click("a.import_link")
+    navigate(page, "a.import_link")
     page.set_input_files(
         "input[name=import_file]", {"name": "memberships.csv", "mimeType": "text/csv", "buffer": text.encode()}
     )
-    page.click("input[type=submit][value=Submit]")
+    navigate(page, "input[type=submit][value=Submit]")
 
 
 def test_import_csv_with_preview_then_confirm(curator_page, screenshot):
@@ -270,7 +280,7 @@ def test_import_csv_with_preview_then_confirm(curator_page, screenshot):
     assert "New" in preview and "Update" in preview and "Swiss Confederation" not in preview  # resolved to CH
     screenshot(page, "5-import-preview")
     assert not Membership.objects.filter(country__iso2="CH", organization__slug="nato").exists()  # preview only
-    page.click("input[name=confirm]")
+    navigate(page, "input[name=confirm]")
     assert "Import finished: 1 new, 1 updated" in success_message(page)
     ch = membership("CH", "nato")
     assert ch.citations.get().quote == "Switzerland joined."
