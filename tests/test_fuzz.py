@@ -11,6 +11,8 @@ import json
 import pytest
 import schemathesis
 from django.contrib.auth.models import User
+from django.core import signals
+from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, settings
@@ -39,6 +41,23 @@ FUZZ_SETTINGS = settings(
     database=None,
 )
 PASSWORD = "fuzz-password-not-secret"
+
+
+@pytest.fixture(autouse=True)
+def keep_the_test_connection():
+    """Call the WSGI app as Django's test Client does, without closing connections per request.
+
+    Each call fires request_started and request_finished, whose
+    close_old_connections() closes a connection that is inside a transaction
+    (the test's); on PostgreSQL every later query then fails with "the
+    connection is closed", which the API reports as a 503. The test Client
+    disconnects it for the same reason.
+    """
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
