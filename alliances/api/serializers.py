@@ -25,6 +25,15 @@ class OrganizationBriefSerializer(serializers.ModelSerializer):
         fields = ["slug", "acronym", "name"]
 
 
+class SlugRelatedField(serializers.SlugRelatedField):
+    """A slug with a NUL character names nothing; PostgreSQL would refuse the lookup with a 500."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data)
+        return super().to_internal_value(data)
+
+
 def snapshot_record(field, instance):
     """The in-process snapshot's copy of ``instance`` (see alliances.reference), or None."""
     snap = field.context.get("snapshot") or reference.snapshot()
@@ -94,7 +103,7 @@ class OrganizationSerializer(serializers.ModelSerializer):
 class OrganizationWriteSerializer(serializers.ModelSerializer):
     """Create or change an organization; answers with the read representation."""
 
-    members_must_belong_to = serializers.SlugRelatedField(
+    members_must_belong_to = SlugRelatedField(
         many=True,
         slug_field="slug",
         queryset=Organization.objects.all(),
@@ -232,7 +241,7 @@ class IdentifierField(serializers.CharField):
 
 
 class CitationInputSerializer(serializers.Serializer):
-    source = serializers.SlugRelatedField(slug_field="slug", queryset=Source.objects.all())
+    source = SlugRelatedField(slug_field="slug", queryset=Source.objects.all())
     quote = serializers.CharField(max_length=5000)
 
 
