@@ -7,6 +7,20 @@ from django.core.management import call_command
 
 FIXTURES = ["01_countries", "02_sources", "03_organizations", "04_memberships", "05_citations"]
 
+# Django's default PBKDF2 costs a few hundred milliseconds per hash: creating a
+# user, and checking a password on every HTTP-basic request (the fuzz tests,
+# the browser log-ins). No test is about the hash itself, so every test, and
+# every user created by session- or module-scoped fixtures, uses MD5.
+FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_configure(config):
+    # Before any fixture runs (so before any user exists), and without
+    # override_settings, so the live server's thread sees it too.
+    from django.conf import settings as django_settings
+
+    django_settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
+
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):

@@ -46,12 +46,6 @@ API = "/api/v1/"
 MODELS = ("membership", "country", "organization", "source")
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hasher(settings):
-    # Django's default PBKDF2 costs about a second per user; these tests are not about hashing.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def make_user(username, *codenames):
     user = User.objects.create_user(username, password=f"{username}-password")
     if codenames:

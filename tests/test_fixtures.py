@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import os
 import re
 from pathlib import Path
 
@@ -33,16 +34,19 @@ def squash(text):
 
 
 def seed_text():
-    """The seed article; when the file is absent, the sentences the fixtures quote from it about organizations."""
+    """The seed article itself (``../shared/seeds/*.txt``).
+
+    Without it the tests that read it cannot check anything: comparing the
+    fixtures' quotes with the fixtures would always pass. So they are skipped
+    locally and fail in CI (``CI`` set), where the file must be present.
+    """
     files = sorted(SEED_DIR.glob("*.txt"))
-    if files:
-        return "\n".join(path.read_text(encoding="utf-8") for path in files)
-    quotes = Citation.objects.filter(source__slug=SEED_SOURCE_SLUG, membership__isnull=True).values_list(
-        "quote", flat=True
-    )
-    text = "\n".join(dict.fromkeys(quotes))
-    assert text, f"no seed article in {SEED_DIR} and no organization citation of {SEED_SOURCE_SLUG}"
-    return text
+    if not files:
+        reason = f"the seed article is missing: no *.txt in {SEED_DIR}"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason}; CI must check the fixtures against it.")
+        pytest.skip(reason)
+    return "\n".join(path.read_text(encoding="utf-8") for path in files)
 
 
 def b9_names_from_seed():

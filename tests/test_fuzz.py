@@ -31,6 +31,8 @@ def load_schema():
     return loaded
 
 
+pytestmark = [pytest.mark.slow, pytest.mark.fuzz]
+
 schema = load_schema()
 
 FUZZ_SETTINGS = settings(

@@ -110,6 +110,7 @@ def snapshot(database_url):
     return json.loads(result.stdout)
 
 
+@pytest.mark.slow
 @needs_postgres
 def test_dumpdata_round_trip_between_engines_gives_the_same_answers(tmp_path):
     sqlite_a = f"sqlite:///{tmp_path / 'a.sqlite3'}"
@@ -235,6 +236,7 @@ def free_port():
         return s.getsockname()[1]
 
 
+@pytest.mark.slow
 @needs_postgres
 def test_database_outage_gives_503_then_recovers():
     pg_name = f"alliances_fault_{os.getpid()}"

@@ -12,6 +12,8 @@ import pytest
 from alliances.models import AuditEvent, Country, Membership, Organization
 from tests.browser.conftest import CURATOR, login
 
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
 D = datetime.date.fromisoformat
 ADMIN = "/admin/alliances/"
 

@@ -1,0 +1,29 @@
+"""The suite's own set-up: what tests/conftest.py promises every test."""
+
+import pytest
+from django.contrib.auth.models import User
+
+from .test_fixtures import SEED_DIR, seed_text
+
+
+@pytest.mark.django_db
+def test_users_are_hashed_with_the_fast_test_hasher():
+    user = User.objects.create_user("hasher-probe", password="x")
+    assert user.password.startswith("md5$")
+    assert user.check_password("x")
+
+
+def test_missing_seed_article_fails_under_ci_and_is_skipped_otherwise(monkeypatch, tmp_path):
+    monkeypatch.setattr("tests.test_fixtures.SEED_DIR", tmp_path)
+    monkeypatch.setenv("CI", "1")
+    with pytest.raises(pytest.fail.Exception, match="seed article is missing"):
+        seed_text()
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match="seed article is missing"):
+        seed_text()
+
+
+def test_seed_article_is_read_from_the_shared_folder():
+    if not sorted(SEED_DIR.glob("*.txt")):
+        pytest.skip(f"no seed article in {SEED_DIR}")
+    assert "Bucharest Nine" in seed_text()
