@@ -16,9 +16,10 @@ from django.urls import path, reverse
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV
 
-from alliances import audit, rules, selectors, services
+from alliances import audit, selectors, services, validation
 from alliances.admin_forms import AccessionForm, ChangeStatusForm, EndOnDateForm, add_service_errors
 from alliances.models import Citation, Country, CountryAlias, Membership, Organization, OrganizationAlias, Source
+from alliances.periods import describe_period, overlaps
 from alliances.resources import MembershipResource
 from alliances.text import normalize_name
 
@@ -37,7 +38,7 @@ class MembershipInlineFormSet(BaseInlineFormSet):
             data = getattr(form, "cleaned_data", None)
             if data and data.get("DELETE") and form.instance.pk is not None:
                 try:
-                    rules.check_membership_removal(Membership.objects.get(pk=form.instance.pk))
+                    validation.check_membership_removal(Membership.objects.get(pk=form.instance.pk))
                 except ValidationError as exc:
                     raise ValidationError(exc.messages) from exc
             if not data or data.get("DELETE") or not data.get("start_date"):
@@ -46,13 +47,13 @@ class MembershipInlineFormSet(BaseInlineFormSet):
             rows.append((instance.country_id, instance.organization_id, data["start_date"], data.get("end_date"), form))
         for i, (country, organization, start, end, form) in enumerate(rows):
             for other_country, other_org, other_start, other_end, _ in rows[i + 1 :]:
-                if (country, organization) == (other_country, other_org) and rules.overlaps(
+                if (country, organization) == (other_country, other_org) and overlaps(
                     start, end, other_start, other_end
                 ):
                     form.add_error(
                         "start_date",
                         "This period overlaps another row of this form for the same country and organization "
-                        f"({rules.describe_period(other_start, other_end)}).",
+                        f"({describe_period(other_start, other_end)}).",
                     )
 
 
@@ -276,7 +277,7 @@ class OrganizationForm(StaleEditForm):
         required = self.cleaned_data["members_must_belong_to"]
         if self.instance.pk is not None:
             for other in required:
-                gaps = rules.requirement_gaps(self.instance, other)
+                gaps = selectors.requirement_gaps(self.instance, other)
                 if gaps:
                     m, gap = gaps[0]
                     raise ValidationError(
@@ -536,14 +537,14 @@ class MembershipAdmin(ImportExportMixin, AuditedAdmin):
     def has_delete_permission(self, request, obj=None):
         if obj is not None:
             try:
-                rules.check_membership_removal(obj)
+                validation.check_membership_removal(obj)
             except ValidationError:
                 return False
         return super().has_delete_permission(request, obj)
 
     def delete_queryset(self, request, queryset):
         for obj in queryset:
-            rules.check_membership_removal(obj)
+            validation.check_membership_removal(obj)
         super().delete_queryset(request, queryset)
 
     def save_formset(self, request, form, formset, change):

@@ -6,7 +6,7 @@ from django.core.validators import RegexValidator
 from django.db import connections, models
 from django.db.models import F, Q
 
-from alliances import rules
+from alliances import validation
 from alliances.choices import MembershipStatus, OrganizationKind, SourceKind
 from alliances.text import normalize_name
 
@@ -201,6 +201,25 @@ class MembershipQuerySet(models.QuerySet):
             return self.alias(period=InclusiveDateRange()).filter(period__contains=day)
         return self.filter(Q(end_date__isnull=True) | Q(end_date__gte=day), start_date__lte=day)
 
+    def member_periods(self, country_id, organization_id, *, replacing=None):
+        """The ``(start, end)`` periods in which the country is a member (status member) of the organization.
+
+        ``replacing``: a membership being edited or removed; its stored row is
+        left out and, when it is still a member period of that organization,
+        its unsaved dates are counted instead.
+        """
+        periods = self.filter(country_id=country_id, organization_id=organization_id, status=MembershipStatus.MEMBER)
+        if replacing is not None and replacing.pk is not None:
+            periods = periods.exclude(pk=replacing.pk)
+        result = list(periods.values_list("start_date", "end_date"))
+        if (
+            replacing is not None
+            and replacing.organization_id == organization_id
+            and replacing.status == MembershipStatus.MEMBER
+        ):
+            result.append((replacing.start_date, replacing.end_date))
+        return result
+
 
 class MembershipManager(models.Manager.from_queryset(MembershipQuerySet)):
     def get_by_natural_key(self, iso2, organization_slug, start_date):
@@ -268,7 +287,7 @@ class Membership(models.Model):
         return self.end_date is None
 
     def clean(self):
-        rules.check_membership(self)
+        validation.check_membership(self)
 
 
 class SourceManager(models.Manager):
@@ -369,7 +388,7 @@ class Citation(models.Model):
     natural_key.dependencies = ["alliances.source", "alliances.organization", "alliances.membership"]
 
     def clean(self):
-        rules.check_citation(self)
+        validation.check_citation(self)
 
 
 class AuditEvent(models.Model):

@@ -54,7 +54,7 @@ class MembershipResource(resources.ModelResource):
         fields = ["country", "organization", "status", "founding", "start_date", "end_date", "note", "source", "quote"]
         export_order = fields
         import_id_fields = ["country", "organization", "start_date"]
-        clean_model_instances = True  # full_clean(): every rule of alliances.rules
+        clean_model_instances = True  # full_clean(): every rule of alliances.validation
         skip_unchanged = True
         report_skipped = True
         use_transactions = True

@@ -1,12 +1,15 @@
 """Read queries: every question the API, the admin and the commands ask of the data."""
 
 import datetime
+from collections import defaultdict
 
+import pycountry
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from alliances.choices import MembershipStatus
-from alliances.models import Citation, Country, Membership, Organization
+from alliances.models import Citation, Country, CountryAlias, Membership, Organization, OrganizationAlias
+from alliances.periods import coverage_gaps, overlaps
 from alliances.reference import MAX_IDENTIFIER_LENGTH, NotFound, country_resolve, organization_resolve
 from alliances.text import normalize_name
 
@@ -117,6 +120,90 @@ def organization_list():
     return Organization.objects.annotate(member_count=Coalesce(Subquery(members_today), 0)).order_by("acronym")
 
 
+def _dates(membership):
+    return membership.start_date, membership.end_date
+
+
+def requirement_gaps(organization, required):
+    """Member periods of ``organization`` not covered by membership of ``required``, as (membership, gap day)."""
+    gaps = []
+    for m in Membership.objects.filter(organization=organization, status=MembershipStatus.MEMBER).select_related(
+        "country"
+    ):
+        gaps.extend(coverage_gaps(Membership.objects.member_periods(m.country_id, required.pk), [m], dates=_dates))
+    return gaps
+
+
+def find_problems():
+    """Every rule broken by the stored data, as readable sentences."""
+    problems = []
+    memberships = list(Membership.objects.select_related("country", "organization").order_by("start_date"))
+
+    by_pair = defaultdict(list)
+    for m in memberships:
+        by_pair[(m.country_id, m.organization_id)].append(m)
+        if m.end_date is not None and m.end_date < m.start_date:
+            problems.append(f"{m}: ends before it starts.")
+        if m.start_date < m.organization.founded:
+            problems.append(f"{m}: starts before {m.organization.acronym} was founded ({m.organization.founded}).")
+
+    for periods in by_pair.values():
+        for i, a in enumerate(periods):
+            for b in periods[i + 1 :]:
+                if overlaps(a.start_date, a.end_date, b.start_date, b.end_date):
+                    problems.append(f"Overlapping periods: {a} / {b}.")
+
+    member_periods = defaultdict(list)
+    for m in memberships:
+        if m.status == MembershipStatus.MEMBER:
+            member_periods[(m.country_id, m.organization_id)].append((m.start_date, m.end_date))
+    for organization in Organization.objects.prefetch_related("members_must_belong_to"):
+        for required in organization.members_must_belong_to.all():
+            for m in memberships:
+                if m.organization_id != organization.pk or m.status != MembershipStatus.MEMBER:
+                    continue
+                for _, gap in coverage_gaps(member_periods[(m.country_id, required.pk)], [m], dates=_dates):
+                    problems.append(
+                        f"{m}: {organization.acronym} members must be {required.acronym} members, "
+                        f"but {m.country.name} is not one on {gap.isoformat()}."
+                    )
+
+    cited = set(Citation.objects.filter(membership__isnull=False).values_list("membership_id", flat=True))
+    for m in memberships:
+        if m.pk not in cited:
+            problems.append(f"{m}: no citation.")
+    for citation in Citation.objects.filter(membership__isnull=False).select_related(
+        "source", "organization", "membership__organization"
+    ):
+        if citation.organization_id != citation.membership.organization_id:
+            problems.append(
+                f"Citation {citation.pk} of {citation.source}: organization {citation.organization.acronym} "
+                f"differs from its membership's ({citation.membership.organization.acronym})."
+            )
+    for citation in Citation.objects.select_related("source", "organization"):
+        if not citation.quote.strip():
+            problems.append(f"Citation {citation.pk} of {citation.source}: empty quote.")
+
+    for country in Country.objects.all():
+        known = pycountry.countries.get(alpha_2=country.iso2)
+        if known is None:
+            problems.append(f"Country {country.iso2} ({country.name}): pycountry does not know this code.")
+        elif (known.alpha_3, known.numeric) != (country.iso3, country.numeric):
+            problems.append(
+                f"Country {country.iso2}: codes {country.iso3}/{country.numeric} differ from "
+                f"pycountry's {known.alpha_3}/{known.numeric}."
+            )
+
+    for alias_model in (CountryAlias, OrganizationAlias):
+        for alias in alias_model.objects.all():
+            if alias.normalized != normalize_name(alias.name):
+                problems.append(
+                    f"Alias “{alias.name}”: stored lookup key “{alias.normalized}” should be "
+                    f"“{normalize_name(alias.name)}”."
+                )
+    return problems
+
+
 __all__ = [
     "MAX_IDENTIFIER_LENGTH",
     "NotFound",
@@ -130,4 +217,6 @@ __all__ = [
     "organization_changes",
     "country_list",
     "organization_list",
+    "requirement_gaps",
+    "find_problems",
 ]

@@ -1,6 +1,6 @@
 """Writes: every change to the data goes through a function here.
 
-Each validates with ``full_clean()`` (so the rules in ``alliances.rules`` apply)
+Each validates with ``full_clean()`` (so the rules in ``alliances.validation`` apply)
 inside a transaction, and turns a database constraint violation that slipped
 past validation (a concurrent writer, say) into a ValidationError.
 """
@@ -10,7 +10,7 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from alliances import rules
+from alliances import validation
 from alliances.choices import MembershipStatus
 from alliances.models import Citation, Membership
 from alliances.text import normalize_name
@@ -72,7 +72,7 @@ def membership_update(*, membership, **fields):
 @transaction.atomic
 def membership_delete(*, membership):
     """Delete a membership period unless a dependent membership (a B9 seat, say) needs it."""
-    rules.check_membership_removal(membership)
+    validation.check_membership_removal(membership)
     membership.delete()
 
 

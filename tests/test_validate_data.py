@@ -10,7 +10,7 @@ from django.db import IntegrityError, connection, transaction
 
 from alliances.choices import MembershipStatus
 from alliances.models import Citation, Country, CountryAlias, Membership, Organization, OrganizationAlias, Source
-from alliances.rules import find_problems
+from alliances.selectors import find_problems
 
 pytestmark = pytest.mark.django_db
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from alliances.rules import find_problems
+from alliances.selectors import find_problems
 
 
 class Command(BaseCommand):

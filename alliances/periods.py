@@ -1,0 +1,58 @@
+"""Pure interval arithmetic on inclusive date periods: no database, no Django.
+
+A period is ``(start, end)`` with both days inclusive and ``end=None`` for an
+ongoing one. The validators (``alliances.validation``), the data-problems
+report (``alliances.selectors.find_problems``) and the admin's forms all ask
+the same two questions of periods, answered here once.
+"""
+
+import datetime
+from collections.abc import Iterable
+
+ONE_DAY = datetime.timedelta(days=1)
+
+Period = tuple[datetime.date, datetime.date | None]
+
+
+def describe_period(start, end):
+    return f"{start.isoformat()} to {end.isoformat() if end else 'ongoing'}"
+
+
+def overlaps(a_start, a_end, b_start, b_end):
+    """Whether two inclusive periods share a day; ``None`` as an end means open."""
+    return (b_end is None or a_start <= b_end) and (a_end is None or b_start <= a_end)
+
+
+def first_uncovered_day(periods: Iterable[Period], start, end):
+    """First day in [start, end] that none of ``periods`` (start, end) covers, or None."""
+    day = start
+    for p_start, p_end in sorted(periods, key=lambda p: p[0]):
+        if p_start > day:
+            break
+        if p_end is None:
+            return None
+        if p_end >= day:
+            day = p_end + ONE_DAY
+        if end is not None and day > end:
+            return None
+    return day
+
+
+def coverage_gaps(covering: Iterable[Period], periods: Iterable, *, dates=lambda period: period):
+    """Each of ``periods`` that ``covering`` does not cover on every day, as ``(period, first uncovered day)``.
+
+    "Is this member covered by the membership its organization requires?" is
+    this question: ``covering`` are the required membership's periods,
+    ``periods`` the dependent ones. ``dates`` gives a period's ``(start, end)``
+    when the items are not plain pairs (memberships, say).
+    """
+    covering = list(covering)
+    for period in periods:
+        gap = first_uncovered_day(covering, *dates(period))
+        if gap is not None:
+            yield period, gap
+
+
+def first_coverage_gap(covering: Iterable[Period], periods: Iterable, *, dates=lambda period: period):
+    """The first ``(period, day)`` of ``coverage_gaps``, or None when every period is covered."""
+    return next(coverage_gaps(covering, periods, dates=dates), None)

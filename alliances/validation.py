@@ -1,0 +1,113 @@
+"""The rules a membership and a citation must follow, checked against the stored data.
+
+``check_membership`` and ``check_citation`` run from ``Model.clean()`` so every
+write path that validates (admin, API, services) applies them on every engine;
+``check_membership_removal`` runs before a delete (``services.membership_delete``).
+The interval arithmetic is ``alliances.periods``; the queries are the model's
+own manager, reached through the instance (``type(membership).objects``), so
+``models.py`` can import this module without an import cycle.
+"""
+
+from collections import defaultdict
+
+from django.core.exceptions import ValidationError
+
+from alliances.choices import MembershipStatus
+from alliances.periods import describe_period, first_coverage_gap, first_uncovered_day, overlaps
+
+
+def check_membership(membership):
+    """Raise ValidationError, keyed by field, for every rule ``membership`` breaks."""
+    memberships = type(membership).objects
+    errors = defaultdict(list)
+    start, end = membership.start_date, membership.end_date
+    if start is None or membership.country_id is None or membership.organization_id is None:
+        return  # field validation already reports the missing values
+    organization = membership.organization
+    country = membership.country
+
+    if membership.pk is not None:
+        stored = memberships.filter(pk=membership.pk).values_list("country_id", "organization_id").first()
+        if stored is not None and stored[0] != country.pk:
+            errors["country"].append("A period cannot move to another country; end it and record a new one.")
+        if stored is not None and stored[1] != organization.pk:
+            errors["organization"].append("A period cannot move to another organization; end it and record a new one.")
+    if end is not None and end < start:
+        errors["end_date"].append(f"The end date {end.isoformat()} is before the start date {start.isoformat()}.")
+    if start < organization.founded:
+        errors["start_date"].append(
+            f"{organization.acronym} was founded on {organization.founded.isoformat()}; "
+            f"a membership cannot start before that (got {start.isoformat()})."
+        )
+    if organization.dissolved and (end is None or end > organization.dissolved):
+        errors["end_date"].append(
+            f"{organization.acronym} was dissolved on {organization.dissolved.isoformat()}; "
+            "the membership must end by then."
+        )
+    if errors:
+        raise ValidationError(errors)
+
+    others = memberships.filter(country_id=country.pk, organization_id=organization.pk)
+    if membership.pk is not None:
+        others = others.exclude(pk=membership.pk)
+    for other in others.order_by("start_date"):
+        if overlaps(start, end, other.start_date, other.end_date):
+            errors["start_date"].append(
+                f"{country.name} already has a period in {organization.acronym} "
+                f"({other.get_status_display().lower()}, {describe_period(other.start_date, other.end_date)}) "
+                "that overlaps this one; a state has one status in an organization at a time."
+            )
+
+    if membership.status == MembershipStatus.MEMBER:
+        for required in organization.members_must_belong_to.all():
+            gap = first_uncovered_day(memberships.member_periods(country.pk, required.pk), start, end)
+            if gap is not None:
+                field = "start_date" if gap == start else "end_date"
+                errors[field].append(
+                    f"Members of {organization.acronym} must be members of {required.acronym}, "
+                    f"but {country.name} is not a member of {required.acronym} on {gap.isoformat()}."
+                )
+
+    # Shortening or removing a period must not leave a dependent membership
+    # (a B9 seat, say) without the membership it requires.
+    if membership.pk is not None:
+        periods = memberships.member_periods(country.pk, organization.pk, replacing=membership)
+        for dependent in organization.required_by.all():
+            uncovered = first_coverage_gap(periods, memberships.member_periods(country.pk, dependent.pk))
+            if uncovered is not None:
+                errors["end_date" if end is not None else "status"].append(
+                    f"{country.name} is a member of {dependent.acronym} on {uncovered[1].isoformat()}, "
+                    f"which requires membership of {organization.acronym} on that day."
+                )
+    if errors:
+        raise ValidationError(dict(errors))
+
+
+def check_membership_removal(membership):
+    """Raise ValidationError if deleting ``membership`` leaves a dependent membership uncovered."""
+    if membership.pk is None or membership.status != MembershipStatus.MEMBER:
+        return
+    memberships = type(membership).objects
+    country_id = membership.country_id
+    remaining = memberships.exclude(pk=membership.pk).member_periods(country_id, membership.organization_id)
+    for dependent in membership.organization.required_by.all():
+        uncovered = first_coverage_gap(remaining, memberships.member_periods(country_id, dependent.pk))
+        if uncovered is not None:
+            raise ValidationError(
+                f"{membership.country.name} is a member of {dependent.acronym} on {uncovered[1].isoformat()}, "
+                f"which requires membership of {membership.organization.acronym}; end or delete that first."
+            )
+
+
+def check_citation(citation):
+    errors = {}
+    if citation.membership_id is not None:
+        membership_org = citation.membership.organization_id
+        if citation.organization_id is None:
+            citation.organization_id = membership_org
+        elif citation.organization_id != membership_org:
+            errors["organization"] = "The organization must be the membership's organization."
+    if not (citation.quote or "").strip():
+        errors["quote"] = "Quote the sentence of the source that supports the fact."
+    if errors:
+        raise ValidationError(errors)
