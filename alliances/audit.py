@@ -12,6 +12,8 @@ import contextlib
 from django.db import connection, transaction
 from django.db.models import Max
 
+from alliances.models import AuditEvent
+
 AUDITED_TABLES = [
     "alliances_country",
     "alliances_countryalias",
@@ -127,12 +129,8 @@ def data_version():
 
 def row_version(model, pk):
     """A number that every write to this row increases (0 if it was never written)."""
-    from alliances.models import AuditEvent
-
     return AuditEvent.objects.filter(table=model._meta.db_table, row_id=pk).aggregate(v=Max("id"))["v"] or 0
 
 
 def row_history(model, pk):
-    from alliances.models import AuditEvent
-
     return AuditEvent.objects.filter(table=model._meta.db_table, row_id=pk).order_by("id")

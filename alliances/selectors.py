@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce
 from alliances.choices import MembershipStatus
 from alliances.models import Citation, Country, CountryAlias, Membership, Organization, OrganizationAlias
 from alliances.periods import coverage_gaps, overlaps
-from alliances.reference import MAX_IDENTIFIER_LENGTH, NotFound, country_resolve, organization_resolve
+from alliances.platform.reference import MAX_IDENTIFIER_LENGTH, NotFound, country_resolve, organization_resolve
 from alliances.text import normalize_name
 
 

@@ -3,7 +3,7 @@
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
 
-from alliances.middleware import database_unavailable_response
+from alliances.platform.unavailable import database_unavailable_response
 
 
 def healthz(request):

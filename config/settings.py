@@ -73,9 +73,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "alliances.middleware.DatabaseUnavailableMiddleware",
+    "alliances.platform.unavailable.DatabaseUnavailableMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
-    "alliances.api.caching.CachedReadMiddleware",
+    "alliances.platform.response_cache.CachedReadMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -122,7 +122,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 # responses keyed by the data version, so a per-process memory cache is never
 # stale; with Redis, workers share it.
 if os.environ.get("REDIS_URL"):
-    _redis = {"BACKEND": "alliances.cache.RedisCache", "LOCATION": os.environ["REDIS_URL"]}
+    _redis = {"BACKEND": "alliances.platform.cache.RedisCache", "LOCATION": os.environ["REDIS_URL"]}
     CACHES = {"default": _redis, "responses": {**_redis, "KEY_PREFIX": "responses"}}
 else:
     CACHES = {
@@ -168,10 +168,10 @@ FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "alliances.api.pagination.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "alliances.platform.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PERMISSION_CLASSES": ["alliances.api.permissions.ReadAnyoneWriteWithModelPermission"],
+    "DEFAULT_PERMISSION_CLASSES": ["alliances.platform.permissions.ReadAnyoneWriteWithModelPermission"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.BasicAuthentication",
@@ -179,12 +179,12 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
-        "alliances.api.renderers.CSVRenderer",
+        "alliances.platform.renderers.CSVRenderer",
     ],
-    "EXCEPTION_HANDLER": "alliances.api.exceptions.exception_handler",
+    "EXCEPTION_HANDLER": "alliances.platform.exceptions.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "alliances.api.throttling.AnonThrottle",
-        "alliances.api.throttling.UserThrottle",
+        "alliances.platform.throttling.AnonThrottle",
+        "alliances.platform.throttling.UserThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("THROTTLE_ANON", "300/minute"),

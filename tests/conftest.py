@@ -39,7 +39,7 @@ def fresh_caches():
     from django.conf import settings as django_settings
     from django.core.cache import caches
 
-    from alliances import reference
+    from alliances.platform import reference
 
     caches[django_settings.RESPONSE_CACHE_ALIAS].clear()
     reference._current = None

@@ -1002,7 +1002,7 @@ def test_browsable_api_renders(client):
 # --- query counts -------------------------------------------------------------------------------------------------
 
 # Queries per request, the same on SQLite and PostgreSQL, with the reference snapshot
-# warm (alliances.reference: names resolve without a query) and the response cache
+# warm (alliances.platform.reference: names resolve without a query) and the response cache
 # empty. Every request reads the data version first (1 query).
 QUERY_COUNTS = [
     ("countries/", {}, 3),  # version, count, page (aliases come from the snapshot)
@@ -1032,7 +1032,7 @@ QUERY_COUNTS = [
 
 @pytest.fixture
 def warm_snapshot(db):
-    from alliances import reference
+    from alliances.platform import reference
 
     reference.snapshot()
 

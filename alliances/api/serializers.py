@@ -2,9 +2,10 @@
 
 from rest_framework import serializers
 
-from alliances import reference, selectors, services
+from alliances import selectors, services
 from alliances.choices import MembershipStatus
 from alliances.models import AuditEvent, Citation, Country, Membership, Organization, Source
+from alliances.platform import reference
 
 
 class CountryBriefSerializer(serializers.ModelSerializer):
@@ -35,7 +36,7 @@ class SlugRelatedField(serializers.SlugRelatedField):
 
 
 def snapshot_record(field, instance):
-    """The in-process snapshot's copy of ``instance`` (see alliances.reference), or None."""
+    """The in-process snapshot's copy of ``instance`` (see alliances.platform.reference), or None."""
     snap = field.context.get("snapshot") or reference.snapshot()
     registry = snap.countries if isinstance(instance, Country) else snap.organizations
     return registry.get(instance.pk)

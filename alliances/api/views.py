@@ -13,12 +13,12 @@ from rest_framework.permissions import SAFE_METHODS
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from alliances import audit, reference, selectors, services
-from alliances.api import caching
+from alliances import audit, selectors, services
 from alliances.api import serializers as s
-from alliances.api.pagination import WindowCountPagination
-from alliances.filtersets import CountryFilterSet, MembershipFilterSet
+from alliances.api.filtersets import CountryFilterSet, MembershipFilterSet
 from alliances.models import Country, Membership, Organization, Source
+from alliances.platform import reference, response_cache
+from alliances.platform.pagination import WindowCountPagination
 
 
 class ServeCached(Exception):
@@ -36,9 +36,9 @@ class BaseViewSet(viewsets.ModelViewSet):
         self.version = getattr(request._request, "data_version", None) or audit.data_version()
         self.version_token = reference.request_version.set(self.version)
         self.cache_key = None
-        if caching.cacheable(request):
-            self.cache_key = caching.cache_key(request, self.version)
-            cached = caching.lookup(self.cache_key)
+        if response_cache.cacheable(request):
+            self.cache_key = response_cache.cache_key(request, self.version)
+            cached = response_cache.lookup(self.cache_key)
             if cached is not None:
                 raise ServeCached(cached)
 
@@ -63,7 +63,7 @@ class BaseViewSet(viewsets.ModelViewSet):
             reference.request_version.reset(self.version_token)
             self.version_token = None
         if getattr(self, "cache_key", None) and isinstance(response, Response) and response.status_code == 200:
-            caching.store_after_render(response, self.cache_key)
+            response_cache.store_after_render(response, self.cache_key)
         return response
 
     def resolve(self, resolver, identifier):
@@ -115,7 +115,7 @@ class BaseViewSet(viewsets.ModelViewSet):
             )
             reference.attach_names(fresh)
         data = self.get_read_serializer_class()(fresh, context=self.get_serializer_context()).data
-        return caching.etag_of(JSONRenderer().render(data))
+        return response_cache.etag_of(JSONRenderer().render(data))
 
     def get_read_serializer_class(self):
         return self.serializer_class

@@ -12,9 +12,12 @@ import hashlib
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.utils.http import quote_etag
+
+from alliances import audit
+from alliances.platform.throttling import AnonThrottle
+from alliances.platform.unavailable import DATABASE_UNAVAILABLE, database_unavailable_response
 
 CACHEABLE_FORMATS = {"json", "csv"}  # the browsable API's HTML differs per user
 
@@ -86,13 +89,9 @@ class CachedReadMiddleware:
             and settings.SESSION_COOKIE_NAME not in request.COOKIES
             and "HTTP_AUTHORIZATION" not in request.META
         ):
-            from alliances import audit
-            from alliances.api.throttling import AnonThrottle
-            from alliances.middleware import database_unavailable_response
-
             try:
                 request.data_version = audit.data_version()  # the view reuses it on a miss
-            except (OperationalError, InterfaceError):
+            except DATABASE_UNAVAILABLE:
                 # Raised here, outside any view, DatabaseUnavailableMiddleware would not see it.
                 return database_unavailable_response()
             cached = lookup(cache_key(request, request.data_version))

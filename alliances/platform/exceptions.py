@@ -3,14 +3,13 @@
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import InterfaceError, OperationalError
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from alliances.middleware import UNAVAILABLE
-from alliances.selectors import NotFound
+from alliances.platform.reference import NotFound
+from alliances.platform.unavailable import DATABASE_UNAVAILABLE, database_unavailable_response
 
 
 def exception_handler(exc, context):
@@ -23,10 +22,8 @@ def exception_handler(exc, context):
             },
             status=status.HTTP_404_NOT_FOUND,
         )
-    if isinstance(exc, OperationalError | InterfaceError):
-        response = Response(UNAVAILABLE, status=status.HTTP_503_SERVICE_UNAVAILABLE)
-        response["Retry-After"] = "5"
-        return response
+    if isinstance(exc, DATABASE_UNAVAILABLE):
+        return database_unavailable_response(Response)
     if isinstance(exc, RequestDataTooBig):
         return Response(
             {"detail": f"The request body is larger than the {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes allowed."},

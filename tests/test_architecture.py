@@ -1,0 +1,87 @@
+"""The layout the README's "Architecture" section describes: no import cycle, layers in order."""
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "alliances"
+
+
+def module_name(path):
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports(path):
+    """(module-level imports of alliances modules, imports of alliances modules inside functions)."""
+    tree = ast.parse(path.read_text())
+    top, nested = set(), set()
+
+    def targets(node):
+        if isinstance(node, ast.Import):
+            return {alias.name for alias in node.names}
+        if isinstance(node, ast.ImportFrom) and node.module:
+            return {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
+        return set()
+
+    for node in tree.body:
+        top |= targets(node)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            for inner in ast.walk(node):
+                nested |= targets(inner)
+    return {t for t in top if t.startswith("alliances")}, {t for t in nested if t.startswith("alliances")}
+
+
+def graph():
+    modules = {module_name(p): p for p in PACKAGE.rglob("*.py") if "migrations" not in p.parts}
+    edges = {}
+    for name, path in modules.items():
+        top, _ = imports(path)
+        edges[name] = {t for t in top if t in modules and t != name}
+    return modules, edges
+
+
+def test_no_import_cycle():
+    _, edges = graph()
+    visiting, done, cycles = set(), set(), []
+
+    def visit(node, trail):
+        if node in done:
+            return
+        if node in visiting:
+            cycles.append(trail[trail.index(node) :] + [node])
+            return
+        visiting.add(node)
+        for target in sorted(edges[node]):
+            visit(target, trail + [node])
+        visiting.discard(node)
+        done.add(node)
+
+    for node in sorted(edges):
+        visit(node, [])
+    assert cycles == []
+
+
+def test_no_import_of_our_own_modules_inside_functions():
+    modules, _ = graph()
+    assert {name: sorted(imports(path)[1]) for name, path in modules.items() if imports(path)[1]} == {}
+
+
+def test_the_domain_does_not_import_the_api_or_the_admin():
+    _, edges = graph()
+    domain = [
+        "alliances.models",
+        "alliances.periods",
+        "alliances.validation",
+        "alliances.services",
+        "alliances.selectors",
+    ]
+    for name in domain:
+        assert not {t for t in edges[name] if t.startswith(("alliances.api", "alliances.admin"))}, name
+
+
+def test_the_platform_does_not_import_the_api_or_the_admin():
+    _, edges = graph()
+    for name, targets in edges.items():
+        if name.startswith("alliances.platform"):
+            assert not {t for t in targets if t.startswith(("alliances.api", "alliances.admin"))}, name
