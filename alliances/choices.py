@@ -11,6 +11,16 @@ class MembershipStatus(models.TextChoices):
     SUSPENDED = "suspended", "Suspended"
 
 
+# A status filter (API parameter, command option) may also say "all": every status.
+ANY_STATUS = "all"
+STATUS_FILTER_CHOICES = [*MembershipStatus.values, ANY_STATUS]
+
+
+def statuses_for(status):
+    """The statuses a status filter selects, as ``selectors`` take them: None (every status) for "all" or none given."""
+    return None if status in (None, "", ANY_STATUS) else (status,)
+
+
 class OrganizationKind(models.TextChoices):
     MILITARY_ALLIANCE = "military_alliance", "Military alliance"
     POLITICAL_ECONOMIC_UNION = "political_economic_union", "Political and economic union"

@@ -30,8 +30,7 @@ class ResolvingWidget(widgets.ForeignKeyWidget):
         try:
             return self.resolve(text)
         except selectors.NotFound as exc:
-            hint = f" Did you mean {', '.join(exc.suggestions)}?" if exc.suggestions else ""
-            raise ValueError(f"{exc}{hint}") from exc
+            raise ValueError(exc.with_hint()) from exc
 
 
 class MembershipResource(resources.ModelResource):

@@ -6,7 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from alliances import selectors
-from alliances.api.serializers import STATUS_CHOICES
+from alliances.choices import STATUS_FILTER_CHOICES, statuses_for
 from alliances.models import Country, Membership
 
 
@@ -27,10 +27,9 @@ class IdentifierListField(forms.Field):
             try:
                 records.append(self.resolve(text))
             except selectors.NotFound as exc:
-                hint = f" Did you mean: {', '.join(exc.suggestions)}?" if exc.suggestions else ""
                 # Passed as a parameter: the identifier may contain "%", which
                 # django-filter would otherwise read as a format directive.
-                raise forms.ValidationError("%(message)s", params={"message": f"{exc}{hint}"}) from exc
+                raise forms.ValidationError("%(message)s", params={"message": exc.with_hint()}) from exc
         return records
 
 
@@ -71,7 +70,7 @@ class CountryFilterSet(django_filters.FilterSet):
     as_of = django_filters.DateFilter(method="noop", help_text="Day for member_of/not_member_of; default today.")
     status = django_filters.ChoiceFilter(
         method="noop",
-        choices=[(s, s) for s in STATUS_CHOICES],
+        choices=[(s, s) for s in STATUS_FILTER_CHOICES],
         empty_label=None,
         help_text="Status that counts as belonging; default member, `all` for any status.",
     )
@@ -90,7 +89,7 @@ class CountryFilterSet(django_filters.FilterSet):
             member_of=data.get("member_of") or (),
             not_member_of=data.get("not_member_of") or (),
             as_of=data.get("as_of"),
-            statuses=None if status == "all" else (status,),
+            statuses=statuses_for(status),
             search=data.get("search"),
         )
 
@@ -106,7 +105,7 @@ class MembershipFilterSet(django_filters.FilterSet):
     )
     status = django_filters.ChoiceFilter(
         method="noop",
-        choices=[(s, s) for s in STATUS_CHOICES],
+        choices=[(s, s) for s in STATUS_FILTER_CHOICES],
         help_text="Only periods with this status; default every status.",
     )
     as_of = django_filters.DateFilter(
@@ -127,5 +126,5 @@ class MembershipFilterSet(django_filters.FilterSet):
             country=data.get("country"),
             organization=data.get("organization"),
             as_of=data.get("as_of"),
-            statuses=None if status in (None, "", "all") else (status,),
+            statuses=statuses_for(status),
         ).order_by("organization__acronym", "start_date", "country__name")

@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from alliances import selectors, services
-from alliances.choices import MembershipStatus
+from alliances.choices import STATUS_FILTER_CHOICES
 from alliances.models import AuditEvent, Citation, Country, Membership, Organization, Source
 from alliances.platform import reference
 
@@ -234,8 +234,7 @@ class IdentifierField(serializers.CharField):
         try:
             return self.resolve(text)
         except selectors.NotFound as exc:
-            hint = f" Did you mean: {', '.join(exc.suggestions)}?" if exc.suggestions else ""
-            raise serializers.ValidationError(f"{exc}{hint}") from exc
+            raise serializers.ValidationError(exc.with_hint()) from exc
 
     def to_representation(self, value):
         return str(value)
@@ -298,9 +297,6 @@ class SourceSerializer(serializers.ModelSerializer):
         return services.record_save(instance, **validated_data)
 
 
-STATUS_CHOICES = [*MembershipStatus.values, "all"]
-
-
 class MembershipQuerySerializer(serializers.Serializer):
     """Query parameters of the “which groups / who is in” questions."""
 
@@ -308,7 +304,9 @@ class MembershipQuerySerializer(serializers.Serializer):
         required=False, help_text="Day to answer for, YYYY-MM-DD; default today. Ignored with history=true."
     )
     status = serializers.ChoiceField(
-        choices=STATUS_CHOICES, default="member", help_text="Membership status to include; `all` for every status."
+        choices=STATUS_FILTER_CHOICES,
+        default="member",
+        help_text="Membership status to include; `all` for every status.",
     )
     history = serializers.BooleanField(
         default=False, help_text="true: every period whatever its dates (then as_of is null)."

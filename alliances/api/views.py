@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from alliances import audit, selectors, services
 from alliances.api import serializers as s
 from alliances.api.filtersets import CountryFilterSet, MembershipFilterSet
+from alliances.choices import statuses_for
 from alliances.models import Country, Membership, Organization, Source
 from alliances.platform import reference, response_cache
 from alliances.platform.pagination import WindowCountPagination
@@ -162,7 +163,7 @@ def membership_query(request):
     query = s.MembershipQuerySerializer(data=request.query_params)
     query.is_valid(raise_exception=True)
     values = query.validated_data
-    statuses = None if values["status"] == "all" else (values["status"],)
+    statuses = statuses_for(values["status"])
     as_of = None if values["history"] else values.get("as_of") or datetime.date.today()
     return as_of, statuses
 

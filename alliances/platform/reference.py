@@ -31,6 +31,11 @@ class NotFound(LookupError):
         self.suggestions = list(suggestions)
         super().__init__(f"No {kind} matches “{identifier}”.")
 
+    def with_hint(self):
+        """The message, followed by the close names when there are any: the API, admin and commands all say this."""
+        hint = f" Did you mean: {', '.join(self.suggestions)}?" if self.suggestions else ""
+        return f"{self}{hint}"
+
 
 @dataclasses.dataclass
 class Snapshot:

@@ -5,15 +5,13 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 
 from alliances import selectors
-from alliances.choices import MembershipStatus
+from alliances.choices import STATUS_FILTER_CHOICES, statuses_for
 
 
 def add_query_arguments(parser, what):
     parser.add_argument("identifier", help=f"{what}: code, name or alias.")
     parser.add_argument("--as-of", help="Day to answer for, YYYY-MM-DD (default today).")
-    parser.add_argument(
-        "--status", default="member", choices=[*MembershipStatus.values, "all"], help="Status to include."
-    )
+    parser.add_argument("--status", default="member", choices=STATUS_FILTER_CHOICES, help="Status to include.")
     parser.add_argument("--history", action="store_true", help="Every period, whatever its dates.")
 
 
@@ -22,7 +20,7 @@ def parse_query(options):
         as_of = datetime.date.fromisoformat(options["as_of"]) if options["as_of"] else datetime.date.today()
     except ValueError as exc:
         raise CommandError(f"--as-of: “{options['as_of']}” is not a date in YYYY-MM-DD form.") from exc
-    statuses = None if options["status"] == "all" else (options["status"],)
+    statuses = statuses_for(options["status"])
     return (None if options["history"] else as_of), statuses
 
 
@@ -30,8 +28,7 @@ def resolve(resolver, identifier):
     try:
         return resolver(identifier)
     except selectors.NotFound as exc:
-        hint = f" Did you mean: {', '.join(exc.suggestions)}?" if exc.suggestions else ""
-        raise CommandError(f"{exc}{hint}") from exc
+        raise CommandError(exc.with_hint()) from exc
 
 
 def render_table(headers, rows):
