@@ -3,7 +3,7 @@
 import pytest
 from django.contrib.auth.models import User
 
-from .test_fixtures import SEED_DIR, seed_text
+from tests.domain.test_fixtures import SEED_DIR, seed_text
 
 
 @pytest.mark.django_db
@@ -14,7 +14,7 @@ def test_users_are_hashed_with_the_fast_test_hasher():
 
 
 def test_missing_seed_article_fails_under_ci_and_is_skipped_otherwise(monkeypatch, tmp_path):
-    monkeypatch.setattr("tests.test_fixtures.SEED_DIR", tmp_path)
+    monkeypatch.setattr("tests.domain.test_fixtures.SEED_DIR", tmp_path)
     monkeypatch.setenv("CI", "1")
     with pytest.raises(pytest.fail.Exception, match="seed article is missing"):
         seed_text()

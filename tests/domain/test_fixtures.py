@@ -18,8 +18,7 @@ from alliances import selectors
 from alliances.choices import MembershipStatus
 from alliances.models import Citation, Country, Membership, Organization, Source
 from alliances.text import normalize_name
-
-from .conftest import FIXTURES
+from tests.conftest import FIXTURES
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 PG_BASE = os.environ.get("PG_URL_BASE", "postgres://postgres@127.0.0.1:5432")
 PRODUCTION_ENV = {
     "DJANGO_ENV": "production",

@@ -15,7 +15,7 @@ from django.core.management import CommandError, call_command
 
 from alliances import curators
 from alliances.models import AuditEvent, Citation, Country, Membership, Organization, Source
-from tests.test_admin import form_data
+from tests.admin.test_admin import form_data
 
 pytestmark = pytest.mark.django_db
 
