@@ -120,6 +120,22 @@ def organization_list():
     return Organization.objects.annotate(member_count=Coalesce(Subquery(members_today), 0)).order_by("acronym")
 
 
+def country_membership_summary(country, today=None):
+    """Every period of ``country`` in any status, split into today's, past and future ones."""
+    today = today or datetime.date.today()
+    summary = {"current": [], "past": [], "future": []}
+    for m in country_memberships(country, statuses=None):
+        if m.start_date > today:
+            summary["future"].append(m)
+        elif m.end_date is not None and m.end_date < today:
+            summary["past"].append(m)
+        else:
+            summary["current"].append(m)
+    summary["past"].sort(key=lambda m: (m.end_date, m.organization.acronym), reverse=True)
+    summary["today"] = today
+    return summary
+
+
 def _dates(membership):
     return membership.start_date, membership.end_date
 
@@ -217,6 +233,7 @@ __all__ = [
     "organization_changes",
     "country_list",
     "organization_list",
+    "country_membership_summary",
     "requirement_gaps",
     "find_problems",
 ]

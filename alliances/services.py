@@ -113,3 +113,54 @@ def membership_change_status(*, membership, new_status, on, note="", citations=(
         note=note,
         citations=citations,
     )
+
+
+class _Refused(Exception):
+    """Raised inside a transaction to roll it back when any membership of a batch was refused."""
+
+
+def memberships_end_all(*, memberships, end_date):
+    """End every period on ``end_date``, all or none; return ``(membership, messages)`` for each refusal.
+
+    Ending one period can depend on ending another first (a B9 seat before
+    the NATO membership it requires), so refused ones are retried while
+    others succeed. If any is still refused, everything is rolled back.
+    """
+    problems = [
+        (m, [f"It already ended on {m.end_date.isoformat()}; edit the period to correct its end date."])
+        for m in memberships
+        if m.end_date is not None
+    ]
+    errors = {}
+    try:
+        with transaction.atomic():
+            pending = [m for m in memberships if m.end_date is None]
+            while pending:
+                errors = {}
+                for m in pending:
+                    try:
+                        with transaction.atomic():  # a refused one leaves nothing behind
+                            membership_end(membership=m, end_date=end_date)
+                    except ValidationError as exc:
+                        errors[m.pk] = (m, exc.messages)
+                if len(errors) == len(pending):
+                    break  # no progress: these are refused for good
+                pending = [m for m in pending if m.pk in errors]
+            problems += list(errors.values())
+            if problems:
+                raise _Refused
+    except _Refused:
+        pass
+    return problems
+
+
+@transaction.atomic
+def memberships_delete(*, memberships):
+    """Delete a queryset of periods, all or none: refused if any is needed by a dependent membership.
+
+    Each is checked against the stored data before any is deleted, as the
+    admin's bulk delete always did.
+    """
+    for membership in memberships:
+        validation.check_membership_removal(membership)
+    memberships.delete()

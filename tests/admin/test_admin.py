@@ -4,6 +4,8 @@ import datetime
 from html.parser import HTMLParser
 
 import pytest
+from django.contrib.admin.sites import site
+from django.core.exceptions import ValidationError
 
 from alliances.choices import MembershipStatus
 from alliances.models import Citation, Country, CountryAlias, Membership, Organization, Source
@@ -541,3 +543,35 @@ def test_adding_a_requirement_existing_members_break_is_refused(admin_client):
     data["members_must_belong_to"] = [str(pk(Organization, slug="nato"))]
     admin_client.post(url, data)
     assert not eu.members_must_belong_to.exists()
+
+
+def bulk_delete(client, *memberships):
+    """The changelist's "Delete selected" action, confirmed."""
+    return client.post(
+        f"{ADMIN}membership/",
+        {"action": "delete_selected", "post": "yes", "_selected_action": [str(m.pk) for m in memberships]},
+    )
+
+
+def test_bulk_deleting_a_nato_period_under_a_b9_seat_is_refused(admin_client):
+    ro_nato, fr_nato = membership("RO", "nato"), membership("FR", "nato")
+    response = bulk_delete(admin_client, ro_nato, fr_nato)
+    assert response.status_code == 403  # Django's delete_selected: a selected row the user may not delete
+    assert Membership.objects.filter(pk__in=[ro_nato.pk, fr_nato.pk]).count() == 2
+
+
+def test_bulk_delete_goes_through_the_service_and_is_all_or_nothing(rf, admin_user):
+    """delete_queryset refuses the whole batch when one period is needed, even if a page let it through."""
+    ro_nato, fr_nato = membership("RO", "nato"), membership("FR", "nato")
+    request = rf.post("/")
+    request.user = admin_user
+    with pytest.raises(ValidationError, match="member of B9"):
+        site._registry[Membership].delete_queryset(request, Membership.objects.filter(pk__in=[ro_nato.pk, fr_nato.pk]))
+    assert Membership.objects.filter(pk__in=[ro_nato.pk, fr_nato.pk]).count() == 2
+
+
+def test_bulk_delete_of_periods_nothing_depends_on(admin_client):
+    ua_eu = membership("UA", "eu")
+    response = bulk_delete(admin_client, ua_eu)
+    assert response.status_code == 302
+    assert not Membership.objects.filter(pk=ua_eu.pk).exists()

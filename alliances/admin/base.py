@@ -1,0 +1,73 @@
+"""What every model admin shares: writes recorded as the curator, the audit trail as history, workflow pages."""
+
+import contextlib
+
+from django.contrib import admin
+from django.contrib.admin import helpers
+from django.db import models
+from django.template.response import TemplateResponse
+
+from alliances import audit
+from alliances.admin.forms import StaleEditForm
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Records admin writes as the signed-in curator and shows the audit trail as the object's history."""
+
+    form = StaleEditForm
+    # Django 6.0's default, chosen now: a URL typed without a scheme means https.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    object_history_template = "admin/alliances/audit_history.html"
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST":
+            with audit.acting_as(request.user):
+                return super().changeform_view(request, object_id, form_url, extra_context)
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        if request.method == "POST":
+            with audit.acting_as(request.user):
+                return super().delete_view(request, object_id, extra_context)
+        return super().delete_view(request, object_id, extra_context)
+
+    def changelist_view(self, request, extra_context=None):
+        if request.method == "POST":  # admin actions and list_editable
+            with audit.acting_as(request.user):
+                return super().changelist_view(request, extra_context)
+        return super().changelist_view(request, extra_context)
+
+    def audited(self, request):
+        """For a custom admin view: its writes are recorded as the curator's, in one transaction."""
+        return audit.acting_as(request.user) if request.method == "POST" else contextlib.nullcontext()
+
+    def workflow_page(self, request, *, title, form, obj=None, template="admin/alliances/workflow_form.html", **extra):
+        """Render a curation form with the admin's own field markup, so errors sit next to their field."""
+        admin_form = helpers.AdminForm(form, [(None, {"fields": list(form.fields)})], {})
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "subtitle": str(obj) if obj is not None else None,
+            "opts": self.opts,
+            "original": obj,
+            "adminform": admin_form,
+            "form": form,
+            "errors": helpers.AdminErrorList(form, []),
+            "media": self.media + admin_form.media,
+            **extra,
+        }
+        return TemplateResponse(request, template, context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        events = list(audit.row_history(self.model, object_id)) if str(object_id).isdigit() else []
+        rows = []
+        for event in events:
+            before, after = event.before or {}, event.after or {}
+            changes = [
+                (key, before.get(key), after.get(key))
+                for key in dict.fromkeys([*before, *after])
+                if before.get(key) != after.get(key)
+            ]
+            rows.append({"event": event, "changes": changes})
+        context = {**(extra_context or {}), "audit_rows": rows}
+        return super().history_view(request, object_id, extra_context=context)

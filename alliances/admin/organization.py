@@ -1,0 +1,70 @@
+"""Organizations, and the accession workflow (a new period and its citation in one form)."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+
+from alliances import services
+from alliances.admin.base import AuditedAdmin
+from alliances.admin.forms import AccessionForm, OrganizationForm, add_service_errors
+from alliances.admin.inlines import OrganizationAliasInline, OrganizationCitationInline, OrganizationMembershipInline
+from alliances.models import Organization
+
+
+@admin.register(Organization)
+class OrganizationAdmin(AuditedAdmin):
+    form = OrganizationForm
+    list_display = ["acronym", "name", "kind", "founded", "dissolved"]
+    list_filter = ["kind"]
+    search_fields = ["slug", "acronym", "name", "aliases__name"]
+    filter_horizontal = ["members_must_belong_to"]
+    prepopulated_fields = {"slug": ["acronym"]}
+    inlines = [OrganizationAliasInline, OrganizationMembershipInline, OrganizationCitationInline]
+    change_form_template = "admin/alliances/organization/change_form.html"
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.accession_view)
+        return [path("<path:object_id>/accession/", view, name="alliances_organization_accession"), *super().get_urls()]
+
+    def has_accession_permission(self, request):
+        return request.user.has_perms(["alliances.add_membership", "alliances.add_citation"])
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        context["can_record_accession"] = self.has_accession_permission(request)
+        return super().render_change_form(request, context, *args, **kwargs)
+
+    def accession_view(self, request, object_id):
+        """Record an accession: a new period of a country in this organization and its citation, in one form."""
+        organization = get_object_or_404(Organization, pk=object_id)
+        if not (self.has_view_permission(request, organization) and self.has_accession_permission(request)):
+            raise PermissionDenied
+        form = AccessionForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                with self.audited(request):
+                    membership = services.membership_create(
+                        organization=organization,
+                        country=data["country"],
+                        status=data["status"],
+                        founding=data["founding"],
+                        start_date=data["start_date"],
+                        end_date=data["end_date"],
+                        note=data["note"],
+                        citations=[(data["source"], data["quote"])],
+                    )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                url = reverse("admin:alliances_membership_change", args=[membership.pk])
+                self.message_user(
+                    request,
+                    f"Recorded: {membership}, with its citation.",
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(url)
+        return self.workflow_page(
+            request, title=f"Record an accession to {organization.acronym}", form=form, obj=organization
+        )
