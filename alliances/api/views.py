@@ -3,14 +3,13 @@
 import datetime
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import ProtectedError, prefetch_related_objects
+from django.db.models import prefetch_related_objects
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
-from rest_framework import serializers, status, viewsets
+from rest_framework import serializers
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, NotFound, ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import SAFE_METHODS
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from alliances import audit, selectors, services
@@ -18,140 +17,31 @@ from alliances.api import serializers as s
 from alliances.api.filtersets import CountryFilterSet, MembershipFilterSet
 from alliances.choices import statuses_for
 from alliances.models import Country, Membership, Organization, Source
-from alliances.platform import reference, response_cache
+from alliances.platform import reference
 from alliances.platform.pagination import WindowCountPagination
+from alliances.platform.viewsets import Conflict, ModelViewSetBase
 
 
-class ServeCached(Exception):
-    def __init__(self, response):
-        self.response = response
-
-
-class BaseViewSet(viewsets.ModelViewSet):
-    """Shared behaviour: cached reads, JSON errors, audited and conditional writes."""
-
-    def initial(self, request, *args, **kwargs):
-        # After authentication, permissions and throttling: a cached answer is
-        # still only given to a client that may have it, within its rate.
-        super().initial(request, *args, **kwargs)
-        self.version = getattr(request._request, "data_version", None) or audit.data_version()
-        self.version_token = reference.request_version.set(self.version)
-        self.cache_key = None
-        if response_cache.cacheable(request):
-            self.cache_key = response_cache.cache_key(request, self.version)
-            cached = response_cache.lookup(self.cache_key)
-            if cached is not None:
-                raise ServeCached(cached)
-
-    def handle_exception(self, exc):
-        if isinstance(exc, ServeCached):
-            return exc.response
-        return super().handle_exception(exc)
-
-    def get_serializer_context(self):
-        context = super().get_serializer_context()
-        context["snapshot"] = reference.snapshot(getattr(self, "version", None))
-        return context
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        # Errors are always JSON, whatever format the client asked for.
-        if response.status_code >= 400 and getattr(request, "accepted_renderer", None) is not None:
-            if request.accepted_renderer.format not in ("json", "api"):
-                request.accepted_renderer = JSONRenderer()
-                request.accepted_media_type = JSONRenderer.media_type
-        response = super().finalize_response(request, response, *args, **kwargs)
-        if getattr(self, "version_token", None) is not None:
-            reference.request_version.reset(self.version_token)
-            self.version_token = None
-        if getattr(self, "cache_key", None) and isinstance(response, Response) and response.status_code == 200:
-            response_cache.store_after_render(response, self.cache_key)
-        return response
+class BaseViewSet(ModelViewSetBase):
+    """The platform's shared jobs (alliances.platform.viewsets), and identifiers resolved in the request's snapshot."""
 
     def resolve(self, resolver, identifier):
         check_identifier_length(identifier, "identifier")
         return resolver(identifier, version=getattr(self, "version", None))
 
-    # Writes: recorded in the audit trail as the signed-in user, and refused
-    # (412) unless If-Match names the current ETag, so no edit is silently lost.
 
-    def perform_create(self, serializer):
-        with audit.acting_as(self.request.user):
-            serializer.save()
+class NamedRecordMixin:
+    """Countries and organizations: the ETag is computed with names as stored now.
 
-    def perform_update(self, serializer):
-        with audit.acting_as(self.request.user):
-            self.check_if_match(serializer.instance)
-            self.updated_instance = serializer.save()
+    The write may have changed them, and the request's snapshot predates it.
+    """
 
-    def perform_destroy(self, instance):
-        with audit.acting_as(self.request.user):
-            self.check_if_match(instance)
-            try:
-                self.delete_instance(instance)
-            except ProtectedError as exc:
-                raise Conflict(
-                    {
-                        "detail": f"{instance} cannot be deleted while "
-                        f"{len(exc.protected_objects)} record(s) refer to it."
-                    }
-                ) from exc
-
-    def delete_instance(self, instance):
-        instance.delete()
-
-    def update(self, request, *args, **kwargs):
-        response = super().update(request, *args, **kwargs)
-        # The new ETag, so the client can chain edits without another GET.
-        response["ETag"] = self.current_etag(self.updated_instance, lock=False)
-        return response
-
-    def current_etag(self, instance, lock=True):
-        """The ETag a GET of ``instance`` gives now (the hash of its JSON body)."""
-        queryset = self.get_queryset().select_for_update(of=("self",)) if lock else self.get_queryset()
-        fresh = queryset.get(pk=instance.pk)
-        if isinstance(fresh, Country | Organization):
-            # Names as stored now (this may run inside the write), not as the request's snapshot saw them.
-            prefetch_related_objects(
-                [fresh], "aliases", *(["members_must_belong_to"] if isinstance(fresh, Organization) else [])
-            )
-            reference.attach_names(fresh)
-        data = self.get_read_serializer_class()(fresh, context=self.get_serializer_context()).data
-        return response_cache.etag_of(JSONRenderer().render(data))
-
-    def get_read_serializer_class(self):
-        return self.serializer_class
-
-    def check_if_match(self, instance):
-        expected = self.request.headers.get("If-Match")
-        if not expected:
-            raise PreconditionRequired()
-        current = self.current_etag(instance)
-        if current not in [tag.strip() for tag in expected.split(",")] and expected.strip() != "*":
-            raise PreconditionFailed(current)
-
-
-class Conflict(ValidationError):
-    status_code = status.HTTP_409_CONFLICT
-
-
-class PreconditionRequired(APIException):
-    status_code = 428
-    default_detail = "Send If-Match with the ETag of your last GET of this record, so no one else's edit is lost."
-    default_code = "precondition_required"
-
-
-class PreconditionFailed(APIException):
-    status_code = status.HTTP_412_PRECONDITION_FAILED
-    default_code = "precondition_failed"
-
-    def __init__(self, current):
-        super().__init__(
-            {
-                "detail": "The record changed since you read it: fetch it again, re-apply your change, and send "
-                "If-Match with the new ETag.",
-                "current_etag": current,
-            }
+    def fresh_for_etag(self, instance):
+        prefetch_related_objects(
+            [instance], "aliases", *(["members_must_belong_to"] if isinstance(instance, Organization) else [])
         )
+        reference.attach_names(instance)
+        return instance
 
 
 def check_identifier_length(value, name):
@@ -219,24 +109,18 @@ def listing_serializer(name, header_serializer, header_key):
     ),
     destroy=extend_schema(parameters=[IDENTIFIER]),
 )
-class CountryViewSet(BaseViewSet):
+class CountryViewSet(NamedRecordMixin, BaseViewSet):
     """States and territories of ISO 3166-1, addressed by any code, name or alias."""
 
     queryset = Country.objects.all()
+    input_serializer_class = s.CountryWriteSerializer
+    output_serializer_class = s.CountrySerializer
     filterset_class = CountryFilterSet
     lookup_field = "identifier"
     lookup_value_regex = "[^/]+"
 
     def get_queryset(self):
         return Country.objects.order_by("name")
-
-    def get_serializer_class(self):
-        if self.action in ("create", "update", "partial_update"):
-            return s.CountryWriteSerializer
-        return s.CountrySerializer
-
-    def get_read_serializer_class(self):
-        return s.CountrySerializer
 
     def get_object(self):
         country = self.resolve(selectors.country_resolve, self.kwargs["identifier"])
@@ -266,23 +150,17 @@ class CountryViewSet(BaseViewSet):
     partial_update=extend_schema(parameters=[IDENTIFIER]),
     destroy=extend_schema(parameters=[IDENTIFIER]),
 )
-class OrganizationViewSet(BaseViewSet):
+class OrganizationViewSet(NamedRecordMixin, BaseViewSet):
     """International organizations, addressed by slug, acronym, name or alias."""
 
     queryset = Organization.objects.all()
+    input_serializer_class = s.OrganizationWriteSerializer
+    output_serializer_class = s.OrganizationSerializer
     lookup_field = "identifier"
     lookup_value_regex = "[^/]+"
 
     def get_queryset(self):
         return selectors.organization_list()
-
-    def get_serializer_class(self):
-        if self.action in ("create", "update", "partial_update"):
-            return s.OrganizationWriteSerializer
-        return s.OrganizationSerializer
-
-    def get_read_serializer_class(self):
-        return s.OrganizationSerializer
 
     def get_object(self):
         organization = self.resolve(selectors.organization_resolve, self.kwargs["identifier"])
@@ -356,20 +234,14 @@ class MembershipViewSet(BaseViewSet):
     """Dated membership periods with their sources. Without `as_of`, every period."""
 
     queryset = Membership.objects.all()
+    input_serializer_class = s.MembershipWriteSerializer
+    output_serializer_class = s.MembershipSerializer
     filterset_class = MembershipFilterSet
     pagination_class = WindowCountPagination
     lookup_value_regex = "[0-9]{1,18}"
 
     def get_queryset(self):
         return selectors.membership_list(statuses=None)
-
-    def get_serializer_class(self):
-        if self.action in ("create", "update", "partial_update"):
-            return s.MembershipWriteSerializer
-        return s.MembershipSerializer
-
-    def get_read_serializer_class(self):
-        return s.MembershipSerializer
 
     def delete_instance(self, instance):
         try:
@@ -393,7 +265,7 @@ class SourceViewSet(BaseViewSet):
     """Documents the facts are taken from."""
 
     queryset = Source.objects.all()
-    serializer_class = s.SourceSerializer
+    input_serializer_class = output_serializer_class = s.SourceSerializer
     lookup_field = "slug"
     lookup_value_regex = "[-a-zA-Z0-9_]{1,50}"
 
