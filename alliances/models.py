@@ -11,9 +11,15 @@ from alliances.choices import MembershipStatus, OrganizationKind, SourceKind
 from alliances.text import normalize_name
 
 
-class CountryManager(models.Manager):
-    def get_by_natural_key(self, iso2):
-        return self.get(iso2=iso2)
+class NaturalKeyManager(models.Manager):
+    """``get_by_natural_key`` for fixtures: the natural key's values, matched to these lookups in order."""
+
+    def __init__(self, *lookups):
+        super().__init__()
+        self.natural_key_lookups = lookups
+
+    def get_by_natural_key(self, *values):
+        return self.get(**dict(zip(self.natural_key_lookups, values, strict=True)))
 
 
 class Country(models.Model):
@@ -44,7 +50,7 @@ class Country(models.Model):
         max_length=200, blank=True, help_text="Official English name, e.g. Republic of Moldova."
     )
 
-    objects = CountryManager()
+    objects = NaturalKeyManager("iso2")
 
     class Meta:
         ordering = ["name"]
@@ -62,11 +68,6 @@ class Country(models.Model):
         return (self.iso2,)
 
 
-class AliasManager(models.Manager):
-    def get_by_natural_key(self, normalized):
-        return self.get(normalized=normalized)
-
-
 class AliasBase(models.Model):
     """A name a record is also known by; lookups compare the normalized form."""
 
@@ -78,7 +79,7 @@ class AliasBase(models.Model):
         help_text="Lookup key: lower case, no accents, no punctuation. Set from the name on validation.",
     )
 
-    objects = AliasManager()
+    objects = NaturalKeyManager("normalized")
 
     class Meta:
         abstract = True
@@ -117,11 +118,6 @@ class CountryAlias(AliasBase):
         return self.country
 
 
-class OrganizationManager(models.Manager):
-    def get_by_natural_key(self, slug):
-        return self.get(slug=slug)
-
-
 class Organization(models.Model):
     """An international organization or format whose members are states."""
 
@@ -141,7 +137,7 @@ class Organization(models.Model):
         help_text="Organizations every member of this one must also be a member of, on every day it is one.",
     )
 
-    objects = OrganizationManager()
+    objects = NaturalKeyManager("slug")
 
     class Meta:
         ordering = ["acronym"]
@@ -221,9 +217,8 @@ class MembershipQuerySet(models.QuerySet):
         return result
 
 
-class MembershipManager(models.Manager.from_queryset(MembershipQuerySet)):
-    def get_by_natural_key(self, iso2, organization_slug, start_date):
-        return self.get(country__iso2=iso2, organization__slug=organization_slug, start_date=start_date)
+class MembershipManager(NaturalKeyManager.from_queryset(MembershipQuerySet)):
+    """Natural keys, and the period queries of ``MembershipQuerySet`` on ``Membership.objects``."""
 
 
 class Membership(models.Model):
@@ -251,7 +246,7 @@ class Membership(models.Model):
     )
     note = models.TextField(blank=True, help_text="Context, e.g. which predecessor state's seat this continues.")
 
-    objects = MembershipManager()
+    objects = MembershipManager("country__iso2", "organization__slug", "start_date")
 
     class Meta:
         ordering = ["organization__acronym", "start_date", "country__name"]
@@ -290,11 +285,6 @@ class Membership(models.Model):
         validation.check_membership(self)
 
 
-class SourceManager(models.Manager):
-    def get_by_natural_key(self, slug):
-        return self.get(slug=slug)
-
-
 class Source(models.Model):
     """A document facts are taken from: a news article, an official page or a treaty."""
 
@@ -306,7 +296,7 @@ class Source(models.Model):
     kind = models.CharField(max_length=30, choices=SourceKind.choices, help_text="What sort of document it is.")
     note = models.TextField(blank=True, help_text="What is uncertain about the source, or how it was obtained.")
 
-    objects = SourceManager()
+    objects = NaturalKeyManager("slug")
 
     class Meta:
         ordering = ["title"]
@@ -318,7 +308,9 @@ class Source(models.Model):
         return (self.slug,)
 
 
-class CitationManager(models.Manager):
+class CitationManager(NaturalKeyManager):
+    """A citation of an organization has no membership: its natural key stops after the organization."""
+
     def get_by_natural_key(self, source_slug, organization_slug, iso2=None, start_date=None):
         lookup = {"source__slug": source_slug, "organization__slug": organization_slug}
         if iso2 is None:
@@ -419,6 +411,15 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.operation} {self.table} #{self.row_id} by {self.actor or 'unknown'} at {self.at:%Y-%m-%d %H:%M}"
+
+    def changes(self):
+        """The columns whose value changed, in column order: ``{column: (before, after)}``."""
+        before, after = self.before or {}, self.after or {}
+        return {
+            key: (before.get(key), after.get(key))
+            for key in dict.fromkeys([*before, *after])
+            if before.get(key) != after.get(key)
+        }
 
 
 class AuditContext(models.Model):

@@ -62,12 +62,7 @@ class AuditedAdmin(admin.ModelAdmin):
         events = list(audit.row_history(self.model, object_id)) if str(object_id).isdigit() else []
         rows = []
         for event in events:
-            before, after = event.before or {}, event.after or {}
-            changes = [
-                (key, before.get(key), after.get(key))
-                for key in dict.fromkeys([*before, *after])
-                if before.get(key) != after.get(key)
-            ]
+            changes = [(key, before, after) for key, (before, after) in event.changes().items()]
             rows.append({"event": event, "changes": changes})
         context = {**(extra_context or {}), "audit_rows": rows}
         return super().history_view(request, object_id, extra_context=context)

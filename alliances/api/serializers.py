@@ -345,9 +345,4 @@ class AuditEventSerializer(serializers.ModelSerializer):
         fields = ["id", "at", "actor", "operation", "changes", "before", "after"]
 
     def get_changes(self, event) -> dict:
-        before, after = event.before or {}, event.after or {}
-        return {
-            key: [before.get(key), after.get(key)]
-            for key in dict.fromkeys([*before, *after])
-            if before.get(key) != after.get(key)
-        }
+        return {key: list(values) for key, values in event.changes().items()}
