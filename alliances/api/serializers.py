@@ -77,6 +77,20 @@ class CountrySerializer(serializers.ModelSerializer):
         fields = ["iso2", "iso3", "numeric", "name", "official_name", "aliases"]
 
 
+# What an organization is, read and written alike; the output adds aliases and today's member count.
+ORGANIZATION_FIELDS = [
+    "slug",
+    "acronym",
+    "name",
+    "kind",
+    "founded",
+    "dissolved",
+    "website",
+    "description",
+    "members_must_belong_to",
+]
+
+
 class OrganizationSerializer(serializers.ModelSerializer):
     aliases = AliasNamesField(read_only=True)
     member_count = serializers.IntegerField(read_only=True, help_text="Number of members today.")
@@ -86,19 +100,7 @@ class OrganizationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Organization
-        fields = [
-            "slug",
-            "acronym",
-            "name",
-            "kind",
-            "founded",
-            "dissolved",
-            "website",
-            "description",
-            "members_must_belong_to",
-            "aliases",
-            "member_count",
-        ]
+        fields = [*ORGANIZATION_FIELDS, "aliases", "member_count"]
 
 
 class OrganizationWriteSerializer(serializers.ModelSerializer):
@@ -114,17 +116,7 @@ class OrganizationWriteSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Organization
-        fields = [
-            "slug",
-            "acronym",
-            "name",
-            "kind",
-            "founded",
-            "dissolved",
-            "website",
-            "description",
-            "members_must_belong_to",
-        ]
+        fields = ORGANIZATION_FIELDS
 
     def create(self, validated_data):
         required = validated_data.pop("members_must_belong_to", [])
