@@ -169,7 +169,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     _db_options.setdefault("keepalives_idle", max(1, _db_timeout))
     _db_options.setdefault("keepalives_interval", 1)
     _db_options.setdefault("keepalives_count", 2)
-    _db_options.setdefault("tcp_user_timeout", (_db_timeout * 1000) + _statement_ms)
+    # Unacknowledged data for longer than a statement may run means the path is dead.
+    _db_options.setdefault("tcp_user_timeout", _statement_ms)
     _db_options.setdefault("options", f"-c statement_timeout={_statement_ms}")
 
 # "default" is shared by every worker process (throttle counters): the database
