@@ -17,3 +17,12 @@ max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "10000"))
 max_requests_jitter = 500
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = "-"
+
+# gunicorn's control socket defaults to one path per user ($HOME/.gunicorn/gunicorn.ctl),
+# so a second instance (a benchmark beside `make serve`) would take over the first's.
+# One socket per bind address, in the runtime directory, unless one is named.
+_runtime_dir = os.environ.get("XDG_RUNTIME_DIR") or "/tmp"
+control_socket = os.environ.get(
+    "GUNICORN_CONTROL_SOCKET",
+    os.path.join(_runtime_dir, "alliances-gunicorn-" + "".join(c if c.isalnum() else "-" for c in bind) + ".ctl"),
+)

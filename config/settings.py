@@ -5,6 +5,7 @@ code runs on a laptop (SQLite, DEBUG) and in production (PostgreSQL via
 ``DATABASE_URL``).
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -67,11 +68,15 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "import_export",
+    "axes",
     "alliances",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside the cached-read middleware, so cached answers carry the policy too.
+    "csp.middleware.CSPMiddleware",
+    "alliances.platform.limits.UploadSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "alliances.platform.unavailable.DatabaseUnavailableMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
@@ -82,7 +87,47 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a flagged (locked-out) sign-in into a 429.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# django-axes sees every sign-in first: once an address or an account has failed
+# AXES_FAILURE_LIMIT times, further attempts are refused before the password hash
+# is computed (the hash is what makes guessing expensive for everyone's reads).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]  # each on its own: per address and per account
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "alliances.platform.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "alliances.platform.security.lockout_response"
+AXES_VERBOSE = False
+
+# How many proxies of ours sit in front of the app and append to X-Forwarded-For.
+# 0 (the default): the header is ignored and the peer address is the client, so a
+# client cannot pick its own address for the rate and sign-in limits.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+
+# Content-Security-Policy (django-csp): nothing inline runs, nothing is loaded from
+# elsewhere. The admin, the API docs (Swagger UI, split view) and the browsable API
+# work under it; style attributes need 'unsafe-inline' for Swagger UI's widgets.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 ROOT_URLCONF = "config.urls"
 
@@ -112,10 +157,21 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Fail fast (then 503) rather than hang when the database cannot be reached.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-        "connect_timeout", int(os.environ.get("DB_CONNECT_TIMEOUT", "3"))
-    )
+    # Fail fast (then a 503) rather than hang when the database cannot be reached or
+    # stops answering: connect_timeout bounds connecting; TCP keepalives and
+    # tcp_user_timeout notice a peer that silently drops packets mid-query (no RST
+    # ever comes); statement_timeout bounds a query the server is still running.
+    _db_timeout = int(os.environ.get("DB_CONNECT_TIMEOUT", "3"))
+    _statement_ms = int(os.environ.get("DB_STATEMENT_TIMEOUT_MS", "5000"))
+    _db_options = DATABASES["default"].setdefault("OPTIONS", {})
+    _db_options.setdefault("connect_timeout", _db_timeout)
+    _db_options.setdefault("keepalives", 1)
+    _db_options.setdefault("keepalives_idle", max(1, _db_timeout))
+    _db_options.setdefault("keepalives_interval", 1)
+    _db_options.setdefault("keepalives_count", 2)
+    # Unacknowledged data for longer than a statement may run means the path is dead.
+    _db_options.setdefault("tcp_user_timeout", _statement_ms)
+    _db_options.setdefault("options", f"-c statement_timeout={_statement_ms}")
 
 # "default" is shared by every worker process (throttle counters): the database
 # cache, or Redis when REDIS_URL is set. "responses" holds rendered read
@@ -136,8 +192,14 @@ else:
 RESPONSE_CACHE_ALIAS = "responses"
 RESPONSE_CACHE_SECONDS = int(os.environ.get("RESPONSE_CACHE_SECONDS", "3600"))
 
-# Request bodies are small JSON documents; anything larger is refused.
+# Request bodies are small JSON documents; anything larger is refused. Uploaded files
+# (the admin's CSV import) have their own cap, enforced before the body is read.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("MAX_REQUEST_BODY_BYTES", str(64 * 1024)))
+MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", str(2 * 1024 * 1024)))
+DATA_UPLOAD_MAX_NUMBER_FILES = 5
+
+# CSV exports from the admin: a cell a spreadsheet would run as a formula is neutralised.
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -174,8 +236,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["alliances.platform.permissions.ReadAnyoneWriteWithModelPermission"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
+        "alliances.platform.security.BasicAuthentication",
     ],
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",

@@ -5,6 +5,16 @@ import io
 
 from rest_framework.renderers import BaseRenderer
 
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection);
+# a leading apostrophe makes it text, as OWASP advises and django-import-export does.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralised(value):
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
 
 def _flatten(value, prefix, row):
     if isinstance(value, dict):
@@ -15,13 +25,13 @@ def _flatten(value, prefix, row):
             # A list of objects becomes one column per field, values joined in order.
             keys = list(dict.fromkeys(k for item in value for k in item))
             for key in keys:
-                row[f"{prefix}.{key}"] = " | ".join(
-                    "" if item.get(key) is None else str(item.get(key)) for item in value
+                row[f"{prefix}.{key}"] = neutralised(
+                    " | ".join("" if item.get(key) is None else str(item.get(key)) for item in value)
                 )
         else:
-            row[prefix] = " | ".join("" if item is None else str(item) for item in value)
+            row[prefix] = neutralised(" | ".join("" if item is None else str(item) for item in value))
     else:
-        row[prefix] = "" if value is None else value
+        row[prefix] = "" if value is None else neutralised(value)
 
 
 def rows_of(data):

@@ -12,6 +12,7 @@ import io
 import pytest
 from django.contrib.auth.models import Group, User
 from django.core.management import CommandError, call_command
+from django.http import HttpRequest
 
 from alliances import curators
 from alliances.models import AuditEvent, Citation, Country, Membership, Organization, Source
@@ -29,7 +30,7 @@ SEED = "seed-article-2021-12"
 def curator(client):
     """A client signed in as a curator made by ``create_curator``: only the curators group's permissions."""
     call_command("create_curator", "cora", password=PASSWORD, stdout=io.StringIO())
-    assert client.login(username="cora", password=PASSWORD)
+    assert client.login(request=HttpRequest(), username="cora", password=PASSWORD)
     return client
 
 
@@ -179,7 +180,7 @@ def test_record_accession_needs_a_quote(curator):
 
 def test_record_accession_needs_permission(client):
     User.objects.create_user("viewer", password=PASSWORD, is_staff=True)
-    client.login(username="viewer", password=PASSWORD)
+    client.login(request=HttpRequest(), username="viewer", password=PASSWORD)
     assert client.get(accession_url("nato")).status_code == 403
 
 
@@ -410,7 +411,7 @@ def test_import_needs_add_and_change_permission(client):
     User.objects.create_user("viewer", password=PASSWORD, is_staff=True)
     viewer = User.objects.get(username="viewer")
     viewer.user_permissions.add(*Group.objects.get(name="curators").permissions.filter(codename="view_membership"))
-    client.login(username="viewer", password=PASSWORD)
+    client.login(request=HttpRequest(), username="viewer", password=PASSWORD)
     assert client.get(f"{ADMIN}membership/import/").status_code == 403
 
 

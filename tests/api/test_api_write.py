@@ -9,6 +9,7 @@ import base64
 
 import pytest
 from django.contrib.auth.models import Permission, User
+from django.http import HttpRequest
 from rest_framework.test import APIClient
 
 from alliances.models import Citation, Country, Membership, Organization, Source
@@ -199,7 +200,7 @@ def test_basic_authentication_with_permission(anonymous):
 
 def test_session_login_with_permission(anonymous):
     make_user("session", "change_source")
-    assert anonymous.login(username="session", password="session-password")
+    assert anonymous.login(request=HttpRequest(), username="session", password="session-password")
     response = anonymous.patch(API + "sources/seed-article-2021-12/", {"note": "checked"}, format="json")
     assert response.status_code == 200
     assert Source.objects.get(slug="seed-article-2021-12").note == "checked"

@@ -5,6 +5,7 @@ from html.parser import HTMLParser
 import pytest
 from django.contrib.auth.models import Permission, User
 from django.core.cache import cache
+from django.http import HttpRequest
 from rest_framework.test import APIClient
 
 from alliances import audit, selectors
@@ -184,8 +185,8 @@ def test_admin_refuses_a_stale_form(client):
     User.objects.create_superuser("first", password="pw-for-tests-only")
     User.objects.create_superuser("second", password="pw-for-tests-only")
     first, second = APIClient(), APIClient()
-    first.login(username="first", password="pw-for-tests-only")
-    second.login(username="second", password="pw-for-tests-only")
+    first.login(request=HttpRequest(), username="first", password="pw-for-tests-only")
+    second.login(request=HttpRequest(), username="second", password="pw-for-tests-only")
     membership = uk_eu()
     url = f"/admin/alliances/membership/{membership.pk}/change/"
     form_first = admin_form_data(first, url)
