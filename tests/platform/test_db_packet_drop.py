@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_operations import manage, postgres_available, psql
+from tests.platform.test_operations import manage, postgres_available, psql
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 PG_SOCKET = "/var/run/postgresql/.s.PGSQL.5432"
 CONNECT_TIMEOUT, STATEMENT_MS = 2, 2000
 
@@ -71,6 +71,7 @@ def get(sock_path, url, timeout=40):
     return response.status, body, time.monotonic() - started
 
 
+@pytest.mark.slow
 def test_dropped_packets_give_503_within_the_timeouts_then_recover(requirements, tmp_path):
     tag = f"{os.getpid() % 100000}"
     app_ns, db_ns = f"alliances-app-{tag}", f"alliances-db-{tag}"
@@ -99,7 +100,7 @@ def test_dropped_packets_give_503_within_the_timeouts_then_recover(requirements,
                 "exec",
                 db_ns,
                 sys.executable,
-                str(REPO / "tests/tools/forward.py"),
+                str(REPO / "tests/platform/tools/forward.py"),
                 f"{net}.2",
                 "6543",
                 f"unix:{PG_SOCKET}",

@@ -17,7 +17,7 @@ from alliances.models import Source
 pytestmark = pytest.mark.django_db
 
 API = "/api/v1/"
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def basic(username, password):
