@@ -229,7 +229,9 @@ class MembershipCitationFormSet(BaseInlineFormSet):
 class MembershipCitationInline(admin.StackedInline):
     model = Citation
     formset = MembershipCitationFormSet
-    extra = 1
+    extra = 0
+    min_num = 1  # a period needs at least one citation, on every write path
+    validate_min = True
     fields = ["source", "quote"]
     autocomplete_fields = ["source"]
 
@@ -274,6 +276,8 @@ def membership_summary(country, today=None):
 class OrganizationForm(StaleEditForm):
     def clean_members_must_belong_to(self):
         required = self.cleaned_data["members_must_belong_to"]
+        if self.instance.pk is not None and self.instance in required:
+            raise ValidationError(f"{self.instance.acronym} cannot require membership of itself.")
         if self.instance.pk is not None:
             for other in required:
                 gaps = rules.requirement_gaps(self.instance, other)

@@ -76,9 +76,7 @@ END
 $$ LANGUAGE plpgsql""",
 ]
 
-SQLITE_BUMP = (
-    f"UPDATE {VERSION_TABLE} SET version = version + 1, token = lower(hex(randomblob(8))) WHERE id = 1; "
-)
+SQLITE_BUMP = f"UPDATE {VERSION_TABLE} SET version = version + 1, token = lower(hex(randomblob(8))) WHERE id = 1; "
 
 
 def guard_sql(vendor):
@@ -123,8 +121,7 @@ def version_sql(vendor, table, columns):
         f"DROP TRIGGER IF EXISTS {table}_version_update",
         f"DROP TRIGGER IF EXISTS {table}_version_delete",
         f"CREATE TRIGGER {table}_version_insert AFTER INSERT ON {table} BEGIN {SQLITE_BUMP}END",
-        f"CREATE TRIGGER {table}_version_update AFTER UPDATE ON {table} WHEN {old} IS NOT {new} "
-        f"BEGIN {SQLITE_BUMP}END",
+        f"CREATE TRIGGER {table}_version_update AFTER UPDATE ON {table} WHEN {old} IS NOT {new} BEGIN {SQLITE_BUMP}END",
         f"CREATE TRIGGER {table}_version_delete AFTER DELETE ON {table} BEGIN {SQLITE_BUMP}END",
     ]
 

@@ -12,6 +12,7 @@ from collections import defaultdict
 import pycountry
 from django.core.exceptions import ValidationError
 
+from alliances import locks
 from alliances.choices import MembershipStatus
 from alliances.text import normalize_name
 
@@ -66,6 +67,7 @@ def check_membership(membership):
     start, end = membership.start_date, membership.end_date
     if start is None or membership.country_id is None or membership.organization_id is None:
         return  # field validation already reports the missing values
+    locks.lock_writes()  # the rules below read other rows: no concurrent write may slip in before the save
     organization = membership.organization
     country = membership.country
 
@@ -138,6 +140,7 @@ def check_membership_removal(membership):
 
     if membership.pk is None or membership.status != MembershipStatus.MEMBER:
         return
+    locks.lock_writes()
     remaining = list(
         Membership.objects.filter(
             country_id=membership.country_id,
@@ -164,6 +167,7 @@ def requirement_gaps(organization, required):
     """Member periods of ``organization`` not covered by membership of ``required``, as (membership, gap day)."""
     from alliances.models import Membership
 
+    locks.lock_writes()
     gaps = []
     for m in Membership.objects.filter(organization=organization, status=MembershipStatus.MEMBER).select_related(
         "country"
