@@ -19,7 +19,7 @@ migrate: setup
 	$(BIN)/python manage.py migrate --noinput
 
 load: migrate
-	$(BIN)/python manage.py load_fixtures
+	$(BIN)/python manage.py load_fixtures --if-empty
 
 run: load
 	@echo ""
