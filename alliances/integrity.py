@@ -2,8 +2,8 @@
 
 **A data version that follows commit order.** ``alliances_dataversion`` holds
 one row. A trigger on every audited table bumps it inside the writing
-transaction, once per transaction (PostgreSQL) and only for a row that really
-changed, so reloading unchanged fixtures leaves it alone. The bump takes the
+transaction, once per statement (PostgreSQL; per row on SQLite) and only for a
+row that really changed, so reloading unchanged fixtures leaves it alone. The bump takes the
 row's lock until commit, so two writers are serialized and the later commit
 always gets the larger version: a reader can never see a version that a still
 uncommitted older transaction will not move (what ``max(audit id)`` did, since
@@ -38,7 +38,8 @@ AUDIT_REFUSAL = "The audit trail is append-only: its rows cannot be changed or r
 
 PG_CREATE_TABLE = [
     f"CREATE TABLE IF NOT EXISTS {VERSION_TABLE} "
-    "(id smallint PRIMARY KEY CHECK (id = 1), version bigint NOT NULL, token text NOT NULL, tx bigint)",
+    "(id smallint PRIMARY KEY CHECK (id = 1), version bigint NOT NULL, token text NOT NULL,"
+    " tx bigint, stmt timestamptz)",
     f"INSERT INTO {VERSION_TABLE} (id, version, token) "
     "VALUES (1, 0, md5(random()::text || clock_timestamp()::text)) ON CONFLICT (id) DO NOTHING",
 ]
@@ -53,11 +54,14 @@ PG_FUNCTIONS = [
     f"""
 CREATE OR REPLACE FUNCTION alliances_bump_version() RETURNS trigger AS $$
 BEGIN
-    -- Once per transaction: the first change takes the row lock (held to commit)
-    -- and bumps; later changes of the same transaction find tx already set.
+    -- Once per statement: its first changed row takes the row lock (held to
+    -- commit) and bumps; the statement's other rows find (tx, stmt) already set.
+    -- (Once per statement, not per transaction: a read later in the same
+    -- transaction must see a new version too.)
     UPDATE {VERSION_TABLE}
-       SET version = version + 1, token = md5(random()::text || clock_timestamp()::text), tx = txid_current()
-     WHERE id = 1 AND tx IS DISTINCT FROM txid_current();
+       SET version = version + 1, token = md5(random()::text || clock_timestamp()::text),
+           tx = txid_current(), stmt = statement_timestamp()
+     WHERE id = 1 AND (tx, stmt) IS DISTINCT FROM (txid_current(), statement_timestamp());
     RETURN NULL;
 END
 $$ LANGUAGE plpgsql""",
