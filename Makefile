@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 FIXTURES := $(sort $(wildcard fixtures/*.json))
 
-.PHONY: run serve test bench setup migrate load check lint format clean
+.PHONY: run serve test bench setup migrate load check lint format clean backup restore
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,7 +19,7 @@ migrate: setup
 	$(BIN)/python manage.py migrate --noinput
 
 load: migrate
-	$(BIN)/python manage.py load_fixtures
+	$(BIN)/python manage.py load_fixtures --if-empty
 
 run: load
 	@echo ""
@@ -33,6 +33,17 @@ run: load
 serve: load
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/gunicorn -c gunicorn.conf.py config.wsgi
+
+# PostgreSQL backups that restore exactly: same ids, same audit trail, same data version.
+# `make backup [BACKUP=file]` dumps $$DATABASE_URL; `make restore [BACKUP=file]` restores it into
+# $$DATABASE_URL (best a fresh database: createdb, then make restore; no migrate needed).
+BACKUP ?= backup.dump
+
+backup:
+	pg_dump --format=custom --file="$(BACKUP)" "$$DATABASE_URL"
+
+restore:
+	pg_restore --clean --if-exists --no-owner --exit-on-error --single-transaction --dbname="$$DATABASE_URL" "$(BACKUP)"
 
 test: setup
 	$(BIN)/python -m pytest -q

@@ -12,6 +12,7 @@ import contextlib
 from django.db import connection, transaction
 from django.db.models import Max
 
+from alliances import locks
 from alliances.models import AuditEvent
 
 AUDITED_TABLES = [
@@ -107,6 +108,7 @@ def acting_as(actor):
     name = getattr(actor, "get_username", lambda: str(actor or ""))()[:150]
     with transaction.atomic():
         _set_actor(name)
+        locks.lock_writes()  # before anything is read, so the rules see every earlier commit
         try:
             yield
         finally:
@@ -115,16 +117,14 @@ def acting_as(actor):
 
 
 def data_version():
-    """A value that every committed write to the audited tables changes.
+    """A value that every committed write to the audited tables changes, in commit order.
 
-    The id of the newest audit event, with its time: on SQLite a rolled-back
-    insert can hand its id to the next one, and the time tells the two apart.
-    Plain SQL, one index lookup: it runs on every API request.
+    The one-row counter of alliances/integrity.py (bumped by triggers inside the
+    writing transaction, under a row lock held to commit) with its random token.
+    Plain SQL, one primary-key lookup: it runs on every API request.
     """
     with connection.cursor() as cursor:
-        cursor.execute("SELECT id, at FROM alliances_auditevent ORDER BY id DESC LIMIT 1")
-        latest = cursor.fetchone()
-    return f"{latest[0]}@{latest[1]}" if latest else "0"
+        return locks.read_version(cursor)
 
 
 def row_version(model, pk):

@@ -7,6 +7,7 @@ import pycountry
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 
+from alliances import locks
 from alliances.choices import MembershipStatus
 from alliances.models import Citation, Country, CountryAlias, Membership, Organization, OrganizationAlias
 from alliances.periods import coverage_gaps, overlaps
@@ -141,7 +142,11 @@ def _dates(membership):
 
 
 def requirement_gaps(organization, required):
-    """Member periods of ``organization`` not covered by membership of ``required``, as (membership, gap day)."""
+    """Member periods of ``organization`` not covered by membership of ``required``, as (membership, gap day).
+
+    Used to validate a write, so it reads under the write lock like the other cross-row rules.
+    """
+    locks.lock_writes()
     gaps = []
     for m in Membership.objects.filter(organization=organization, status=MembershipStatus.MEMBER).select_related(
         "country"

@@ -15,6 +15,8 @@ from alliances.choices import MembershipStatus
 from alliances.models import Citation, Membership
 from alliances.text import normalize_name
 
+NEEDS_CITATION = "A membership period needs at least one citation: a source and the sentence of it that says so."
+
 
 def _save(instance, **fields):
     for name, value in fields.items():
@@ -46,7 +48,7 @@ def membership_create(
     note="",
     citations=(),
 ):
-    """Create a membership period and its citations (``(source, quote)`` pairs)."""
+    """Create a membership period and its citations (``(source, quote)`` pairs); at least one is needed."""
     membership = _save(
         Membership(
             country=country,
@@ -58,6 +60,8 @@ def membership_create(
             note=note,
         )
     )
+    if not citations:  # after the rules, so a period that breaks one says which
+        raise ValidationError({"citations": NEEDS_CITATION})
     for source, quote in citations:
         _save(Citation(source=source, organization=organization, membership=membership, quote=quote))
     return membership

@@ -12,6 +12,7 @@ from collections import defaultdict
 
 from django.core.exceptions import ValidationError
 
+from alliances import locks
 from alliances.choices import MembershipStatus
 from alliances.periods import describe_period, first_coverage_gap, first_uncovered_day, overlaps
 
@@ -23,6 +24,7 @@ def check_membership(membership):
     start, end = membership.start_date, membership.end_date
     if start is None or membership.country_id is None or membership.organization_id is None:
         return  # field validation already reports the missing values
+    locks.lock_writes()  # the rules below read other rows: no concurrent write may slip in before the save
     organization = membership.organization
     country = membership.country
 
@@ -87,6 +89,7 @@ def check_membership_removal(membership):
     """Raise ValidationError if deleting ``membership`` leaves a dependent membership uncovered."""
     if membership.pk is None or membership.status != MembershipStatus.MEMBER:
         return
+    locks.lock_writes()
     memberships = type(membership).objects
     country_id = membership.country_id
     remaining = memberships.exclude(pk=membership.pk).member_periods(country_id, membership.organization_id)

@@ -159,6 +159,8 @@ class StaleEditForm(forms.ModelForm):
 class OrganizationForm(StaleEditForm):
     def clean_members_must_belong_to(self):
         required = self.cleaned_data["members_must_belong_to"]
+        if self.instance.pk is not None and self.instance in required:
+            raise ValidationError(f"{self.instance.acronym} cannot require membership of itself.")
         if self.instance.pk is not None:
             for other in required:
                 gaps = selectors.requirement_gaps(self.instance, other)

@@ -58,7 +58,9 @@ class OrganizationCitationInline(admin.StackedInline):
 class MembershipCitationInline(admin.StackedInline):
     model = Citation
     formset = MembershipCitationFormSet
-    extra = 1
+    extra = 0
+    min_num = 1  # a period needs at least one citation, on every write path
+    validate_min = True
     fields = ["source", "quote"]
     autocomplete_fields = ["source"]
 

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from alliances import selectors, services
+from alliances import requirements, selectors, services
 from alliances.choices import STATUS_FILTER_CHOICES
 from alliances.models import AuditEvent, Citation, Country, Membership, Organization, Source
 from alliances.platform import reference
@@ -121,14 +121,14 @@ class OrganizationWriteSerializer(serializers.ModelSerializer):
     def create(self, validated_data):
         required = validated_data.pop("members_must_belong_to", [])
         organization = services.named_record_save(Organization(), **validated_data)
-        organization.members_must_belong_to.set(required)
+        requirements.set_requirements(organization, required)
         return organization
 
     def update(self, instance, validated_data):
         required = validated_data.pop("members_must_belong_to", None)
         services.named_record_save(instance, **validated_data)
         if required is not None:
-            instance.members_must_belong_to.set(required)
+            requirements.set_requirements(instance, required)
         return instance
 
     def to_representation(self, instance):

@@ -266,6 +266,7 @@ def test_create_membership(editor):
 def test_create_membership_accepts_any_identifier(editor, country, organization):
     body = {"country": country, "organization": organization, "status": "candidate", "start_date": "1990-01-01"}
     body["end_date"] = "1994-12-31"
+    body["citations"] = [{"source": "seed-article-2021-12", "quote": "A sentence."}]  # every period needs one
     response = editor.post(API + "memberships/", body, format="json")
     assert response.status_code == 201, response.content
     assert response.json()["country"]["iso2"] == "AT" and response.json()["organization"]["slug"] == "eu"
@@ -273,6 +274,7 @@ def test_create_membership_accepts_any_identifier(editor, country, organization)
 
 def test_create_membership_for_a_nato_state_in_b9(editor):
     body = {"country": "DE", "organization": "b9", "start_date": "2022-01-01"}
+    body["citations"] = [{"source": "seed-article-2021-12", "quote": "A sentence."}]  # every period needs one
     response = editor.post(API + "memberships/", body, format="json")
     assert response.status_code == 201, response.content
     assert response.json()["status"] == "member"

@@ -34,6 +34,11 @@ def org(slug):
     return Organization.objects.get(slug=slug)
 
 
+def cite():
+    """The citation a new period needs (every write path requires one)."""
+    return [(Source.objects.get(slug="seed-article-2021-12"), "A sentence of the source.")]
+
+
 def period(iso2, slug, start=None):
     qs = Membership.objects.filter(country__iso2=iso2, organization__slug=slug)
     return qs.get(start_date=start) if start else qs.get()
@@ -173,6 +178,7 @@ def test_overlap_variants_refused(start, end):
 
 def test_adjacent_period_before_is_allowed():
     created = services.membership_create(
+        citations=cite(),
         country=country("RO"),
         organization=org("nato"),
         status=CANDIDATE,
@@ -195,7 +201,11 @@ def test_adjacent_period_after_an_ended_one_is_allowed_but_not_on_its_last_day()
     )
     assert "overlaps" in messages(validation_error(overlapping.full_clean), "start_date")
     services.membership_create(
-        country=country("GB"), organization=org("eu"), status=MembershipStatus.PARTNER, start_date=D("2020-02-01")
+        citations=cite(),
+        country=country("GB"),
+        organization=org("eu"),
+        status=MembershipStatus.PARTNER,
+        start_date=D("2020-02-01"),
     )
     assert Membership.objects.filter(country__iso2="GB", organization__slug="eu").count() == 2
 
@@ -210,6 +220,7 @@ def test_editing_a_period_does_not_clash_with_itself():
 
 def test_moving_a_period_onto_a_neighbour_is_refused():
     services.membership_create(
+        citations=cite(),
         country=country("RO"),
         organization=org("nato"),
         status=CANDIDATE,
@@ -257,7 +268,11 @@ def test_start_before_the_organization_was_founded_refused():
 
 def test_start_before_founded_refused_by_service():
     error = validation_error(
-        services.membership_create, country=country("JP"), organization=org("b9"), start_date=D("2015-11-03")
+        services.membership_create,
+        citations=cite(),
+        country=country("JP"),
+        organization=org("b9"),
+        start_date=D("2015-11-03"),
     )
     assert "founded" in messages(error, "start_date")
 
@@ -277,7 +292,11 @@ def test_membership_must_end_by_the_dissolution():
 
 def test_b9_membership_for_a_nato_non_member_refused():
     error = validation_error(
-        services.membership_create, country=country("AT"), organization=org("b9"), start_date=D("2016-01-01")
+        services.membership_create,
+        citations=cite(),
+        country=country("AT"),
+        organization=org("b9"),
+        start_date=D("2016-01-01"),
     )
     text = messages(error, "start_date")
     assert "must be members of NATO" in text
@@ -288,10 +307,16 @@ def test_b9_membership_for_a_nato_non_member_refused():
 def test_b9_membership_refused_until_the_nato_accession_day():
     """Finland joined NATO on 2023-04-04: a B9 seat from the day before is refused, from that day allowed."""
     error = validation_error(
-        services.membership_create, country=country("FI"), organization=org("b9"), start_date=D("2023-04-03")
+        services.membership_create,
+        citations=cite(),
+        country=country("FI"),
+        organization=org("b9"),
+        start_date=D("2023-04-03"),
     )
     assert "not a member of NATO on 2023-04-03" in messages(error, "start_date")
-    services.membership_create(country=country("FI"), organization=org("b9"), start_date=D("2023-04-04"))
+    services.membership_create(
+        citations=cite(), country=country("FI"), organization=org("b9"), start_date=D("2023-04-04")
+    )
     assert is_member("FI", "b9", D("2023-04-04"))
 
 
@@ -301,28 +326,42 @@ def test_b9_membership_for_romania_starting_before_its_nato_accession_refused():
     Organization.objects.filter(slug="b9").update(founded=D("1999-01-01"))
     period("RO", "b9").delete()
     error = validation_error(
-        services.membership_create, country=country("RO"), organization=org("b9"), start_date=D("2004-03-28")
+        services.membership_create,
+        citations=cite(),
+        country=country("RO"),
+        organization=org("b9"),
+        start_date=D("2004-03-28"),
     )
     assert "Romania is not a member of NATO on 2004-03-28" in messages(error, "start_date")
     assert "founded" not in messages(error, "start_date")
-    services.membership_create(country=country("RO"), organization=org("b9"), start_date=D("2004-03-29"))
+    services.membership_create(
+        citations=cite(), country=country("RO"), organization=org("b9"), start_date=D("2004-03-29")
+    )
 
 
 def test_b9_period_outlasting_a_nato_period_refused_on_end_date():
     """A B9 period that would run past the end of the NATO membership fails on the first uncovered day."""
     Membership.objects.filter(country__iso2="FI", organization__slug="nato").update(end_date=D("2030-12-31"))
     error = validation_error(
-        services.membership_create, country=country("FI"), organization=org("b9"), start_date=D("2024-01-01")
+        services.membership_create,
+        citations=cite(),
+        country=country("FI"),
+        organization=org("b9"),
+        start_date=D("2024-01-01"),
     )
     assert "not a member of NATO on 2031-01-01" in messages(error, "end_date")
     services.membership_create(
-        country=country("FI"), organization=org("b9"), start_date=D("2024-01-01"), end_date=D("2030-12-31")
+        citations=cite(),
+        country=country("FI"),
+        organization=org("b9"),
+        start_date=D("2024-01-01"),
+        end_date=D("2030-12-31"),
     )
 
 
 def test_b9_candidate_is_not_bound_by_the_nato_rule():
     services.membership_create(
-        country=country("AT"), organization=org("b9"), start_date=D("2016-01-01"), status=CANDIDATE
+        citations=cite(), country=country("AT"), organization=org("b9"), start_date=D("2016-01-01"), status=CANDIDATE
     )
 
 
@@ -395,6 +434,7 @@ def test_membership_change_status_candidate_then_member(source):
 
 def test_membership_change_status_keeps_the_end_of_a_closed_period(source):
     candidate = services.membership_create(
+        citations=cite(),
         country=country("JP"),
         organization=org("osce"),
         status=CANDIDATE,
@@ -402,7 +442,7 @@ def test_membership_change_status_keeps_the_end_of_a_closed_period(source):
         end_date=D("2010-12-31"),
     )
     observer = services.membership_change_status(
-        membership=candidate, new_status=MembershipStatus.OBSERVER, on=D("2005-01-01")
+        membership=candidate, new_status=MembershipStatus.OBSERVER, on=D("2005-01-01"), citations=cite()
     )
     assert (observer.start_date, observer.end_date) == (D("2005-01-01"), D("2010-12-31"))
     candidate.refresh_from_db()
@@ -441,7 +481,7 @@ def test_membership_change_status_after_the_period_ended_refused():
 def test_membership_change_status_is_atomic(source):
     """If the new period is refused, the old one is not shortened."""
     at_b9 = services.membership_create(
-        country=country("AT"), organization=org("b9"), status=CANDIDATE, start_date=D("2016-01-01")
+        citations=cite(), country=country("AT"), organization=org("b9"), status=CANDIDATE, start_date=D("2016-01-01")
     )
     error = validation_error(services.membership_change_status, membership=at_b9, new_status=MEMBER, on=D("2017-01-01"))
     assert "must be members of NATO" in messages(error, "start_date")
@@ -580,7 +620,9 @@ def test_moving_a_nato_period_to_another_country_keeps_the_b9_rule():
 
 def test_overlapping_edit_sharing_a_start_date_is_a_validation_error():
     Membership.objects.filter(country__iso2="RO", organization__slug="nato").update(end_date=D("2009-12-31"))
-    second = services.membership_create(country=country("RO"), organization=org("nato"), start_date=D("2010-01-01"))
+    second = services.membership_create(
+        citations=cite(), country=country("RO"), organization=org("nato"), start_date=D("2010-01-01")
+    )
     error = validation_error(services.membership_update, membership=second, start_date=D("2004-03-29"))
     assert "overlaps" in messages(error, "start_date")
 

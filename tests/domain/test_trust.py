@@ -64,7 +64,7 @@ def test_loader_is_recorded_and_reloading_records_nothing():
     call_command("load_fixtures", verbosity=0)
     assert audit.data_version() == before, "reloading unchanged fixtures must not record changes"
     Membership.objects.filter(country__iso2="RO", organization__slug="nato").update(note="tampered")
-    call_command("load_fixtures", verbosity=0)
+    call_command("load_fixtures", force=True, verbosity=0)  # without --force it refuses to undo an edit
     restore = AuditEvent.objects.filter(table="alliances_membership").last()
     assert restore.actor.startswith("loader:")
     assert restore.before["note"] == "tampered"
@@ -74,7 +74,13 @@ def test_deleted_membership_keeps_its_history():
     client = curator("bob", "delete_membership", "add_membership")
     created = client.post(
         "/api/v1/memberships/",
-        {"country": "AT", "organization": "nato", "status": "partner", "start_date": "1995-02-10"},
+        {
+            "country": "AT",
+            "organization": "nato",
+            "status": "partner",
+            "start_date": "1995-02-10",
+            "citations": [{"source": "seed-article-2021-12", "quote": "A sentence."}],
+        },
         format="json",
     )
     assert created.status_code == 201, created.content
