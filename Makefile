@@ -3,17 +3,27 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
+PORT ?= 8000
 FIXTURES := $(sort $(wildcard fixtures/*.json))
 
-.PHONY: run serve test bench setup migrate load check lint format clean backup restore
+.PHONY: run serve test bench setup dev-setup migrate load check lint format clean backup restore
 
+# What running needs (requirements.txt) apart from what testing and benchmarking need
+# (requirements-dev.txt, which includes the former): `make run` installs only the first.
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $(STAMP)
 
+$(DEV_STAMP): $(STAMP) requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(DEV_STAMP)
+
 setup: $(STAMP)
+
+dev-setup: $(DEV_STAMP)
 
 migrate: setup
 	$(BIN)/python manage.py migrate --noinput
@@ -23,10 +33,10 @@ load: migrate
 
 run: load
 	@echo ""
-	@echo "  Admin: http://127.0.0.1:8000/admin/   (create a login: $(BIN)/python manage.py createsuperuser)"
-	@echo "  API:   http://127.0.0.1:8000/api/v1/   docs: http://127.0.0.1:8000/api/docs/"
+	@echo "  Admin: http://127.0.0.1:$(PORT)/admin/   (create a login: $(BIN)/python manage.py createsuperuser)"
+	@echo "  API:   http://127.0.0.1:$(PORT)/api/v1/   docs: http://127.0.0.1:$(PORT)/api/docs/"
 	@echo ""
-	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver 127.0.0.1:8000
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # Production-style: gunicorn + WhiteNoise. Needs DJANGO_ENV=production, SECRET_KEY,
 # ALLOWED_HOSTS and DATABASE_URL in the environment (see README, "Operating it").
@@ -45,23 +55,24 @@ backup:
 restore:
 	pg_restore --clean --if-exists --no-owner --exit-on-error --single-transaction --dbname="$$DATABASE_URL" "$(BACKUP)"
 
-test: setup
-	$(BIN)/python -m pytest -q
+# One pytest worker per core (pytest-xdist): the suite is CPU-bound.
+test: dev-setup
+	$(BIN)/python -m pytest -q -n auto
 
-check: setup
+check: dev-setup
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
 # Needs the local PostgreSQL and Redis; installs wrk from Debian if it is missing.
-bench: setup
+bench: dev-setup
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 lint: check
 
-format: setup
+format: dev-setup
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 

@@ -51,7 +51,7 @@ def browser():
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _unavailable("The playwright package is not installed (pip install -r requirements.txt).")
+        _unavailable("The playwright package is not installed (pip install -r requirements-dev.txt).")
     # Playwright's sync API keeps an asyncio loop on this thread while it runs,
     # so Django would refuse the tests' own ORM calls as made "from an async
     # context"; they are plain synchronous calls, so allow them meanwhile.
