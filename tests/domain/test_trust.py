@@ -240,7 +240,7 @@ def test_oversized_request_body_is_refused(settings):
 def test_healthz_reports_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok"}
 
 
 def test_resolver_still_answers_after_writes():
