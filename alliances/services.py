@@ -101,7 +101,7 @@ def membership_change_status(*, membership, new_status, on, note="", citations=(
     """
     if on <= membership.start_date:
         raise ValidationError({"start_date": "The new status must start after the current period starts."})
-    if membership.end_date is not None and on > membership.end_date + datetime.timedelta(days=1):
+    if membership.end_date is not None and on - datetime.timedelta(days=1) > membership.end_date:
         raise ValidationError({"start_date": "The current period has already ended before that date."})
     next_end = membership.end_date
     _save(membership, end_date=on - datetime.timedelta(days=1))

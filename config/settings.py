@@ -256,6 +256,11 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
         "alliances.platform.renderers.CSVRenderer",
     ],
+    "DEFAULT_PARSER_CLASSES": [
+        "alliances.platform.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "EXCEPTION_HANDLER": "alliances.platform.exceptions.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "alliances.platform.throttling.AnonThrottle",
