@@ -331,10 +331,18 @@ class AuditEventSerializer(serializers.ModelSerializer):
     """One recorded change: who, when, and the column values before and after."""
 
     changes = serializers.SerializerMethodField(help_text="Columns whose value changed: {column: [before, after]}.")
+    # Not read_only, which the schema would list as always present; the serializer only writes output.
+    actor = serializers.CharField(required=False, help_text="Who made the change; only for signed-in staff.")
 
     class Meta:
         model = AuditEvent
         fields = ["id", "at", "actor", "operation", "changes", "before", "after"]
+
+    def to_representation(self, event):
+        data = super().to_representation(event)
+        if not self.context.get("show_actor"):
+            del data["actor"]
+        return data
 
     def get_changes(self, event) -> dict:
         return {key: list(values) for key, values in event.changes().items()}

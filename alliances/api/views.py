@@ -249,8 +249,18 @@ class MembershipViewSet(BaseViewSet):
         except DjangoValidationError as exc:
             raise Conflict({"detail": " ".join(exc.messages)}) from exc
 
+    @staticmethod
+    def sees_actors(request):
+        """Who made a change (curators' user names, the loader's OS account) is shown to signed-in staff only."""
+        return bool(request.user and request.user.is_authenticated and request.user.is_staff)
+
+    def answer_is_shared(self, request):
+        # The staff view of a history names actors: never cached, so never served to anyone else.
+        return not (self.action == "history" and self.sees_actors(request))
+
     @extend_schema(
         summary="Every recorded change of this membership, oldest first",
+        description="`actor` (who made the change) is present for signed-in staff only.",
         responses=s.AuditEventSerializer(many=True),
     )
     @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
@@ -258,7 +268,8 @@ class MembershipViewSet(BaseViewSet):
         events = list(audit.row_history(Membership, pk))
         if not events:
             raise NotFound(f"No membership {pk} has ever existed.")
-        return Response(s.AuditEventSerializer(events, many=True).data)
+        context = {"show_actor": self.sees_actors(request)}
+        return Response(s.AuditEventSerializer(events, many=True, context=context).data)
 
 
 class SourceViewSet(BaseViewSet):

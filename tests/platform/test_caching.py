@@ -70,3 +70,30 @@ def test_default_date_is_part_of_the_key(monkeypatch):
     answer = client.get(url)
     assert answer["X-Cache"] == "miss"
     assert answer.json()["count"] == 30
+
+
+SECURITY_HEADERS = [
+    "X-Frame-Options",
+    "X-Content-Type-Options",
+    "Referrer-Policy",
+    "Cross-Origin-Opener-Policy",
+    "Content-Security-Policy",
+]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [URL, "/api/v1/organizations/nato/members/", "/api/v1/countries/?format=csv", "/api/v1/memberships/?page_size=3"],
+)
+@pytest.mark.parametrize("signed_in", [False, True], ids=["anonymous", "signed-in"])
+def test_a_hit_carries_every_header_a_miss_does(url, signed_in):
+    client = APIClient()
+    if signed_in:  # answered from the cache by the view, not the middleware
+        client.force_authenticate(User.objects.create_user("reader", password="pw-for-tests-only"))
+    miss, hit = client.get(url), client.get(url)
+    assert (miss["X-Cache"], hit["X-Cache"]) == ("miss", "hit")
+    without_x_cache = lambda response: {k: v for k, v in response.items() if k != "X-Cache"}  # noqa: E731
+    assert without_x_cache(hit) == without_x_cache(miss)
+    for name in SECURITY_HEADERS:
+        assert hit.has_header(name), name
+    assert [v.strip() for v in hit["Vary"].split(",")] == ["Accept", "Cookie", "Authorization"]
