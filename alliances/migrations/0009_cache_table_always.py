@@ -20,6 +20,6 @@ def create_cache_table(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("alliances", "0007_membership_range_indexes_postgresql")]
+    dependencies = [("alliances", "0008_data_version_and_append_only_audit")]
 
     operations = [migrations.RunPython(create_cache_table, migrations.RunPython.noop)]
