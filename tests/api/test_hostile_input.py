@@ -7,7 +7,7 @@ from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
 from alliances import services
-from alliances.models import Membership
+from alliances.models import Membership, Source
 
 pytestmark = pytest.mark.django_db
 
@@ -99,8 +99,12 @@ def test_end_date_9999_12_31_on_a_required_or_requiring_membership(which):
 def test_change_status_on_a_period_ending_on_the_last_day():
     membership = Membership.objects.get(country__iso2="RO", organization__slug="b9")
     services.membership_update(membership=membership, end_date=datetime.date.max)
+    source = Source.objects.get(slug="seed-article-2021-12")
     new = services.membership_change_status(
-        membership=membership, new_status=membership.status, on=datetime.date(2020, 1, 1)
+        membership=membership,
+        new_status=membership.status,
+        on=datetime.date(2020, 1, 1),
+        citations=[(source, "The Bucharest Nine is a group of NATO members on the eastern flank.")],
     )
     assert new.end_date == datetime.date.max
 
