@@ -18,7 +18,17 @@ from import_export.formats.base_formats import CSV
 
 from alliances import audit, rules, selectors, services
 from alliances.admin_forms import AccessionForm, ChangeStatusForm, EndOnDateForm, add_service_errors
-from alliances.models import Citation, Country, CountryAlias, Membership, Organization, OrganizationAlias, Source
+from alliances.models import (
+    Citation,
+    Country,
+    CountryAlias,
+    CountryCitation,
+    Membership,
+    Organization,
+    OrganizationAlias,
+    Source,
+    Succession,
+)
 from alliances.resources import MembershipResource
 from alliances.text import normalize_name
 
@@ -241,11 +251,56 @@ class SourceCitationInline(admin.StackedInline):
     autocomplete_fields = ["organization", "membership"]
 
 
+class CountryCitationInline(admin.TabularInline):
+    """Sources of the country's existence span."""
+
+    model = CountryCitation
+    extra = 0
+    fields = ["source", "quote"]
+    autocomplete_fields = ["source"]
+    verbose_name = "source of the existence span"
+    verbose_name_plural = "sources of the existence span"
+
+
+class SuccessionInline(admin.TabularInline):
+    model = Succession
+    extra = 0
+    fields = ["predecessor", "successor", "date", "kind", "note", "source", "quote"]
+    autocomplete_fields = ["predecessor", "successor", "source"]
+
+
+class PredecessorInline(SuccessionInline):
+    fk_name = "successor"
+    verbose_name = "predecessor"
+    verbose_name_plural = "predecessors (states this one succeeded)"
+
+
+class SuccessorInline(SuccessionInline):
+    fk_name = "predecessor"
+    verbose_name = "successor"
+    verbose_name_plural = "successors (states that succeeded this one)"
+
+
+@admin.register(Succession)
+class SuccessionAdmin(AuditedAdmin):
+    list_display = ["predecessor", "successor", "date", "kind"]
+    list_filter = ["kind"]
+    search_fields = ["predecessor__name", "predecessor__code", "successor__name", "successor__code"]
+    autocomplete_fields = ["predecessor", "successor", "source"]
+    list_select_related = ["predecessor", "successor"]
+
+
 @admin.register(Country)
 class CountryAdmin(AuditedAdmin):
-    list_display = ["name", "iso2", "iso3", "numeric", "official_name"]
-    search_fields = ["name", "official_name", "iso2", "iso3", "numeric", "aliases__name"]
-    inlines = [CountryAliasInline, CountryMembershipInline]
+    list_display = ["name", "code", "iso2", "iso3", "numeric", "official_name", "exists_from", "exists_to"]
+    search_fields = ["name", "official_name", "code", "iso2", "iso3", "numeric", "aliases__name"]
+    inlines = [
+        CountryAliasInline,
+        CountryCitationInline,
+        PredecessorInline,
+        SuccessorInline,
+        CountryMembershipInline,
+    ]
     change_form_template = "admin/alliances/country/change_form.html"
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
@@ -374,7 +429,7 @@ class MembershipAdmin(ImportExportMixin, AuditedAdmin):
     list_display = ["country", "organization", "status", "founding", "start_date", "end_date"]
     list_filter = ["organization", "status", OngoingFilter, "founding"]
     list_select_related = ["country", "organization"]
-    search_fields = ["country__name", "country__iso2", "country__iso3", "country__aliases__name"]
+    search_fields = ["country__name", "country__code", "country__iso2", "country__iso3", "country__aliases__name"]
     autocomplete_fields = ["country", "organization"]
     date_hierarchy = "start_date"
     inlines = [MembershipCitationInline]

@@ -9,6 +9,8 @@ class MembershipStatus(models.TextChoices):
     PARTNER = "partner", "Partner"
     OBSERVER = "observer", "Observer"
     SUSPENDED = "suspended", "Suspended"
+    APPLICANT = "applicant", "Applicant"
+    ASSOCIATE = "associate", "Associate"
 
 
 class OrganizationKind(models.TextChoices):
@@ -25,3 +27,10 @@ class SourceKind(models.TextChoices):
     TREATY = "treaty", "Treaty"
     OFFICIAL_DOCUMENT = "official_document", "Official document"
     SECONDARY = "secondary", "Secondary source (copy or reference work)"
+
+
+class SuccessionKind(models.TextChoices):
+    CONTINUATION = "continuation", "Continuation (same state, holds the predecessor's seats)"
+    DISSOLUTION = "dissolution", "Dissolution (the predecessor ceased to exist)"
+    SECESSION = "secession", "Secession (the predecessor went on)"
+    ABSORPTION = "absorption", "Absorption (the predecessor joined the successor)"

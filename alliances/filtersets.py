@@ -6,7 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from alliances import selectors
-from alliances.api.serializers import STATUS_CHOICES
+from alliances.api.serializers import STATUS_HELP, parse_statuses
 from alliances.models import Country, Membership
 
 
@@ -69,11 +69,8 @@ class CountryFilterSet(django_filters.FilterSet):
         help_text="Organization the country must not belong to; repeat for several.",
     )
     as_of = django_filters.DateFilter(method="noop", help_text="Day for member_of/not_member_of; default today.")
-    status = django_filters.ChoiceFilter(
-        method="noop",
-        choices=[(s, s) for s in STATUS_CHOICES],
-        empty_label=None,
-        help_text="Status that counts as belonging; default member, `all` for any status.",
+    status = django_filters.CharFilter(
+        method="noop", help_text="Status that counts as belonging. " + STATUS_HELP + " Default member."
     )
 
     class Meta:
@@ -85,12 +82,11 @@ class CountryFilterSet(django_filters.FilterSet):
 
     def filter_queryset(self, queryset):
         data = self.form.cleaned_data
-        status = data.get("status") or "member"
         return selectors.country_list(
             member_of=data.get("member_of") or (),
             not_member_of=data.get("not_member_of") or (),
             as_of=data.get("as_of"),
-            statuses=None if status == "all" else (status,),
+            statuses=parse_statuses(self.data),
             search=data.get("search"),
         )
 
@@ -104,10 +100,8 @@ class MembershipFilterSet(django_filters.FilterSet):
     organization = IdentifierFilter(
         method="noop", resolve=selectors.organization_resolve, help_text="Organization slug, acronym or name."
     )
-    status = django_filters.ChoiceFilter(
-        method="noop",
-        choices=[(s, s) for s in STATUS_CHOICES],
-        help_text="Only periods with this status; default every status.",
+    status = django_filters.CharFilter(
+        method="noop", help_text="Only periods with these statuses. " + STATUS_HELP + " Default every status."
     )
     as_of = django_filters.DateFilter(
         method="noop", help_text="Only periods that include this day; default every period."
@@ -122,10 +116,9 @@ class MembershipFilterSet(django_filters.FilterSet):
 
     def filter_queryset(self, queryset):
         data = self.form.cleaned_data
-        status = data.get("status")
         return selectors.membership_list(
             country=data.get("country"),
             organization=data.get("organization"),
             as_of=data.get("as_of"),
-            statuses=None if status in (None, "", "all") else (status,),
+            statuses=parse_statuses(self.data, default=None),
         ).order_by("organization__acronym", "start_date", "country__name")

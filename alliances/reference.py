@@ -37,6 +37,7 @@ class Snapshot:
     version: str
     countries: dict  # pk -> Country, with ``alias_names`` set
     country_by_iso2: dict
+    country_by_code: dict
     country_by_iso3: dict
     country_by_numeric: dict
     country_by_alias: dict  # normalized name -> pk
@@ -50,7 +51,8 @@ class Snapshot:
         countries = {
             c.pk: c
             for c in Country.objects.prefetch_related(
-                Prefetch("aliases", queryset=CountryAlias.objects.order_by("name"))
+                Prefetch("aliases", queryset=CountryAlias.objects.order_by("name")),
+                *history_prefetches(),
             )
         }
         organizations = {
@@ -64,9 +66,13 @@ class Snapshot:
         return cls(
             version=version,
             countries=countries,
-            country_by_iso2={c.iso2: c.pk for c in countries.values()},
+            country_by_iso2={c.iso2: c.pk for c in countries.values() if c.iso2},
+            country_by_code={c.code: c.pk for c in countries.values()},
             country_by_iso3={c.iso3: c.pk for c in countries.values()},
-            country_by_numeric={c.numeric: c.pk for c in countries.values()},
+            # A numeric code shared by former states (YUG and SCG: 891) names today's state first.
+            country_by_numeric={
+                c.numeric: c.pk for c in sorted(countries.values(), key=lambda c: (c.exists_to is None, c.pk))
+            },
             country_by_alias={k: c.pk for c in countries.values() for k in c.alias_keys},
             organizations=organizations,
             organization_by_slug={o.slug.lower(): o.pk for o in organizations.values()},
@@ -75,12 +81,35 @@ class Snapshot:
         )
 
 
+def history_prefetches():
+    """Prefetches of a country's successions (both directions) with the other state."""
+    from alliances.models import Succession
+
+    return [
+        Prefetch("predecessor_links", queryset=Succession.objects.select_related("predecessor").order_by("date", "pk")),
+        Prefetch("successor_links", queryset=Succession.objects.select_related("successor").order_by("date", "pk")),
+    ]
+
+
+def attach_successions(country):
+    """Set ``predecessor_items`` / ``successor_items`` (code, name, date, kind) from the prefetched links."""
+
+    def item(other, link):
+        return {"code": other.code, "name": other.name, "date": link.date, "kind": link.kind}
+
+    country.predecessor_items = [item(link.predecessor, link) for link in country.predecessor_links.all()]
+    country.successor_items = [item(link.successor, link) for link in country.successor_links.all()]
+    return country
+
+
 def attach_names(record):
     """Set ``alias_names`` (and ``required_slugs`` on an organization) from its prefetched relations."""
     own = normalize_name(record.name)
     aliases = sorted(record.aliases.all(), key=lambda a: a.name)
     record.alias_names = [a.name for a in aliases if a.normalized != own]
     record.alias_keys = [a.normalized for a in aliases]
+    if isinstance(record, Country):
+        attach_successions(record)
     if isinstance(record, Organization):
         record.required_slugs = sorted(r.slug for r in record.members_must_belong_to.all())
     return record
@@ -141,6 +170,8 @@ def country_resolve(identifier: str, *, version=None) -> Country:
     pk = None
     if len(code) == 2 and code.isalpha():
         pk = snap.country_by_iso2.get(code)
+    elif len(code) == 4 and code.isalpha():
+        pk = snap.country_by_code.get(code)
     elif len(code) == 3 and code.isalpha():
         pk = snap.country_by_iso3.get(code)
     elif code.isdigit() and len(code) <= 3:
@@ -148,7 +179,7 @@ def country_resolve(identifier: str, *, version=None) -> Country:
     if pk is None:
         pk = snap.country_by_alias.get(key)
     if pk is None:
-        label = lambda pk: f"{snap.countries[pk].name} ({snap.countries[pk].iso2})"  # noqa: E731
+        label = lambda pk: f"{snap.countries[pk].name} ({snap.countries[pk].code})"  # noqa: E731
         raise NotFound("country", identifier, _suggest(key, snap.country_by_alias, label))
     return copy.copy(snap.countries[pk])
 

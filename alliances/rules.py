@@ -12,6 +12,7 @@ from collections import defaultdict
 import pycountry
 from django.core.exceptions import ValidationError
 
+from alliances import history
 from alliances.choices import MembershipStatus
 from alliances.text import normalize_name
 
@@ -128,6 +129,7 @@ def check_membership(membership):
                         f"which requires membership of {organization.acronym} on that day."
                     )
                     break
+    history.check_membership(membership, errors)
     if errors:
         raise ValidationError(dict(errors))
 
@@ -242,7 +244,7 @@ def find_problems():
         if not citation.quote.strip():
             problems.append(f"Citation {citation.pk} of {citation.source}: empty quote.")
 
-    for country in Country.objects.all():
+    for country in Country.objects.filter(iso2__isnull=False):
         known = pycountry.countries.get(alpha_2=country.iso2)
         if known is None:
             problems.append(f"Country {country.iso2} ({country.name}): pycountry does not know this code.")
@@ -259,4 +261,5 @@ def find_problems():
                     f"Alias “{alias.name}”: stored lookup key “{alias.normalized}” should be "
                     f"“{normalize_name(alias.name)}”."
                 )
+    problems += history.find_problems()
     return problems

@@ -101,7 +101,9 @@ def country_list(*, member_of=(), not_member_of=(), as_of=None, statuses=(Member
     if search:
         key = normalize_name(search)
         code = key.replace(" ", "").upper()
-        qs = qs.filter(Q(aliases__normalized__contains=key) | Q(iso2=code) | Q(iso3=code) | Q(numeric=code)).distinct()
+        qs = qs.filter(
+            Q(aliases__normalized__contains=key) | Q(code=code) | Q(iso2=code) | Q(iso3=code) | Q(numeric=code)
+        ).distinct()
     return qs.order_by("name")
 
 

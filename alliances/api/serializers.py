@@ -3,20 +3,20 @@
 from rest_framework import serializers
 
 from alliances import reference, selectors, services
-from alliances.choices import MembershipStatus
+from alliances.choices import MembershipStatus, SuccessionKind
 from alliances.models import AuditEvent, Citation, Country, Membership, Organization, Source
 
 
 class CountryBriefSerializer(serializers.ModelSerializer):
     class Meta:
         model = Country
-        fields = ["iso2", "name"]
+        fields = ["code", "iso2", "name"]
 
 
 class CountryHeaderSerializer(serializers.ModelSerializer):
     class Meta:
         model = Country
-        fields = ["iso2", "iso3", "numeric", "name", "official_name"]
+        fields = ["code", "iso2", "iso3", "numeric", "name", "official_name", "exists_from", "exists_to"]
 
 
 class OrganizationBriefSerializer(serializers.ModelSerializer):
@@ -68,12 +68,49 @@ class RequiredSlugsField(SnapshotListField):
     attribute = "required_slugs"
 
 
+class SuccessionLinkSerializer(serializers.Serializer):
+    """The other state of a succession: who came before, or after, this one."""
+
+    code = serializers.CharField()
+    name = serializers.CharField()
+    date = serializers.DateField()
+    kind = serializers.ChoiceField(choices=SuccessionKind.choices)
+
+
+class PredecessorsField(SnapshotListField):
+    """States this one succeeded (from the snapshot: no query per row)."""
+
+    child = SuccessionLinkSerializer()
+    attribute = "predecessor_items"
+
+
+class SuccessorsField(SnapshotListField):
+    """States that succeeded this one (from the snapshot: no query per row)."""
+
+    child = SuccessionLinkSerializer()
+    attribute = "successor_items"
+
+
 class CountrySerializer(serializers.ModelSerializer):
     aliases = AliasNamesField(read_only=True)
+    predecessors = PredecessorsField(read_only=True)
+    successors = SuccessorsField(read_only=True)
 
     class Meta:
         model = Country
-        fields = ["iso2", "iso3", "numeric", "name", "official_name", "aliases"]
+        fields = [
+            "code",
+            "iso2",
+            "iso3",
+            "numeric",
+            "name",
+            "official_name",
+            "exists_from",
+            "exists_to",
+            "aliases",
+            "predecessors",
+            "successors",
+        ]
 
 
 class OrganizationSerializer(serializers.ModelSerializer):
@@ -193,7 +230,7 @@ class MembershipSerializer(serializers.ModelSerializer):
         country, organization = m.country, m.organization
         return {
             "id": m.pk,
-            "country": {"iso2": country.iso2, "name": country.name},
+            "country": {"code": country.code, "iso2": country.iso2, "name": country.name},
             "organization": {"slug": organization.slug, "acronym": organization.acronym, "name": organization.name},
             "status": m.status,
             "founding": m.founding,
@@ -272,7 +309,7 @@ class MembershipWriteSerializer(serializers.ModelSerializer):
 class CountryWriteSerializer(serializers.ModelSerializer):
     class Meta:
         model = Country
-        fields = ["iso2", "iso3", "numeric", "name", "official_name"]
+        fields = ["code", "iso2", "iso3", "numeric", "name", "official_name", "exists_from", "exists_to"]
 
     def create(self, validated_data):
         return services.named_record_save(Country(), **validated_data)
@@ -281,7 +318,7 @@ class CountryWriteSerializer(serializers.ModelSerializer):
         return services.named_record_save(instance, **validated_data)
 
     def to_representation(self, instance):
-        fresh = Country.objects.prefetch_related("aliases").get(pk=instance.pk)
+        fresh = Country.objects.prefetch_related("aliases", *reference.history_prefetches()).get(pk=instance.pk)
         return CountrySerializer(reference.attach_names(fresh), context=self.context).data
 
 
@@ -298,6 +335,35 @@ class SourceSerializer(serializers.ModelSerializer):
 
 
 STATUS_CHOICES = [*MembershipStatus.values, "all"]
+STATUS_HELP = (
+    "Statuses to include: one of " + ", ".join(MembershipStatus.values) + ", a comma-separated list "
+    "(`member,candidate`) or the parameter repeated; `all` for every status."
+)
+
+
+def parse_statuses(query_params, default=(MembershipStatus.MEMBER,)):
+    """The statuses a query asks for: a list, or None for every status. Unknown ones are a 400 naming the accepted."""
+    values = [v.strip() for raw in query_params.getlist("status") for v in raw.split(",") if v.strip()]
+    if not values:
+        return None if default is None else list(default)
+    if "all" in values:
+        return None
+    unknown = [v for v in values if v not in MembershipStatus.values]
+    if unknown:
+        raise serializers.ValidationError(
+            {
+                "status": [
+                    f"Unknown status “{unknown[0][:50]}”; accepted: {', '.join(STATUS_CHOICES)} "
+                    "(several separated by commas or repeated)."
+                ]
+            }
+        )
+    return list(dict.fromkeys(values))
+
+
+def statuses_included(statuses):
+    """What a list says it includes: the given statuses, or every one."""
+    return list(MembershipStatus.values) if statuses is None else list(statuses)
 
 
 class MembershipQuerySerializer(serializers.Serializer):
@@ -306,9 +372,7 @@ class MembershipQuerySerializer(serializers.Serializer):
     as_of = serializers.DateField(
         required=False, help_text="Day to answer for, YYYY-MM-DD; default today. Ignored with history=true."
     )
-    status = serializers.ChoiceField(
-        choices=STATUS_CHOICES, default="member", help_text="Membership status to include; `all` for every status."
-    )
+    status = serializers.CharField(required=False, help_text=STATUS_HELP + " Default member.")
     history = serializers.BooleanField(
         default=False, help_text="true: every period whatever its dates (then as_of is null)."
     )

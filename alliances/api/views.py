@@ -17,6 +17,7 @@ from alliances import audit, reference, selectors, services
 from alliances.api import caching
 from alliances.api import serializers as s
 from alliances.api.pagination import WindowCountPagination
+from alliances.choices import MembershipStatus
 from alliances.filtersets import CountryFilterSet, MembershipFilterSet
 from alliances.models import Country, Membership, Organization, Source
 
@@ -162,15 +163,21 @@ def membership_query(request):
     query = s.MembershipQuerySerializer(data=request.query_params)
     query.is_valid(raise_exception=True)
     values = query.validated_data
-    statuses = None if values["status"] == "all" else (values["status"],)
+    statuses = s.parse_statuses(request.query_params)
     as_of = None if values["history"] else values.get("as_of") or datetime.date.today()
     return as_of, statuses
 
 
-def listing(header_key, header, as_of, memberships, context):
+def listing(header_key, header, as_of, memberships, context, statuses=(MembershipStatus.MEMBER,)):
     items = s.MembershipSerializer(memberships, many=True, context=context).data
     return Response(
-        {header_key: header, "as_of": as_of.isoformat() if as_of else None, "count": len(items), "results": items}
+        {
+            header_key: header,
+            "as_of": as_of.isoformat() if as_of else None,
+            "statuses": s.statuses_included(statuses),
+            "count": len(items),
+            "results": items,
+        }
     )
 
 
@@ -183,6 +190,7 @@ def listing_serializer(name, header_serializer, header_key):
         {
             header_key: header_serializer(),
             "as_of": serializers.DateField(allow_null=True),
+            "statuses": serializers.ListField(child=serializers.CharField(), help_text="Statuses included."),
             "count": serializers.IntegerField(),
             "results": s.MembershipSerializer(many=True),
         },
@@ -229,6 +237,12 @@ class CountryViewSet(BaseViewSet):
     def get_queryset(self):
         return Country.objects.order_by("name")
 
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        # Which statuses count for member_of / not_member_of (the default: member).
+        response.data["statuses"] = s.statuses_included(s.parse_statuses(request.query_params))
+        return response
+
     def get_serializer_class(self):
         if self.action in ("create", "update", "partial_update"):
             return s.CountryWriteSerializer
@@ -255,7 +269,7 @@ class CountryViewSet(BaseViewSet):
         country = self.resolve(selectors.country_resolve, identifier)
         memberships = selectors.country_memberships(country, as_of=as_of, statuses=statuses)
         header = s.CountryHeaderSerializer(country).data
-        return listing("country", header, as_of, memberships, self.get_serializer_context())
+        return listing("country", header, as_of, memberships, self.get_serializer_context(), statuses)
 
 
 @extend_schema_view(
@@ -300,7 +314,7 @@ class OrganizationViewSet(BaseViewSet):
         organization = self.resolve(selectors.organization_resolve, identifier)
         memberships = selectors.organization_members(organization, as_of=as_of, statuses=statuses)
         header = s.OrganizationBriefSerializer(organization).data
-        return listing("organization", header, as_of, memberships, self.get_serializer_context())
+        return listing("organization", header, as_of, memberships, self.get_serializer_context(), statuses)
 
     @extend_schema(
         summary="Joins and departures between two dates",
@@ -361,6 +375,12 @@ class MembershipViewSet(BaseViewSet):
 
     def get_queryset(self):
         return selectors.membership_list(statuses=None)
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        # Without `status`, every status.
+        response.data["statuses"] = s.statuses_included(s.parse_statuses(request.query_params, default=None))
+        return response
 
     def get_serializer_class(self):
         if self.action in ("create", "update", "partial_update"):
