@@ -322,7 +322,7 @@ class Source(models.Model):
     slug = models.SlugField(unique=True, help_text="Short identifier and natural key, e.g. nato-member-countries.")
     title = models.CharField(max_length=300, help_text="Title of the document.")
     publisher = models.CharField(max_length=200, blank=True, help_text="Who published it, where known.")
-    url = models.URLField(max_length=500, blank=True, help_text="Where it can be read, where known.")
+    url = models.URLField(max_length=1000, blank=True, help_text="Where it can be read, where known.")
     published = models.DateField(null=True, blank=True, help_text="Publication date, where known for certain.")
     kind = models.CharField(max_length=30, choices=SourceKind.choices, help_text="What sort of document it is.")
     note = models.TextField(blank=True, help_text="What is uncertain about the source, or how it was obtained.")
