@@ -16,7 +16,7 @@ import threading
 from django.db.models import Prefetch
 
 from alliances import audit
-from alliances.models import Country, CountryAlias, Organization, OrganizationAlias
+from alliances.models import Country, CountryAlias, Organization, OrganizationAlias, Succession
 from alliances.text import normalize_name
 
 MAX_IDENTIFIER_LENGTH = 200
@@ -51,10 +51,11 @@ class Snapshot:
         countries = {
             c.pk: c
             for c in Country.objects.prefetch_related(
-                Prefetch("aliases", queryset=CountryAlias.objects.order_by("name")),
-                *history_prefetches(),
+                Prefetch("aliases", queryset=CountryAlias.objects.order_by("name"))
             )
         }
+        # Every succession in one query (not two prefetches): the other state comes from ``countries``.
+        successions = list(Succession.objects.order_by("date", "pk"))
         organizations = {
             o.pk: o
             for o in Organization.objects.prefetch_related(
@@ -62,7 +63,7 @@ class Snapshot:
             )
         }
         for record in [*countries.values(), *organizations.values()]:
-            attach_names(record)
+            attach_names(record, successions=successions, countries=countries)
         return cls(
             version=version,
             countries=countries,
@@ -91,25 +92,37 @@ def history_prefetches():
     ]
 
 
-def attach_successions(country):
-    """Set ``predecessor_items`` / ``successor_items`` (code, name, date, kind) from the prefetched links."""
+def attach_successions(country, successions=None, countries=None):
+    """Set ``predecessor_items`` / ``successor_items`` (code, name, date, kind).
+
+    From ``successions`` (every succession, in date order) and ``countries`` (pk -> Country) when
+    given, as the snapshot does; else from the country's (prefetched) links.
+    """
 
     def item(other, link):
         return {"code": other.code, "name": other.name, "date": link.date, "kind": link.kind}
 
-    country.predecessor_items = [item(link.predecessor, link) for link in country.predecessor_links.all()]
-    country.successor_items = [item(link.successor, link) for link in country.successor_links.all()]
+    if successions is None:
+        predecessors = [(link.predecessor, link) for link in country.predecessor_links.all()]
+        successors = [(link.successor, link) for link in country.successor_links.all()]
+    else:
+        predecessors = [
+            (countries[link.predecessor_id], link) for link in successions if link.successor_id == country.pk
+        ]
+        successors = [(countries[link.successor_id], link) for link in successions if link.predecessor_id == country.pk]
+    country.predecessor_items = [item(other, link) for other, link in predecessors]
+    country.successor_items = [item(other, link) for other, link in successors]
     return country
 
 
-def attach_names(record):
+def attach_names(record, successions=None, countries=None):
     """Set ``alias_names`` (and ``required_slugs`` on an organization) from its prefetched relations."""
     own = normalize_name(record.name)
     aliases = sorted(record.aliases.all(), key=lambda a: a.name)
     record.alias_names = [a.name for a in aliases if a.normalized != own]
     record.alias_keys = [a.normalized for a in aliases]
     if isinstance(record, Country):
-        attach_successions(record)
+        attach_successions(record, successions, countries)
     if isinstance(record, Organization):
         record.required_slugs = sorted(r.slug for r in record.members_must_belong_to.all())
     return record
