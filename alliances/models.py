@@ -97,8 +97,18 @@ class Country(models.Model):
     def clean(self):
         if not self.code and self.iso2:
             self.code = self.iso2
+        errors = {}
         if not self.code:
-            raise ValidationError({"code": "Give the ISO alpha-2 code (or, for a former state, its alpha-4 code)."})
+            errors["code"] = "Give the ISO alpha-2 code (or, for a former state, its alpha-4 code)."
+        # The conditional unique constraint would only give a form-wide error; name the field, as before.
+        if (
+            self.numeric
+            and self.exists_to is None
+            and Country.objects.filter(numeric=self.numeric, exists_to__isnull=True).exclude(pk=self.pk).exists()
+        ):
+            errors["numeric"] = f"Country with this numeric code ({self.numeric}) already exists."
+        if errors:
+            raise ValidationError(errors)
         history.check_country(self)
 
 
