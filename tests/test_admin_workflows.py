@@ -34,7 +34,8 @@ def curator(client):
 
 
 def membership(iso2, slug, **lookup):
-    return Membership.objects.get(country__iso2=iso2, organization__slug=slug, **lookup)
+    """The member period unless ``lookup`` says otherwise (NATO partners and EU candidates are recorded too)."""
+    return Membership.objects.get(country__iso2=iso2, organization__slug=slug, **{"status": "member", **lookup})
 
 
 def last_actor(model_obj):
@@ -132,23 +133,24 @@ def test_organization_page_links_to_record_accession(curator):
 
 
 def test_record_accession_creates_membership_and_citation_as_the_curator(curator):
-    response = curator.get(accession_url("nato"))
+    # Switzerland in the EU: it has been a NATO partner since 1996, so a NATO accession would need a change of status.
+    response = curator.get(accession_url("eu"))
     assert response.status_code == 200
     html = response.content.decode()
     for name in ("country", "status", "start_date", "source", "quote"):
         assert f'name="{name}"' in html
     assert "admin/js/autocomplete.js" in html  # country and source are select2 lookups
 
-    response = curator.post(accession_url("nato"), accession_data("CH", "2026-01-15", quote="Switzerland joined."))
-    created = membership("CH", "nato")
+    response = curator.post(accession_url("eu"), accession_data("CH", "2026-01-15", quote="Switzerland joined."))
+    created = membership("CH", "eu")
     assert response.status_code == 302
     assert response["Location"] == f"{ADMIN}membership/{created.pk}/change/"
     assert (created.status, created.start_date, created.end_date) == ("member", D("2026-01-15"), None)
     citation = created.citations.get()
-    assert (citation.source.slug, citation.quote, citation.organization.slug) == (SEED, "Switzerland joined.", "nato")
+    assert (citation.source.slug, citation.quote, citation.organization.slug) == (SEED, "Switzerland joined.", "eu")
     assert last_actor(created) == "cora" and last_actor(citation) == "cora"
     follow = curator.get(response["Location"])
-    assert any("Recorded: Switzerland in NATO" in m for m in messages_of(follow))
+    assert any("Recorded: Switzerland in EU" in m for m in messages_of(follow))
 
 
 @pytest.mark.parametrize(
@@ -170,11 +172,11 @@ def test_record_accession_shows_each_rule_on_its_field(curator, iso2, slug, star
 
 
 def test_record_accession_needs_a_quote(curator):
-    response = curator.post(accession_url("nato"), accession_data("CH", "2026-01-15", quote=""))
+    response = curator.post(accession_url("eu"), accession_data("CH", "2026-01-15", quote=""))
     assert "quote" in page_errors(response)
-    response = curator.post(accession_url("nato"), accession_data("CH", "2026-01-15", quote="   "))
+    response = curator.post(accession_url("eu"), accession_data("CH", "2026-01-15", quote="   "))
     assert "quote" in page_errors(response)
-    assert not Membership.objects.filter(country__iso2="CH", organization__slug="nato").exists()
+    assert not Membership.objects.filter(country__iso2="CH", organization__slug="eu").exists()
 
 
 def test_record_accession_needs_permission(client):
@@ -274,12 +276,12 @@ def change_status_url(m):
 
 
 def test_membership_page_links_to_change_status(curator):
-    ua_eu = membership("UA", "eu")
+    ua_eu = membership("UA", "eu", status="candidate")
     assert change_status_url(ua_eu) in curator.get(f"{ADMIN}membership/{ua_eu.pk}/change/").content.decode()
 
 
 def test_change_status_ends_the_period_the_day_before_and_opens_the_next(curator):
-    ua_eu = membership("UA", "eu")
+    ua_eu = membership("UA", "eu", status="candidate")
     data = {"new_status": "member", "on": "2030-05-01", "note": "", "source": Source.objects.get(slug=SEED).pk}
     response = curator.post(change_status_url(ua_eu), {**data, "quote": "Ukraine joined the EU."})
     new = membership("UA", "eu", status="member")
@@ -292,7 +294,7 @@ def test_change_status_ends_the_period_the_day_before_and_opens_the_next(curator
 
 
 def test_change_status_refuses_a_date_before_the_period(curator):
-    ua_eu = membership("UA", "eu")
+    ua_eu = membership("UA", "eu", status="candidate")
     data = {"new_status": "member", "on": "2022-06-23", "source": Source.objects.get(slug=SEED).pk, "quote": "q"}
     response = curator.post(change_status_url(ua_eu), data)
     assert "must start after the current period starts" in page_errors(response)["on"]
@@ -317,7 +319,7 @@ def test_change_status_shows_a_rule_of_the_new_period(curator):
 
 
 def test_change_status_offers_only_another_status(curator):
-    ua_eu = membership("UA", "eu")
+    ua_eu = membership("UA", "eu", status="candidate")
     response = curator.get(change_status_url(ua_eu))
     assert "candidate" not in dict(response.context["form"].fields["new_status"].choices)
 
@@ -329,7 +331,7 @@ def test_country_page_summarises_current_and_past_memberships(curator):
     gb = Country.objects.get(iso2="GB")
     response = curator.get(f"{ADMIN}country/{gb.pk}/change/")
     summary = response.context["membership_summary"]
-    assert {m.organization.slug for m in summary["current"]} == {"nato", "osce"}
+    assert {m.organization.slug for m in summary["current"]} == {"nato", "osce", "coe", "nrc"}
     assert [(m.organization.slug, m.start_date, m.end_date) for m in summary["past"]] == [
         ("eu", D("1973-01-01"), D("2020-01-31"))
     ]
@@ -353,20 +355,20 @@ def preview(client, text):
 
 def test_import_preview_shows_new_and_changed_rows_then_confirm_applies_them(curator):
     text = HEADER + (
-        f"Swiss Confederation,nato,member,0,2026-01-15,,,{SEED},Switzerland joined.\n"
+        f"Swiss Confederation,eu,member,0,2026-01-15,,,{SEED},Switzerland joined.\n"
         "HU,eu,member,0,2004-05-01,2031-12-31,,,\n"
     )
     response = preview(curator, text)
     result = response.context["result"]
     assert not result.has_errors() and not result.has_validation_errors()
     assert [row.import_type for row in result.rows] == ["new", "update"]
-    assert not Membership.objects.filter(country__iso2="CH", organization__slug="nato").exists()  # only a preview
+    assert not Membership.objects.filter(country__iso2="CH", organization__slug="eu").exists()  # only a preview
     assert membership("HU", "eu").end_date is None
 
     confirm = response.context["confirm_form"].initial
     response = curator.post(f"{ADMIN}membership/process_import/", confirm)
     assert response.status_code == 302
-    ch = membership("CH", "nato")
+    ch = membership("CH", "eu")
     assert ch.start_date == D("2026-01-15") and ch.citations.get().quote == "Switzerland joined."
     assert membership("HU", "eu").end_date == D("2031-12-31")
     assert last_actor(ch) == "cora"
