@@ -384,6 +384,11 @@ def test_import_preview_shows_new_and_changed_rows_then_confirm_applies_them(cur
         (f"Atlantis,nato,member,0,2016-01-01,,,{SEED},q", "No country matches “Atlantis”"),
         ("JP,osce,partner,0,2010-01-02,,,,", "A new period needs a source and a quote"),
         ("JP,osce,partner,0,2010-01-02,,,no-such-source,q", "No source has the slug"),
+        # The history rules (issue 9): existence spans, continuation seats, an organization's end.
+        (f"CZ,osce,member,0,1990-01-01,,,{SEED},q", "Czechia existed as a state from 1993-01-01"),
+        (f"Soviet Union,coe,member,0,1990-01-01,,,{SEED},q", "USSR existed as a state until 1991-12-25"),
+        (f"Russia,osce,member,0,1991-12-01,1991-12-25,,{SEED},q", "continues USSR from 1991-12-26: one seat"),
+        (f"PL,Warsaw Pact,member,0,1991-01-01,,,{SEED},q", "WP was dissolved on 1991-07-01"),
     ],
     ids=[
         "b9-not-in-nato",
@@ -393,6 +398,10 @@ def test_import_preview_shows_new_and_changed_rows_then_confirm_applies_them(cur
         "unknown-country",
         "no-source",
         "bad-source",
+        "before-the-country-existed",
+        "after-the-country-ended",
+        "two-seats-of-a-continuation",
+        "after-the-organization-ended",
     ],
 )
 def test_import_preview_refuses_a_row_that_breaks_a_rule(curator, row, message):
@@ -440,6 +449,17 @@ def test_export_writes_the_filtered_list_as_csv(curator):
     assert {r["organization"] for r in rows} == {"b9"}
     assert {r["country"] for r in rows} == {"PL", "RO", "CZ", "EE", "HU", "BG", "LV", "LT", "SK"}
     assert all(r["source"] and r["quote"] for r in rows)
+
+
+def test_export_names_a_former_state_by_its_code_and_imports_back_unchanged(curator):
+    """Former states have no alpha-2 code: the export gives SUHH, CSHH, DDDE, which the import resolves."""
+    warsaw_pact = Organization.objects.get(slug="warsaw-pact")
+    exported = export(curator, f"organization__id__exact={warsaw_pact.pk}").content.decode()
+    rows = list(csv.DictReader(io.StringIO(exported)))
+    assert {r["country"] for r in rows} == {"AL", "BG", "CSHH", "DDDE", "HU", "PL", "RO", "SUHH"}
+    result = preview(curator, exported).context["result"]
+    assert not result.has_validation_errors()
+    assert {row.import_type for row in result.rows} == {"skip"}
 
 
 def test_exported_csv_imports_back_unchanged(curator):
