@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from alliances import audit, reference, selectors, services
 from alliances.api import caching
 from alliances.api import serializers as s
-from alliances.api.pagination import WindowCountPagination
+from alliances.api.pagination import StatusesPagination, StatusesWindowCountPagination
 from alliances.choices import MembershipStatus
 from alliances.filtersets import CountryFilterSet, MembershipFilterSet
 from alliances.models import Country, Membership, Organization, Source
@@ -231,6 +231,7 @@ class CountryViewSet(BaseViewSet):
 
     queryset = Country.objects.all()
     filterset_class = CountryFilterSet
+    pagination_class = StatusesPagination
     lookup_field = "identifier"
     lookup_value_regex = "[^/]+"
 
@@ -370,7 +371,7 @@ class MembershipViewSet(BaseViewSet):
 
     queryset = Membership.objects.all()
     filterset_class = MembershipFilterSet
-    pagination_class = WindowCountPagination
+    pagination_class = StatusesWindowCountPagination
     lookup_value_regex = "[0-9]{1,18}"
 
     def get_queryset(self):
