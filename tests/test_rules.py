@@ -233,21 +233,22 @@ def test_moving_a_period_onto_a_neighbour_is_refused():
 def test_postgresql_exclusion_constraint_refuses_overlap_from_bulk_create():
     if connection.vendor != "postgresql":
         pytest.skip("the exclusion constraint exists on PostgreSQL only")
+    # Romania's NATO partner period starts on 1994-01-26.
     row = Membership(
         country=country("RO"),
         organization=org("nato"),
         status=CANDIDATE,
-        start_date=D("2000-01-01"),
-        end_date=D("2005-01-01"),
+        start_date=D("1990-01-01"),
+        end_date=D("1995-01-01"),
     )
     with pytest.raises(IntegrityError) as info, transaction.atomic():
         Membership.objects.bulk_create([row])
     assert "membership_no_overlapping_periods" in str(info.value)
     # Adjacent periods are fine for the constraint too (both ends inclusive).
-    row.end_date = D("2004-03-28")
+    row.end_date = D("1994-01-25")
     with transaction.atomic():
         Membership.objects.bulk_create([row])
-    assert Membership.objects.filter(country__iso2="RO", organization__slug="nato").count() == 2
+    assert Membership.objects.filter(country__iso2="RO", organization__slug="nato").count() == 3
 
 
 # --- founding date -----------------------------------------------------------------------------------
@@ -317,7 +318,9 @@ def test_b9_membership_for_romania_starting_before_its_nato_accession_refused():
 
 def test_b9_period_outlasting_a_nato_period_refused_on_end_date():
     """A B9 period that would run past the end of the NATO membership fails on the first uncovered day."""
-    Membership.objects.filter(country__iso2="FI", organization__slug="nato").update(end_date=D("2030-12-31"))
+    Membership.objects.filter(country__iso2="FI", organization__slug="nato", status=MEMBER).update(
+        end_date=D("2030-12-31")
+    )
     error = validation_error(
         services.membership_create, country=country("FI"), organization=org("b9"), start_date=D("2024-01-01")
     )
@@ -586,7 +589,9 @@ def test_moving_a_nato_period_to_another_country_keeps_the_b9_rule():
 
 
 def test_overlapping_edit_sharing_a_start_date_is_a_validation_error():
-    Membership.objects.filter(country__iso2="RO", organization__slug="nato").update(end_date=D("2009-12-31"))
+    Membership.objects.filter(country__iso2="RO", organization__slug="nato", status=MEMBER).update(
+        end_date=D("2009-12-31")
+    )
     second = services.membership_create(country=country("RO"), organization=org("nato"), start_date=D("2010-01-01"))
     error = validation_error(services.membership_update, membership=second, start_date=D("2004-03-29"))
     assert "overlaps" in messages(error, "start_date")
