@@ -22,6 +22,20 @@ GENERIC = (
 # alliances.models, and the exclusion constraint of migration 0002 (PostgreSQL).
 NAMED = {
     "country_iso2_format": ("iso2", "The ISO alpha-2 code must be two capital letters, e.g. RO."),
+    "country_code_format": (
+        "code",
+        "The code must be an ISO alpha-2 code (RO) or, for a former state, its ISO 3166-3 alpha-4 code (SUHH).",
+    ),
+    "country_exists_to_after_from": ("exists_to", "The last day of existence must not be before the first."),
+    "country_numeric_unique_current": ("numeric", "A current country with this numeric code already exists."),
+    "countrycitation_quote_not_empty": ("quote", "A citation needs the quoted sentence."),
+    "countrycitation_unique_country_source": ("source", "This source is already cited for this country."),
+    "succession_not_self": ("successor", "A state cannot succeed itself."),
+    "succession_unique_predecessor_successor_date": (
+        "date",
+        "This succession (same predecessor, successor and date) is already recorded.",
+    ),
+    "succession_kind_valid": ("kind", "The kind is not one of the allowed kinds of succession."),
     "country_iso3_format": ("iso3", "The ISO alpha-3 code must be three capital letters, e.g. ROU."),
     "country_numeric_format": ("numeric", "The ISO numeric code must be three digits, e.g. 642."),
     "countryalias_normalized_not_empty": ("name", "An alias needs at least one letter or digit."),

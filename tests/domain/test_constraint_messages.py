@@ -51,8 +51,13 @@ def test_check_constraints_name_their_field(no_validation):
         "end_date": ["The end date must not be before the start date."]
     }
     assert refused(ro_nato(), status="bogus") == {"status": ["The status is not one of the allowed statuses."]}
-    assert refused(Country(iso2="zz", iso3="ZZZ", numeric="999", name="Z")) == {
+    assert refused(Country(code="ZZ", iso2="zz", iso3="ZZZ", numeric="999", name="Z")) == {
         "iso2": ["The ISO alpha-2 code must be two capital letters, e.g. RO."]
+    }
+    assert refused(Country(code="Z1", iso3="ZZZ", numeric="999", name="Z")) == {
+        "code": [
+            "The code must be an ISO alpha-2 code (RO) or, for a former state, its ISO 3166-3 alpha-4 code (SUHH)."
+        ]
     }
     citation = Citation.objects.filter(membership__isnull=False).first()
     assert refused(citation, quote="") == {"quote": ["A citation needs the quoted sentence."]}
