@@ -1,4 +1,9 @@
-"""Rate limits per client, counted in the shared cache so every worker sees the same count.
+"""Rate limits per client, counted in the cache named by THROTTLE_CACHE_ALIAS.
+
+With Redis that is the shared cache, so every worker sees the same count. Without
+Redis (the default set-up) it is a per-process memory cache: each worker counts
+on its own, so a client may get up to (workers x rate) in a window. A database
+cache write per request made the limit cost more than the answer it guards.
 
 DRF's own throttles keep a list of every request's time in the window and
 rewrite it on each request, so their cost grows with the allowed rate. These
@@ -6,9 +11,12 @@ count per fixed window with one atomic increment, so a limit of 100 or of
 100,000 a minute costs the same.
 """
 
+import threading
 import time
 
-from django.core.cache import cache
+from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.base import BaseCache
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -30,6 +38,9 @@ class FixedWindowThrottle(SimpleRateThrottle):
         window = int(now // self.duration)
         self.window_ends = (window + 1) * self.duration
         key = f"{ident}:{window}"
+        cache = caches[settings.THROTTLE_CACHE_ALIAS]
+        if isinstance(cache, ProcessCounters):
+            return cache.count(key, self.window_ends) <= self.num_requests
         cache.add(key, 0, timeout=self.duration + 1)
         try:
             count = cache.incr(key)
@@ -59,3 +70,52 @@ class UserThrottle(FixedWindowThrottle):
         if not (request.user and request.user.is_authenticated):
             return None  # anonymous clients are limited by AnonThrottle
         return f"throttle:user:{request.user.pk}"
+
+
+class ProcessCounters(BaseCache):
+    """A cache backend for the rate-limit counters of one process (the default set-up without Redis).
+
+    The throttle counts with ``count(key, window_ends)``: a plain dict of integers,
+    emptied when a new window starts, with no pickling or key validation (the
+    generic cache API through LocMemCache cost half of a replayed answer). The
+    rest of the cache API is there only so ``clear()`` and the like work.
+    """
+
+    def __init__(self, location, params):
+        super().__init__(params)
+        self._counts = {}
+        self._window_ends = set()
+        self._lock = threading.Lock()
+
+    def count(self, key, window_ends):
+        """Count one request against ``key`` in the window that ends at ``window_ends``; the new total."""
+        with self._lock:
+            if window_ends not in self._window_ends:
+                # A window not seen yet: the counts of windows that have ended are dropped.
+                now = time.time()
+                self._counts = {slot: n for slot, n in self._counts.items() if slot[1] > now}
+                self._window_ends = {end for end in self._window_ends if end > now} | {window_ends}
+            slot = (key, window_ends)
+            count = self._counts.get(slot, 0) + 1
+            self._counts[slot] = count
+            return count
+
+    def add(self, key, value, timeout=None, version=None):
+        return False
+
+    def get(self, key, default=None, version=None):
+        return default
+
+    def set(self, key, value, timeout=None, version=None):
+        pass
+
+    def delete(self, key, version=None):
+        return False
+
+    def touch(self, key, timeout=None, version=None):
+        return False
+
+    def clear(self):
+        with self._lock:
+            self._counts = {}
+            self._window_ends = set()
