@@ -213,3 +213,57 @@ def test_the_fast_version_read_is_the_data_version():
     assert fastpath._version() == audit.data_version()
     Membership.objects.filter(country__iso2="GB", organization__slug="eu").update(end_date=None)
     assert fastpath._version() == audit.data_version()
+
+
+@pytest.fixture
+def private_redis():
+    """A redis-server of this test's own on a free port (never the shared one)."""
+    import shutil
+    import socket
+    import subprocess
+    import time
+
+    if not shutil.which("redis-server"):
+        pytest.skip("redis-server is not installed")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    process = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL
+    )
+    try:
+        import redis
+
+        client = redis.Redis(port=port)
+        for _ in range(50):
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.1)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def test_the_redis_throttle_counts_in_one_shared_counter(private_redis, settings):
+    from django.core.cache import caches
+
+    from alliances.platform import throttling
+
+    settings.CACHES = {
+        **settings.CACHES,
+        "redis-test": {"BACKEND": "alliances.platform.cache.RedisCache", "LOCATION": private_redis},
+    }
+    settings.THROTTLE_CACHE_ALIAS = "redis-test"
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "3/minute", "user": None}}
+    request = fastpath._ThrottleRequest({"REMOTE_ADDR": "10.1.1.1"})
+    assert [throttling.AnonThrottle().allow_request(request, None) for _ in range(4)] == [True, True, True, False]
+    cache = caches["redis-test"]
+    key = cache.make_key(f"throttle:anon:10.1.1.1:{int(throttling.time.time() // 60)}")
+    client = cache._cache.get_client(key)
+    assert int(client.get(key)) == 4 and 0 < client.ttl(key) <= 61
+    # Redis gone: the throttle falls back to the cache API (whose failure handling decides).
+    client.shutdown(nosave=True)
+    assert throttling._redis_count(cache, "throttle:anon:x", 61) is None
