@@ -196,6 +196,10 @@ else:
 # Where the rate-limit counters live: shared (Redis) when there is one, else per process.
 THROTTLE_CACHE_ALIAS = "throttle" if "throttle" in CACHES else "default"
 RESPONSE_CACHE_ALIAS = "responses"
+# Cache-Control of public reads for shared caches (alliances/platform/fastpath.py): 0 means
+# "public, no-cache" (revalidate by ETag every time, never stale); a few seconds trade freshness for offload.
+PUBLIC_CACHE_MAX_AGE = int(os.environ.get("PUBLIC_CACHE_MAX_AGE", "0"))
+PUBLIC_CACHE_STALE_WHILE_REVALIDATE = int(os.environ.get("PUBLIC_CACHE_STALE_WHILE_REVALIDATE", "0"))
 RESPONSE_CACHE_SECONDS = int(os.environ.get("RESPONSE_CACHE_SECONDS", "3600"))
 
 # Request bodies are small JSON documents; anything larger is refused. Uploaded files

@@ -15,7 +15,8 @@ the full stack would make still pass:
   sees its version.
 - **Throttled.** The anonymous rate limit is counted exactly as the view
   counts it (same throttle class, same counter store); over the limit, the
-  request goes on to the full stack, which answers 429.
+  answer is the full stack's 429 for the same request and the same Retry-After
+  (stored the first time the full stack gave it).
 - **Same representation.** The key holds every request input the answer can
   depend on: host, scheme (and X-Forwarded-Proto), path, query, Accept,
   Accept-Language, Accept-Encoding, Origin, If-None-Match and any cookies, so
@@ -35,6 +36,7 @@ here (the version query, the throttle's store) sends the request on to it.
 """
 
 import datetime
+import math
 import time
 
 from django.conf import settings
@@ -43,6 +45,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from alliances import locks
 
 VERSION_ENV = "alliances.data_version"  # the version this request reads; the stack reuses it
+OVER_LIMIT_ENV = "alliances.over_limit"  # the fast path's throttle refused: a 429 may be stored
 REPLAYABLE_ENV = "alliances.replayable"  # set by MarkReplayableMiddleware: the version the answer is for
 
 KEY_ENVIRON = (
@@ -168,12 +171,16 @@ class FastPath:
         return not (cookie and settings.SESSION_COOKIE_NAME in cookie)
 
     def allowed(self, environ):
+        """None if within the rate limit, else the seconds to wait (as the 429's Retry-After says)."""
         from alliances.platform.throttling import AnonThrottle
 
+        throttle = AnonThrottle()
         try:
-            return AnonThrottle().allow_request(_ThrottleRequest(environ), None)
+            if throttle.allow_request(_ThrottleRequest(environ), None):
+                return None
+            return math.ceil(throttle.wait())
         except Exception:
-            return False  # the full stack applies the limit (or reports the failure)
+            return -1  # the full stack applies the limit (or reports the failure)
 
     def __call__(self, environ, start_response):
         if not self.eligible(environ):
@@ -187,7 +194,15 @@ class FastPath:
             self.generation = generation
         key = tuple(environ.get(name) for name in KEY_ENVIRON)
         entry = self.entries.get(key)
-        if entry is not None and self.allowed(environ):
+        if entry is not None:
+            wait = self.allowed(environ)
+            if wait is not None:
+                # Over the limit: the full stack's 429 for this request and this Retry-After,
+                # replayed (a client hammering past its limit costs no more than a hit).
+                key = (*key, 429, wait)
+                entry = self.entries.get(key) if wait > 0 else None
+                environ[OVER_LIMIT_ENV] = wait
+        if entry is not None:
             status, headers, body = entry
             start_response(status, list(headers))
             return [body]
@@ -202,11 +217,11 @@ class FastPath:
             return start_response(status, headers, exc_info)
 
         result = self.application(environ, capture)
-        if (
-            environ.get(REPLAYABLE_ENV) != generation[0]
-            or seen.get("status") not in REPLAYABLE_STATUS
-            or any(name.lower() == "set-cookie" for name, _ in seen["headers"])
-        ):
+        if environ.get(OVER_LIMIT_ENV):
+            replayable = seen.get("status", "").startswith("429") and (("Retry-After", str(key[-1])) in seen["headers"])
+        else:
+            replayable = environ.get(REPLAYABLE_ENV) == generation[0] and seen.get("status") in REPLAYABLE_STATUS
+        if not replayable or any(name.lower() == "set-cookie" for name, _ in seen["headers"]):
             return result
         try:
             body = b"".join(result)
@@ -249,7 +264,28 @@ class MarkReplayableMiddleware:
             and not (getattr(request, "user", None) is not None and request.user.is_authenticated)
         ):
             request.environ[REPLAYABLE_ENV] = version
+            if not response.has_header("Cache-Control"):
+                response["Cache-Control"] = public_cache_control()
+        elif request.method == "GET" and not response.has_header("Cache-Control"):
+            # Signed-in answers, the browsable API: never stored by a shared cache.
+            response["Cache-Control"] = "private, no-cache"
         return response
+
+
+def public_cache_control():
+    """What shared caches (a CDN, nginx) may do with a public read; the ETag is strong (a content hash).
+
+    By default "no-cache": they may store it but must revalidate every use with
+    If-None-Match (a 304 costs the origin a replayed answer), so no client gets
+    an answer older than the last commit. PUBLIC_CACHE_MAX_AGE (seconds) and
+    PUBLIC_CACHE_STALE_WHILE_REVALIDATE let an operator trade that for offload:
+    a shared cache then serves answers up to that old.
+    """
+    max_age = getattr(settings, "PUBLIC_CACHE_MAX_AGE", 0)
+    if not max_age:
+        return "public, no-cache"
+    swr = getattr(settings, "PUBLIC_CACHE_STALE_WHILE_REVALIDATE", 0)
+    return f"public, max-age={max_age}" + (f", stale-while-revalidate={swr}" if swr else "")
 
 
 def wrap(application):

@@ -107,9 +107,16 @@ def test_if_none_match_is_replayed_as_304_and_a_stale_tag_is_not(app):
 
 def test_the_throttle_still_applies_to_replayed_answers(app, settings):
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "3/minute", "user": None}}
-    statuses = [get(app).status for _ in range(5)]
-    assert statuses == [200, 200, 200, 429, 429]
-    assert app.inner.calls == 3, "over the limit, the full stack answers (429 with Retry-After)"
+    answers = [get(app) for _ in range(6)]
+    assert [a.status for a in answers] == [200, 200, 200, 429, 429, 429]
+    limited = answers[3]
+    assert int(limited.headers["retry-after"]) > 0 and b"throttled" in limited.body
+    assert "content-security-policy" in limited.headers
+    # The first 429 came from the full stack; later ones with the same Retry-After are replayed.
+    assert app.inner.calls in (2, 3), "a 429 for the same request and Retry-After is replayed"
+    assert all(
+        a.body == limited.body for a in answers[4:] if a.headers["retry-after"] == limited.headers["retry-after"]
+    )
 
 
 def test_the_throttle_counts_per_client_address(app, settings):
@@ -267,3 +274,13 @@ def test_the_redis_throttle_counts_in_one_shared_counter(private_redis, settings
     # Redis gone: the throttle falls back to the cache API (whose failure handling decides).
     client.shutdown(nosave=True)
     assert throttling._redis_count(cache, "throttle:anon:x", 61) is None
+
+
+def test_public_reads_say_how_shared_caches_may_keep_them(app, client, settings):
+    first, again = get(app), get(app)
+    assert first.headers["cache-control"] == again.headers["cache-control"] == "public, no-cache"
+    assert first.headers["etag"].startswith('"')  # strong: a hash of the body
+    settings.PUBLIC_CACHE_MAX_AGE, settings.PUBLIC_CACHE_STALE_WHILE_REVALIDATE = 5, 30
+    assert get(app, URL + "&x=1").headers["cache-control"] == "public, max-age=5, stale-while-revalidate=30"
+    client.force_login(User.objects.create_superuser("cc", password="pw-for-tests-only"))
+    assert client.get(URL)["Cache-Control"] == "private, no-cache"
