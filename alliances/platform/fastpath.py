@@ -43,6 +43,7 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 
 from alliances import locks
+from alliances.platform.throttling import AnonThrottle
 
 VERSION_ENV = "alliances.data_version"  # the version this request reads; the stack reuses it
 OVER_LIMIT_ENV = "alliances.over_limit"  # the fast path's throttle refused: a 429 may be stored
@@ -172,8 +173,6 @@ class FastPath:
 
     def allowed(self, environ):
         """None if within the rate limit, else the seconds to wait (as the 429's Retry-After says)."""
-        from alliances.platform.throttling import AnonThrottle
-
         throttle = AnonThrottle()
         try:
             if throttle.allow_request(_ThrottleRequest(environ), None):

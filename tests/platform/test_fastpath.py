@@ -12,7 +12,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 
 from alliances.models import Membership
 from alliances.platform import fastpath
@@ -35,14 +35,26 @@ class Counting:
 @pytest.fixture
 def app():
     # As Django's test client does: a request must not close the test's transaction's connection.
+    # And the connection is not retired for its age (CONN_MAX_AGE) in the middle of a test.
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
+    connection = connections["default"]
+    connection.ensure_connection()
+    close_at, connection.close_at = connection.close_at, None
     inner = Counting()
     outer = fastpath.FastPath(inner)
     outer.inner = inner
     yield outer
+    connection.close_at = close_at
     signals.request_started.connect(close_old_connections)
     signals.request_finished.connect(close_old_connections)
+
+
+def test_a_connection_past_its_age_goes_to_the_full_stack(app):
+    connection = connections["default"]
+    connection.close_at = 0
+    assert fastpath._version() is None
+    connection.close_at = None
 
 
 class Answer:
