@@ -226,7 +226,7 @@ def test_process_counters_keep_each_window_apart(monkeypatch):
     assert counters.count("hour", 3600.0) == 3, "the hour's count survives the minute's turn"
 
 
-def test_the_fast_version_read_is_the_data_version():
+def test_the_fast_version_read_is_the_data_version(app):  # app: the connection does not age out
     from alliances import audit
 
     assert fastpath._version() == audit.data_version()
