@@ -29,8 +29,8 @@ def first_uncovered_day(periods: Iterable[Period], start, end):
     for p_start, p_end in sorted(periods, key=lambda p: p[0]):
         if p_start > day:
             break
-        if p_end is None:
-            return None
+        if p_end is None or p_end == datetime.date.max:
+            return None  # covered to the end of time (and date.max + one day does not exist)
         if p_end >= day:
             day = p_end + ONE_DAY
         if end is not None and day > end:

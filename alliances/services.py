@@ -2,7 +2,8 @@
 
 Each validates with ``full_clean()`` (so the rules in ``alliances.validation`` apply)
 inside a transaction, and turns a database constraint violation that slipped
-past validation (a concurrent writer, say) into a ValidationError.
+past validation (a concurrent writer, say) into a ValidationError with a plain
+message (``alliances.constraints``).
 """
 
 import datetime
@@ -10,7 +11,7 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from alliances import validation
+from alliances import constraints, validation
 from alliances.choices import MembershipStatus
 from alliances.models import Citation, Membership
 from alliances.text import normalize_name
@@ -26,7 +27,7 @@ def _save(instance, **fields):
         with transaction.atomic():
             instance.save()
     except IntegrityError as exc:
-        raise ValidationError(f"The database refused the change: {exc}".strip()) from exc
+        raise constraints.refusal(exc) from exc  # a plain message on its field, never the database's text
     return instance
 
 
@@ -104,7 +105,7 @@ def membership_change_status(*, membership, new_status, on, note="", citations=(
     """
     if on <= membership.start_date:
         raise ValidationError({"start_date": "The new status must start after the current period starts."})
-    if membership.end_date is not None and on > membership.end_date + datetime.timedelta(days=1):
+    if membership.end_date is not None and on - datetime.timedelta(days=1) > membership.end_date:
         raise ValidationError({"start_date": "The current period has already ended before that date."})
     next_end = membership.end_date
     _save(membership, end_date=on - datetime.timedelta(days=1))

@@ -179,8 +179,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 # cache, or Redis when REDIS_URL is set. "responses" holds rendered read
 # responses keyed by the data version, so a per-process memory cache is never
 # stale; with Redis, workers share it.
+# Redis fails soft (alliances.platform.cache): each call waits at most REDIS_TIMEOUT
+# seconds; after a failure, Redis is skipped for REDIS_RETRY_SECONDS and a local
+# in-process cache answers (throttle counters become per process meanwhile).
 if os.environ.get("REDIS_URL"):
-    _redis = {"BACKEND": "alliances.platform.cache.RedisCache", "LOCATION": os.environ["REDIS_URL"]}
+    _redis_timeout = float(os.environ.get("REDIS_TIMEOUT", "0.25"))
+    _redis = {
+        "BACKEND": "alliances.platform.cache.RedisCache",
+        "LOCATION": os.environ["REDIS_URL"],
+        "OPTIONS": {
+            "socket_connect_timeout": _redis_timeout,
+            "socket_timeout": _redis_timeout,
+            "RETRY_SECONDS": float(os.environ.get("REDIS_RETRY_SECONDS", "5")),
+        },
+    }
     CACHES = {"default": _redis, "responses": {**_redis, "KEY_PREFIX": "responses"}}
 else:
     CACHES = {
@@ -253,6 +265,11 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
         "alliances.platform.renderers.CSVRenderer",
+    ],
+    "DEFAULT_PARSER_CLASSES": [
+        "alliances.platform.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
     ],
     "EXCEPTION_HANDLER": "alliances.platform.exceptions.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [

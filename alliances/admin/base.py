@@ -2,12 +2,13 @@
 
 import contextlib
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.db import models
+from django.db import IntegrityError, models
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 
-from alliances import audit
+from alliances import audit, constraints
 from alliances.admin.forms import StaleEditForm
 
 
@@ -21,8 +22,13 @@ class AuditedAdmin(admin.ModelAdmin):
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         if request.method == "POST":
-            with audit.acting_as(request.user):
-                return super().changeform_view(request, object_id, form_url, extra_context)
+            try:
+                with audit.acting_as(request.user):
+                    return super().changeform_view(request, object_id, form_url, extra_context)
+            except IntegrityError as exc:
+                # A concurrent write got past the form's validation: nothing was saved; say why, plainly.
+                self.message_user(request, constraints.plain_message(exc), level=messages.ERROR)
+                return HttpResponseRedirect(request.get_full_path())
         return super().changeform_view(request, object_id, form_url, extra_context)
 
     def delete_view(self, request, object_id, extra_context=None):

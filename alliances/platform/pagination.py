@@ -1,7 +1,14 @@
 from django.core.paginator import Paginator as DjangoPaginator
 from django.db.models import Count, Window
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
+
+# Beyond this many digits a page number is past the last page of any data set this
+# service holds, and int() of a long enough string raises (Python's 4,300-digit limit).
+MAX_PAGE_DIGITS = 12
+# A page whose first row is this far in is checked against the count before it is
+# read: the database's OFFSET is a 64-bit integer (9223372036854775808 overflowed it).
+MAX_UNCHECKED_OFFSET = 2**31
 
 
 class Pagination(PageNumberPagination):
@@ -16,17 +23,20 @@ class Pagination(PageNumberPagination):
         if value in self.last_page_strings:
             return paginator.num_pages
         # isdigit() alone accepts "²", which int() refuses.
-        if not (value.isascii() and value.isdigit()) or int(value) < 1:
+        digits = value.lstrip("0")
+        if not (value.isascii() and value.isdigit()) or not digits:
             raise ValidationError(
                 {self.page_query_param: [f"A page number is a whole number from 1; got “{value[:50]}”."]}
             )
-        return value
+        if len(digits) > MAX_PAGE_DIGITS:
+            raise NotFound(self.invalid_page_message)  # as for any page past the last
+        return digits
 
     def get_page_size(self, request):
         value = request.query_params.get(self.page_size_query_param)
         if value is None:
             return self.page_size
-        if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= self.max_page_size:
+        if not (value.isascii() and value.isdigit()) or len(value) > 9 or not 1 <= int(value) <= self.max_page_size:
             raise ValidationError(
                 {self.page_size_query_param: [f"A page size is a whole number from 1 to {self.max_page_size}."]}
             )
@@ -44,6 +54,8 @@ class WindowCountPaginator(DjangoPaginator):
     def page(self, number):
         number = int(number)
         bottom = (number - 1) * self.per_page
+        if bottom > MAX_UNCHECKED_OFFSET:
+            return super().page(number)  # past the last page: EmptyPage, which DRF answers with a 404
         rows = list(self.object_list.annotate(_total=Window(Count("pk")))[bottom : bottom + self.per_page])
         if not rows:
             return super().page(number)
@@ -53,3 +65,24 @@ class WindowCountPaginator(DjangoPaginator):
 
 class WindowCountPagination(Pagination):
     django_paginator_class = WindowCountPaginator
+
+
+class StatusesMixin:
+    """The page also says which membership statuses the list counts (``statuses``, set by the view)."""
+
+    def get_paginated_response_schema(self, schema):
+        paginated = super().get_paginated_response_schema(schema)
+        paginated["properties"]["statuses"] = {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "Statuses included.",
+        }
+        return paginated
+
+
+class StatusesPagination(StatusesMixin, Pagination):
+    pass
+
+
+class StatusesWindowCountPagination(StatusesMixin, WindowCountPagination):
+    pass

@@ -13,6 +13,8 @@ import hashlib
 from django.conf import settings
 from django.core.cache import caches
 from django.http import HttpResponse
+from django.middleware.clickjacking import XFrameOptionsMiddleware
+from django.utils.cache import patch_vary_headers
 from django.utils.http import quote_etag
 
 from alliances import audit
@@ -20,6 +22,8 @@ from alliances.platform.throttling import AnonThrottle
 from alliances.platform.unavailable import DATABASE_UNAVAILABLE, database_unavailable_response
 
 CACHEABLE_FORMATS = {"json", "csv"}  # the browsable API's HTML differs per user
+# What an API answer depends on besides the URL: the representation and who asks.
+VARY = ("Accept", "Cookie", "Authorization")
 
 
 def etag_of(body):
@@ -33,7 +37,7 @@ def cache_key(request, version):
     raw = "|".join(
         [version, datetime.date.today().isoformat(), request.get_full_path(), request.META.get("HTTP_ACCEPT", "")]
     )
-    return "resp:" + hashlib.sha256(raw.encode()).hexdigest()
+    return "resp2:" + hashlib.sha256(raw.encode()).hexdigest()  # resp2: entries are (body, headers)
 
 
 def cacheable(request):
@@ -48,9 +52,10 @@ def lookup(key):
     hit = caches[settings.RESPONSE_CACHE_ALIAS].get(key)
     if hit is None:
         return None
-    body, content_type, etag = hit
-    response = HttpResponse(body, content_type=content_type)
-    response["ETag"] = etag
+    body, headers = hit
+    response = HttpResponse(body)
+    for name, value in headers:  # Content-Type, ETag, Vary, Allow: the view's own headers
+        response[name] = value
     response["X-Cache"] = "hit"
     return response
 
@@ -63,9 +68,8 @@ def store_after_render(response, key):
             etag = etag_of(rendered.content)
             rendered["ETag"] = etag
             rendered["X-Cache"] = "miss"
-            caches[settings.RESPONSE_CACHE_ALIAS].set(
-                key, (rendered.content, rendered["Content-Type"], etag), settings.RESPONSE_CACHE_SECONDS
-            )
+            headers = [(name, value) for name, value in rendered.items() if name != "X-Cache"]
+            caches[settings.RESPONSE_CACHE_ALIAS].set(key, (rendered.content, headers), settings.RESPONSE_CACHE_SECONDS)
 
     response.add_post_render_callback(store)
 
@@ -81,8 +85,23 @@ class CachedReadMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
+        # A hit skips the middleware below this one; these add what it would have.
+        self.x_frame_options = XFrameOptionsMiddleware(get_response)
 
     def __call__(self, request):
+        response = self.respond(request)
+        if request.path.startswith("/api/"):
+            patch_vary_headers(response, VARY)
+        return response
+
+    def finish_hit(self, request, response):
+        """The headers the middleware after this one gives a miss (the view's own come from the cache)."""
+        patch_vary_headers(response, VARY)
+        self.x_frame_options.process_response(request, response)
+        response["Content-Length"] = str(len(response.content))
+        return response
+
+    def respond(self, request):
         if (
             request.method == "GET"
             and request.path.startswith("/api/v1/")
@@ -97,6 +116,6 @@ class CachedReadMiddleware:
                 return database_unavailable_response()
             cached = lookup(cache_key(request, request.data_version))
             if cached is not None and AnonThrottle().allow_request(request, None):
-                return cached
+                return self.finish_hit(request, cached)
             # A miss, or over the limit: the view answers (a 429 with Retry-After in the latter case).
         return self.get_response(request)

@@ -14,9 +14,9 @@ DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
 UNAVAILABLE = {"detail": "The database is unavailable; try again shortly.", "database": "unavailable"}
 
 
-def database_unavailable_response(response_class=JsonResponse):
+def database_unavailable_response(response_class=JsonResponse, **extra):
     """The 503, as a plain JsonResponse or (``response_class=rest_framework.response.Response``) a DRF one."""
-    response = response_class(UNAVAILABLE, status=503)
+    response = response_class({**UNAVAILABLE, **extra}, status=503)
     response["Retry-After"] = "5"
     return response
 

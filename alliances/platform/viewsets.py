@@ -95,11 +95,18 @@ class CachedReadMixin:
         # still only given to a client that may have it, within its rate.
         super().initial(request, *args, **kwargs)
         self.cache_key = None
-        if response_cache.cacheable(request):
+        if response_cache.cacheable(request) and self.answer_is_shared(request):
             self.cache_key = response_cache.cache_key(request, self.version)
             cached = response_cache.lookup(self.cache_key)
             if cached is not None:
                 raise _ServeCached(cached)
+
+    def answer_is_shared(self, request):
+        """Whether every client allowed to read this gets the same answer (so it may be cached).
+
+        A view whose answer depends on who asks returns False for those who see more.
+        """
+        return True
 
     def handle_exception(self, exc):
         if isinstance(exc, _ServeCached):

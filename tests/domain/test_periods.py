@@ -66,3 +66,13 @@ def test_coverage_gaps_reads_dates_from_any_item():
 def test_describe_period():
     assert describe_period(D("2000-01-01"), None) == "2000-01-01 to ongoing"
     assert describe_period(D("2000-01-01"), D("2000-02-01")) == "2000-01-01 to 2000-02-01"
+
+
+def test_periods_reaching_the_last_representable_day():
+    # 9999-12-31 is a valid end date; the day after it does not exist (OverflowError before).
+    last = datetime.date.max
+    start = datetime.date(2015, 11, 4)
+    assert first_uncovered_day([(datetime.date(2004, 3, 29), last)], start, last) is None
+    assert first_uncovered_day([(datetime.date(2004, 3, 29), last)], start, None) is None
+    assert first_uncovered_day([(start, last - datetime.timedelta(days=1))], start, last) == last
+    assert first_coverage_gap([(start, last)], [(start, last)]) is None

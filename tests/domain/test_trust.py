@@ -23,7 +23,7 @@ def curator(username, *codenames):
 
 
 def uk_eu():
-    return Membership.objects.get(country__iso2="GB", organization__slug="eu")
+    return Membership.objects.get(country__iso2="GB", organization__slug="eu", status="member")
 
 
 # --- audit history -----------------------------------------------------------
@@ -37,7 +37,9 @@ def test_api_write_is_recorded_with_actor_and_before_after():
     response = client.patch(url, {"note": "Edited by Alice."}, format="json", HTTP_IF_MATCH=etag)
     assert response.status_code == 200, response.content
 
-    history = APIClient().get(f"{url}history/").json()
+    staff = APIClient()
+    staff.force_login(User.objects.create_user("staff", password="pw-for-tests-only", is_staff=True))
+    history = staff.get(f"{url}history/").json()  # actors are shown to staff only
     last = history[-1]
     assert last["actor"] == "alice"
     assert last["operation"] == "update"
@@ -74,11 +76,12 @@ def test_deleted_membership_keeps_its_history():
     client = curator("bob", "delete_membership", "add_membership")
     created = client.post(
         "/api/v1/memberships/",
+        # Japan: Austria, the example before, is a recorded NATO partner from 1995-02-10 now.
         {
-            "country": "AT",
+            "country": "JP",
             "organization": "nato",
             "status": "partner",
-            "start_date": "1995-02-10",
+            "start_date": "2010-01-01",
             "citations": [{"source": "seed-article-2021-12", "quote": "A sentence."}],
         },
         format="json",
@@ -89,7 +92,7 @@ def test_deleted_membership_keeps_its_history():
     assert client.delete(url, HTTP_IF_MATCH=client.get(url)["ETag"]).status_code == 204
     history = APIClient().get(f"{url}history/").json()
     assert [e["operation"] for e in history] == ["insert", "delete"]
-    assert history[-1]["before"]["start_date"] == "1995-02-10"
+    assert history[-1]["before"]["start_date"] == "2010-01-01"
     assert APIClient().get("/api/v1/memberships/999999999/history/").status_code == 404
 
 
@@ -246,7 +249,7 @@ def test_oversized_request_body_is_refused(settings):
 def test_healthz_reports_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok"}
 
 
 def test_resolver_still_answers_after_writes():
@@ -262,3 +265,31 @@ def test_resolver_still_answers_after_writes():
     answer = APIClient().get(f"/api/v1/countries/GB/memberships/?as_of={day}").json()
     assert "EU" in [r["organization"]["acronym"] for r in answer["results"]]
     assert selectors.country_resolve("GB").iso2 == "GB"
+
+
+def test_history_names_actors_to_signed_in_staff_only():
+    membership = uk_eu()
+    url = f"/api/v1/memberships/{membership.pk}/"
+    editor = curator("carol", "change_membership")
+    editor.patch(url, {"note": "Edited by Carol."}, format="json", HTTP_IF_MATCH=editor.get(url)["ETag"])
+    with audit.acting_as("loader:root"):
+        Membership.objects.filter(pk=membership.pk).update(note="Reloaded.")
+
+    # Signed in for real (a session cookie), as a browser would be.
+    staff, non_staff = APIClient(), APIClient()
+    staff.force_login(User.objects.create_user("staffer", password="pw-for-tests-only", is_staff=True))
+    non_staff.force_login(User.objects.create_user("dan", password="pw-for-tests-only"))
+
+    # Anonymous first (twice: the second answer is a cached one), then staff, then anonymous again:
+    # the staff view must never be cached for, or served to, anyone else.
+    for client in (APIClient(), APIClient(), staff, non_staff, APIClient()):
+        response = client.get(f"{url}history/")
+        assert response.status_code == 200
+        events = response.json()
+        shows = client is staff
+        assert all(("actor" in e) == shows for e in events), (client, events[-1])
+        if not shows:
+            assert b"carol" not in response.content and b"loader:" not in response.content
+            assert b"root" not in response.content
+    staff_events = staff.get(f"{url}history/").json()
+    assert [e["actor"] for e in staff_events[-2:]] == ["carol", "loader:root"]

@@ -47,10 +47,10 @@ for args in json.loads(sys.argv[1]):
 """
 
 
-def manage_steps(*commands, database_url):
+def manage_steps(*commands, database_url, extra_env=None):
     """Run several manage.py commands, in order, in one process against ``database_url``."""
     full_env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_ENV", "SECRET_KEY", "DATABASE_URL")}
-    full_env.update({"DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "config.settings"})
+    full_env.update({"DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "config.settings", **(extra_env or {})})
     result = subprocess.run(
         [sys.executable, "-c", STEPS_SCRIPT, json.dumps(commands)],
         cwd=REPO,

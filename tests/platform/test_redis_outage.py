@@ -1,0 +1,235 @@
+"""Redis fails soft: a real redis-server of our own (private port) is killed mid-test and restarted.
+
+Reads keep answering from the database and a local cache, quickly; throttling
+stays on (local counters); /healthz says "degraded"; when Redis is back it is
+used again. In process (settings override) and through gunicorn. Also: the
+database cache table exists whatever CACHES said at migrate time.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+import redis
+from rest_framework.test import APIClient
+
+from tests.platform.test_operations import free_port, manage_steps
+
+REPO = Path(__file__).resolve().parents[2]
+READ = "/api/v1/organizations/nato/members/?as_of=2021-12-30"
+
+needs_redis = pytest.mark.skipif(
+    shutil.which("redis-server") is None and not os.environ.get("CI"),
+    reason="needs redis-server (apt-get install redis-server); CI must have it",
+)
+
+
+class RedisServer:
+    """A throw-away redis-server on 127.0.0.1:<free port>, never the shared one on 6379."""
+
+    def __init__(self, tmp_path):
+        self.port = free_port()
+        self.dir = tmp_path
+        self.process = None
+
+    @property
+    def url(self):
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self):
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+            + ["--dir", str(self.dir)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        client = redis.Redis(port=self.port, socket_connect_timeout=0.2)
+        for _ in range(100):
+            try:
+                client.ping()
+                return self
+            except redis.exceptions.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def kill(self):
+        self.process.kill()
+        self.process.wait(5)
+
+    def keys(self):
+        return redis.Redis(port=self.port).dbsize()
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    server = RedisServer(tmp_path).start()
+    yield server
+    if server.process.poll() is None:
+        server.kill()
+
+
+def redis_caches(url, retry_seconds):
+    options = {"socket_timeout": 0.25, "socket_connect_timeout": 0.25, "RETRY_SECONDS": retry_seconds}
+    backend = {"BACKEND": "alliances.platform.cache.RedisCache", "LOCATION": url, "OPTIONS": options}
+    return {"default": backend, "responses": {**backend, "KEY_PREFIX": "responses"}}
+
+
+def timed_get(client, url):
+    started = time.monotonic()
+    response = client.get(url)
+    return response, time.monotonic() - started
+
+
+@needs_redis
+@pytest.mark.django_db
+def test_reads_and_throttling_survive_a_redis_outage_and_use_redis_again(redis_server, settings):
+    settings.CACHES = redis_caches(redis_server.url, retry_seconds=1)
+    client = APIClient()
+
+    assert client.get("/healthz").json() == {"status": "ok", "database": "ok", "cache": "ok"}
+    assert client.get(READ)["X-Cache"] == "miss"
+    assert client.get(READ)["X-Cache"] == "hit"
+    assert redis_server.keys() > 0
+
+    redis_server.kill()
+    slowest = 0.0
+    for i in range(5):
+        response, elapsed = timed_get(client, f"{READ}&n={i}")
+        assert response.status_code == 200 and response.json()["count"] == 30
+        slowest = max(slowest, elapsed)
+    assert slowest < 1.0, f"a read took {slowest:.2f}s with Redis down"
+    assert client.get(f"{READ}&n=0")["X-Cache"] == "hit"  # from the local cache
+    health = client.get("/healthz")
+    assert health.status_code == 200
+    assert health.json() == {"status": "degraded", "database": "ok", "cache": "unavailable"}
+
+    # Throttling stays on: counted in the local cache.
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "3/minute"}}
+    statuses = [client.get(f"/api/v1/organizations/?t={i}").status_code for i in range(5)]
+    assert statuses[:3] == [200, 200, 200] and statuses[3:] == [429, 429]
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": None}}
+
+    redis_server.start()  # same port
+    time.sleep(1.1)  # the breaker's retry period
+    assert client.get(READ).status_code == 200
+    assert redis_server.keys() > 0, "Redis is used again once it is back"
+    assert client.get("/healthz").json()["status"] == "ok"
+
+
+@needs_redis
+@pytest.mark.django_db
+def test_redis_never_up_costs_one_short_timeout_per_retry_period(settings):
+    # Nothing listens on this port: every read still answers, and quickly.
+    settings.CACHES = redis_caches(f"redis://127.0.0.1:{free_port()}/0", retry_seconds=5)
+    client = APIClient()
+    timings = []
+    for i in range(10):
+        response, elapsed = timed_get(client, f"{READ}&n={i}")
+        assert response.status_code == 200
+        timings.append(elapsed)
+    assert max(timings) < 1.0, timings
+    health = client.get("/healthz")
+    assert (health.status_code, health.json()["status"], health.json()["cache"]) == (200, "degraded", "unavailable")
+
+
+def http_get(url, timeout=10):
+    started = time.monotonic()
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status, json.loads(response.read()), time.monotonic() - started
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read()), time.monotonic() - started
+
+
+@pytest.fixture(scope="module")
+def database_migrated_with_redis(tmp_path_factory):
+    """A SQLite database migrated (and loaded) while REDIS_URL pointed at a running Redis."""
+    tmp = tmp_path_factory.mktemp("redis-migrated")
+    server = RedisServer(tmp).start()
+    url = f"sqlite:///{tmp / 'db.sqlite3'}"
+    try:
+        env = {"REDIS_URL": server.url}
+        manage_steps(["migrate", "-v0"], ["load_fixtures", "-v0"], database_url=url, extra_env=env)
+    finally:
+        server.kill()
+    return url
+
+
+@pytest.mark.slow
+@needs_redis
+def test_cache_table_exists_whatever_caches_said_at_migrate_time(database_migrated_with_redis):
+    # Migrated with Redis as the cache; now run without REDIS_URL (the database cache).
+    script = (
+        "import django; django.setup()\n"
+        "from django.test import Client\n"
+        "c = Client()\n"
+        f"print(c.get({READ!r}).status_code, c.get('/healthz').status_code)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_ENV", "REDIS_URL")}
+    env.update({"DATABASE_URL": database_migrated_with_redis, "DJANGO_SETTINGS_MODULE": "config.settings"})
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.stdout.split() == ["200", "200"], result.stderr[-2000:]
+
+
+@pytest.mark.slow
+@needs_redis
+def test_gunicorn_keeps_answering_through_a_redis_outage(database_migrated_with_redis, tmp_path):
+    server = RedisServer(tmp_path).start()
+    port = free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ("DJANGO_ENV",)},
+        "DATABASE_URL": database_migrated_with_redis,
+        "REDIS_URL": server.url,
+        "REDIS_RETRY_SECONDS": "1",
+        "BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": "1",
+        "GUNICORN_ACCESS_LOG": "/dev/null",
+        "THROTTLE_ANON": "1000/minute",
+    }
+    gunicorn = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py", "config.wsgi"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                if http_get(f"{base}/healthz")[0] == 200:
+                    break
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.1)
+        status, body, _ = http_get(base + "/healthz")
+        assert (status, body["status"], body["cache"]) == (200, "ok", "ok")
+        assert http_get(base + READ)[0] == 200
+        assert server.keys() > 0
+
+        server.kill()
+        for i in range(5):
+            status, body, elapsed = http_get(f"{base}{READ}&n={i}")
+            assert status == 200 and body["count"] == 30, (status, body)
+            assert elapsed < 1.5, f"read {i} took {elapsed:.2f}s with Redis down"
+        status, body, elapsed = http_get(base + "/healthz")
+        assert (status, body) == (200, {"status": "degraded", "database": "ok", "cache": "unavailable"})
+
+        server.start()
+        time.sleep(1.1)
+        assert http_get(f"{base}{READ}&back=1")[0] == 200
+        assert server.keys() > 0, "Redis is used again once it is back"
+        assert http_get(base + "/healthz")[1]["status"] == "ok"
+    finally:
+        gunicorn.terminate()
+        gunicorn.wait(10)
+        if server.process.poll() is None:
+            server.kill()
