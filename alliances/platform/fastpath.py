@@ -260,7 +260,7 @@ class MarkReplayableMiddleware:
             and response.status_code == 200
             and response.has_header("X-Cache")
             and not response.cookies
-            and not (getattr(request, "user", None) is not None and request.user.is_authenticated)
+            and not _carries_credentials(request)
         ):
             request.environ[REPLAYABLE_ENV] = version
             if not response.has_header("Cache-Control"):
@@ -269,6 +269,17 @@ class MarkReplayableMiddleware:
             # Signed-in answers, the browsable API: never stored by a shared cache.
             response["Cache-Control"] = "private, no-cache"
         return response
+
+
+def _carries_credentials(request):
+    """Signed in, or could be: a hit the view serves from the cache runs before DRF authenticates,
+    so Django's request.user alone would call a signed-in reader anonymous."""
+    user = getattr(request, "user", None)
+    return (
+        "HTTP_AUTHORIZATION" in request.META
+        or settings.SESSION_COOKIE_NAME in request.COOKIES
+        or (user is not None and user.is_authenticated)
+    )
 
 
 def public_cache_control():
