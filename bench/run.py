@@ -26,7 +26,8 @@ REPO = Path(__file__).resolve().parent.parent
 PY = sys.executable
 BIN = Path(PY).parent
 PG = os.environ.get("PG_URL_BASE", "postgres://postgres@127.0.0.1:5432")
-REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+REDIS = os.environ.get("BENCH_REDIS_URL")  # unset: a private redis-server on a free port (never the shared one)
+PORTS = range(int(os.environ.get("BENCH_PORT_MIN", "18000")), int(os.environ.get("BENCH_PORT_MAX", "18999")))
 
 ENDPOINTS = [
     ("countries/RO/memberships", "/api/v1/countries/RO/memberships/?as_of=2021-12-30"),
@@ -61,24 +62,48 @@ def psql(sql):
 
 
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    for port in PORTS:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise SystemExit(f"no free port in {PORTS}")
 
 
-def product_env(database_url):
-    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG",)}
+class PrivateRedis:
+    def __init__(self):
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+        )
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        for _ in range(50):
+            if sh("redis-cli", "-p", str(self.port), "ping", check=False).stdout.strip() == "PONG":
+                break
+            time.sleep(0.1)
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(10)
+
+
+def product_env(database_url, redis=True):
+    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "REDIS_URL", "WEB_CONCURRENCY")}
     env.update(
         DJANGO_ENV="production",
         SECRET_KEY="bench-only-" + "k" * 50,
         ALLOWED_HOSTS="127.0.0.1,localhost",
         SECURE_SSL_REDIRECT="0",
         DATABASE_URL=database_url,
-        REDIS_URL=REDIS,
         THROTTLE_ANON="100000000/minute",  # far above what wrk sends: measured, never hit
         THROTTLE_USER="100000000/minute",
         GUNICORN_ACCESS_LOG="/dev/null",
     )
+    if redis:
+        env["REDIS_URL"] = REDIS
     return env
 
 
@@ -122,8 +147,8 @@ class Server:
         self.process.wait(15)
 
 
-def wrk(url, duration, script=None, env=None):
-    args = ["wrk", "-t2", "-c16", f"-d{duration}s", "--latency"]
+def wrk(url, duration, script=None, env=None, connections=16):
+    args = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency"]
     if script:
         args += ["-s", script]
     out = subprocess.run([*args, url], capture_output=True, text=True, env={**os.environ, **(env or {})}).stdout
@@ -178,7 +203,7 @@ def measure(label, database_url, duration, scripts):
     finally:
         limit_a.stop()
 
-    limit_b = Server("config.wsgi", {**env, "DJANGO_SETTINGS_MODULE": "bench.limit_b_settings"})
+    limit_b = Server("config.wsgi", {**env, "DJANGO_SETTINGS_MODULE": "bench.limit_b_settings", "FASTPATH": "0"})
     try:
         rows["Limit B (Django + 1 SQL)"] = wrk(limit_b.base + LIMIT_B_PATH, duration)
     finally:
@@ -206,6 +231,43 @@ def measure(label, database_url, duration, scripts):
     return {"dataset": label, "rows": rows, "worker_peak_rss_mb": peak, "body_bytes": body_bytes}
 
 
+def measure_default(label, database_url, duration, rounds=3):
+    """The issue's own check: no Redis, 4 sync workers, `wrk -c10`, the Romania answer repeated,
+    against Limit A serving the same number of bytes; rounds alternate so load drift hits both."""
+    env = {**product_env(database_url, redis=False), "WEB_CONCURRENCY": "4"}
+    path = ENDPOINTS[0][1]
+    server = Server("config.wsgi", env)
+    try:
+        body = urllib.request.urlopen(server.base + path).read()
+        limit_a = Server("bench.limit_a:application", {**env, "BENCH_BODY_BYTES": str(len(body))})
+        try:
+            a, p = [], []
+            for _ in range(rounds):
+                a.append(wrk(limit_a.base + "/", duration, connections=10))
+                p.append(wrk(server.base + path, duration, connections=10))
+        finally:
+            limit_a.stop()
+    finally:
+        server.stop()
+    a_rps = sum(r["rps"] for r in a) / rounds
+    p_rps = sum(r["rps"] for r in p) / rounds
+    return {
+        "dataset": label,
+        "limit_a_rps": round(a_rps),
+        "repeat_rps": round(p_rps),
+        "errors": sum(r["errors"] for r in p),
+        "x_limit_a": round(p_rps / a_rps, 3),
+        "per_round_x": [round(pr["rps"] / ar["rps"], 2) for ar, pr in zip(a, p, strict=True)],
+    }
+
+
+def print_default(result):
+    print(
+        f"{result['dataset']:58} Limit A {result['limit_a_rps']:6} req/s, repeat {result['repeat_rps']:6} req/s "
+        f"({result['errors']} non-2xx): {result['x_limit_a']:.2f}x  (rounds {result['per_round_x']})"
+    )
+
+
 def print_table(result):
     print(
         f"\n== {result['dataset']}  (Romania answer {result['body_bytes']} bytes; "
@@ -219,7 +281,20 @@ def print_table(result):
         )
 
 
+DB_PREFIX = os.environ.get("BENCH_DB_PREFIX", "alliances_bench")
+
+
+def prepare_sqlite(directory):
+    """The quick start's database: SQLite, migrated and loaded."""
+    url = f"sqlite:///{Path(directory, 'bench.sqlite3')}"
+    env = {**os.environ, "DATABASE_URL": url}
+    sh(PY, "manage.py", "migrate", "-v0", env=env)
+    sh(PY, "manage.py", "load_fixtures", "-v0", env=env)
+    return url
+
+
 def prepare(db, scale=None):
+    db = DB_PREFIX + db.removeprefix("alliances_bench")
     url = f"{PG}/{db}"
     psql(f"DROP DATABASE IF EXISTS {db}")
     psql(f"CREATE DATABASE {db}")
@@ -238,6 +313,56 @@ def explain(url):
     return result.stdout
 
 
+def scale(results, args, scripts):
+    url, _ = prepare("alliances_bench_scale", scale=args.scale)
+    results["scale"] = measure(f"synthetic, {args.scale:,} periods", url, args.duration, scripts)
+    print_table(results["scale"])
+    ratios = {}
+    for name, _ in ENDPOINTS:
+        key = f"{name} [uncached]"
+        ratios[name] = round(results["scale"]["rows"][key]["p50_ms"] / results["fixtures"]["rows"][key]["p50_ms"], 2)
+    results["scale_p50_ratio_uncached"] = ratios
+    print("\nMedian latency at scale / on the fixtures (uncached):")
+    for name, ratio in ratios.items():
+        print(f"  {name:40} {ratio:.2f}x")
+    plans = explain(url)
+    results["plans"] = plans
+    print("\nQuery plans of the hot queries at scale:\n" + plans)
+
+
+TARGETS_REPEAT = 0.5
+TARGET_UNCACHED = 0.7
+
+
+def print_targets(results):
+    """Every target of issue 13 against its figure from this run."""
+    rows = []
+    for key in ("default_sqlite", "default_postgresql"):
+        if key in results:
+            x = results[key]["x_limit_a"]
+            rows.append((f"repeat, default set-up, {results[key]['dataset']} (xA)", f"{x:.2f}", x >= TARGETS_REPEAT))
+    fixtures = results.get("fixtures", {}).get("rows", {})
+    repeats = [r["x_limit_a"] for n, r in fixtures.items() if n.endswith("[repeat]")]
+    if repeats:
+        rows.append(("repeat, with Redis, worst endpoint (xA)", f"{min(repeats):.2f}", min(repeats) >= TARGETS_REPEAT))
+    uncached = [r["x_limit_b"] for n, r in fixtures.items() if n.endswith("[uncached]")]
+    if uncached:
+        worst = min(uncached)
+        rows.append(("uncached, worst hot endpoint (xB)", f"{worst:.2f}", worst >= TARGET_UNCACHED))
+    if "scale_p50_ratio_uncached" in results:
+        worst = max(results["scale_p50_ratio_uncached"].values())
+        rows.append(("p50 at 1M / fixtures, worst (x)", f"{worst:.2f}", worst <= 1.5))
+        rss = results["scale"]["worker_peak_rss_mb"]
+        rows.append(("worker peak RSS at scale (MB)", f"{rss:.0f}", rss <= 150))
+    load = results.get("fixture_load_seconds_postgresql")
+    if load is not None:
+        rows.append(("fixture load, PostgreSQL (s)", f"{load:.2f}", load < 2))
+    print("\n== targets (issue 13)")
+    for name, figure, met in rows:
+        print(f"  {name:50} {figure:>8}   {'met' if met else 'NOT met'}")
+    results["targets"] = [{"target": n, "figure": f, "met": m} for n, f, m in rows]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=5, help="seconds of load per measurement")
@@ -254,29 +379,30 @@ def main():
         results = {
             "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()}
         }
-        url, load_seconds = prepare("alliances_bench")
-        results["fixture_load_seconds_postgresql"] = round(load_seconds, 2)
-        results["fixtures"] = measure("real fixtures", url, args.duration, scripts)
-        print_table(results["fixtures"])
-        print(f"\nLoading all fixtures into an empty PostgreSQL database: {load_seconds:.2f} s (load_fixtures)")
-
-        if not args.skip_scale:
-            url, _ = prepare("alliances_bench_scale", scale=args.scale)
-            results["scale"] = measure(f"synthetic, {args.scale:,} periods", url, args.duration, scripts)
-            print_table(results["scale"])
-            ratios = {}
-            for name, _ in ENDPOINTS:
-                key = f"{name} [uncached]"
-                ratios[name] = round(
-                    results["scale"]["rows"][key]["p50_ms"] / results["fixtures"]["rows"][key]["p50_ms"], 2
-                )
-            results["scale_p50_ratio_uncached"] = ratios
-            print("\nMedian latency at scale / on the fixtures (uncached):")
-            for name, ratio in ratios.items():
-                print(f"  {name:40} {ratio:.2f}x")
-            plans = explain(url)
-            results["plans"] = plans
-            print("\nQuery plans of the hot queries at scale:\n" + plans)
+        global REDIS
+        private_redis = None
+        if REDIS is None:
+            private_redis = PrivateRedis()
+            REDIS = private_redis.url
+        try:
+            url, load_seconds = prepare("alliances_bench")
+            results["fixture_load_seconds_postgresql"] = round(load_seconds, 2)
+            print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+            print("\n== repeated reads, default set-up (no Redis), 4 sync workers, wrk -c10, Romania answer")
+            results["default_sqlite"] = measure_default("SQLite (the quick start)", prepare_sqlite(tmp), args.duration)
+            print_default(results["default_sqlite"])
+            results["default_postgresql"] = measure_default("PostgreSQL", url, args.duration)
+            print_default(results["default_postgresql"])
+            results["fixtures"] = measure("real fixtures, with Redis", url, args.duration, scripts)
+            print_table(results["fixtures"])
+            print(f"\nLoading all fixtures into an empty PostgreSQL database: {load_seconds:.2f} s (load_fixtures)")
+            if not args.skip_scale:
+                scale(results, args, scripts)
+        finally:
+            if private_redis is not None:
+                private_redis.stop()
+        print(f"load average after: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+        print_targets(results)
 
     out = REPO / "bench" / "results"
     out.mkdir(exist_ok=True)

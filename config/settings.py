@@ -80,6 +80,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "alliances.platform.unavailable.DatabaseUnavailableMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
+    # Marks answers that alliances.platform.fastpath (config/wsgi.py) may replay.
+    "alliances.platform.fastpath.MarkReplayableMiddleware",
     "alliances.platform.response_cache.CachedReadMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -200,8 +202,16 @@ else:
             "LOCATION": "alliances-responses",
             "OPTIONS": {"MAX_ENTRIES": 5000},
         },
+        # Rate-limit counters per worker process (see alliances/platform/throttling.py).
+        "throttle": {"BACKEND": "alliances.platform.throttling.ProcessCounters"},
     }
+# Where the rate-limit counters live: shared (Redis) when there is one, else per process.
+THROTTLE_CACHE_ALIAS = "throttle" if "throttle" in CACHES else "default"
 RESPONSE_CACHE_ALIAS = "responses"
+# Cache-Control of public reads for shared caches (alliances/platform/fastpath.py): 0 means
+# "public, no-cache" (revalidate by ETag every time, never stale); a few seconds trade freshness for offload.
+PUBLIC_CACHE_MAX_AGE = int(os.environ.get("PUBLIC_CACHE_MAX_AGE", "0"))
+PUBLIC_CACHE_STALE_WHILE_REVALIDATE = int(os.environ.get("PUBLIC_CACHE_STALE_WHILE_REVALIDATE", "0"))
 RESPONSE_CACHE_SECONDS = int(os.environ.get("RESPONSE_CACHE_SECONDS", "3600"))
 
 # Request bodies are small JSON documents; anything larger is refused. Uploaded files

@@ -14,3 +14,9 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 application = get_wsgi_application()
+
+if os.environ.get("FASTPATH", "1") != "0":
+    # Repeated anonymous reads answered before Django builds a request (alliances/platform/fastpath.py).
+    from alliances.platform.fastpath import wrap
+
+    application = wrap(application)

@@ -69,6 +69,7 @@ def fresh_caches():
     from alliances.platform import reference
 
     caches[django_settings.RESPONSE_CACHE_ALIAS].clear()
+    caches[django_settings.THROTTLE_CACHE_ALIAS].clear()
     reference._current = None
     yield
 

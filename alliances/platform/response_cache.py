@@ -109,7 +109,8 @@ class CachedReadMiddleware:
             and "HTTP_AUTHORIZATION" not in request.META
         ):
             try:
-                request.data_version = audit.data_version()  # the view reuses it on a miss
+                # The view reuses it on a miss; FastPath (config/wsgi.py) may have read it already.
+                request.data_version = request.environ.get("alliances.data_version") or audit.data_version()
             except DATABASE_UNAVAILABLE:
                 # Raised here, outside any view, DatabaseUnavailableMiddleware would not see it.
                 return database_unavailable_response()

@@ -91,6 +91,7 @@ def timed_get(client, url):
 @pytest.mark.django_db
 def test_reads_and_throttling_survive_a_redis_outage_and_use_redis_again(redis_server, settings):
     settings.CACHES = redis_caches(redis_server.url, retry_seconds=1)
+    settings.THROTTLE_CACHE_ALIAS = "default"  # as config/settings.py has it with REDIS_URL
     client = APIClient()
 
     assert client.get("/healthz").json() == {"status": "ok", "database": "ok", "cache": "ok"}
@@ -128,6 +129,7 @@ def test_reads_and_throttling_survive_a_redis_outage_and_use_redis_again(redis_s
 def test_redis_never_up_costs_one_short_timeout_per_retry_period(settings):
     # Nothing listens on this port: every read still answers, and quickly.
     settings.CACHES = redis_caches(f"redis://127.0.0.1:{free_port()}/0", retry_seconds=5)
+    settings.THROTTLE_CACHE_ALIAS = "default"  # as config/settings.py has it with REDIS_URL
     client = APIClient()
     timings = []
     for i in range(10):

@@ -1,0 +1,302 @@
+"""Repeated anonymous API reads answered at the WSGI level, before Django builds a request.
+
+A cached read still had to pay for Django's request object, the signals and
+eleven middlewares just to learn that it was a repeat. This wrapper around
+the WSGI application (config/wsgi.py) keeps, per process, the exact response
+(status line, every header, body) that the full stack gave to an anonymous
+read, and gives it again to the next identical request while the checks that
+the full stack would make still pass:
+
+- **Never stale.** Every request, hit or not, reads the data version (one
+  primary-key lookup, the commit-ordered counter of alliances/integrity.py) on
+  a raw cursor of the worker's persistent connection; the key contains it and
+  today's date, so a hit is the answer computed under the version the database
+  holds *now*. There is no time window: a request that arrives after a commit
+  sees its version.
+- **Throttled.** The anonymous rate limit is counted exactly as the view
+  counts it (same throttle class, same counter store); over the limit, the
+  answer is the full stack's 429 for the same request and the same Retry-After
+  (stored the first time the full stack gave it).
+- **Same representation.** The key holds every request input the answer can
+  depend on: host, scheme (and X-Forwarded-Proto), path, query, Accept,
+  Accept-Language, Accept-Encoding, Origin, If-None-Match and any cookies, so
+  content negotiation, host checks, HTTPS redirects and 304s are decided by the
+  full stack once per distinct request, and replayed only for the same inputs.
+- **Same headers.** The stored headers are the ones the whole middleware stack
+  produced (Vary, ETag, Cache-Control, CSP, HSTS, X-Frame-Options, ...); only
+  ``X-Cache`` says "hit". A response that sets a cookie is never stored.
+- **Only for the anonymous for certain.** GET under /api/v1/ without an
+  Authorization header and without a session cookie; everything else, and
+  every miss, runs the full stack, which decides (through
+  ``MarkReplayableMiddleware``) whether its answer may be replayed: only an
+  answer the response cache produced (a cacheable read) is.
+
+The database and the cache failing are the full stack's business: any error
+here (the version query, the throttle's store) sends the request on to it.
+"""
+
+import datetime
+import math
+import time
+
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connections
+
+from alliances import locks
+from alliances.platform.throttling import AnonThrottle
+
+VERSION_ENV = "alliances.data_version"  # the version this request reads; the stack reuses it
+OVER_LIMIT_ENV = "alliances.over_limit"  # the fast path's throttle refused: a 429 may be stored
+REPLAYABLE_ENV = "alliances.replayable"  # set by MarkReplayableMiddleware: the version the answer is for
+
+KEY_ENVIRON = (
+    "HTTP_HOST",
+    "SERVER_NAME",
+    "SERVER_PORT",
+    "wsgi.url_scheme",
+    "HTTP_X_FORWARDED_PROTO",
+    "HTTP_X_FORWARDED_HOST",
+    "HTTP_X_FORWARDED_PORT",
+    "SCRIPT_NAME",
+    "PATH_INFO",
+    "QUERY_STRING",
+    "HTTP_ACCEPT",
+    "HTTP_ACCEPT_LANGUAGE",
+    "HTTP_ACCEPT_ENCODING",
+    "HTTP_ORIGIN",
+    "HTTP_IF_NONE_MATCH",
+    "HTTP_COOKIE",
+)
+# Conditional and partial requests other than If-None-Match go to the full stack.
+BYPASS_ENVIRON = (
+    "HTTP_AUTHORIZATION",
+    "HTTP_IF_MODIFIED_SINCE",
+    "HTTP_IF_MATCH",
+    "HTTP_IF_UNMODIFIED_SINCE",
+    "HTTP_RANGE",
+)
+REPLAYABLE_STATUS = ("200 OK", "304 Not Modified")
+MAX_ENTRIES = 2000
+MAX_BODY_BYTES = 512 * 1024
+
+
+class _Headers:
+    """``request.headers.get`` over a WSGI environ (DRF's get_ident reads X-Forwarded-For there)."""
+
+    __slots__ = ("environ",)
+
+    def __init__(self, environ):
+        self.environ = environ
+
+    def get(self, name, default=None):
+        return self.environ.get("HTTP_" + name.upper().replace("-", "_"), default)
+
+
+class _ThrottleRequest:
+    """What the throttle reads of a request: its WSGI environ as META and headers, no user (anonymous)."""
+
+    __slots__ = ("META", "headers")
+    user = None
+
+    def __init__(self, environ):
+        self.META = environ
+        self.headers = _Headers(environ)
+
+
+PG_STATEMENT = b"alliances_fastpath_version"
+
+
+def _pg_version(connection, pgconn):
+    """``locks.read_version`` as a libpq prepared statement (psycopg 3): a third of the cursor's cost.
+
+    Prepared once per database session (a reconnect gets a new ``pgconn``).
+    """
+    from psycopg.pq import ExecStatus
+
+    if getattr(connection, "_fastpath_pgconn", None) is not pgconn:
+        query = f"SELECT version, token FROM {locks.VERSION_TABLE} WHERE id = 1".encode()
+        result = pgconn.prepare(PG_STATEMENT, query)
+        if result.status != ExecStatus.COMMAND_OK:
+            raise RuntimeError(result.error_message)
+        connection._fastpath_pgconn = pgconn
+    result = pgconn.exec_prepared(PG_STATEMENT, None)
+    if result.status != ExecStatus.TUPLES_OK:
+        raise RuntimeError(result.error_message)
+    if result.ntuples == 0:
+        return "0"
+    return f"{result.get_value(0, 0).decode()}.{result.get_value(0, 1).decode()}"
+
+
+def _version(alias=DEFAULT_DB_ALIAS):
+    """The data version on the worker's own connection, or None (then the full stack handles it)."""
+    connection = connections[alias]
+    try:
+        if connection.connection is None:
+            connection.ensure_connection()
+        elif connection.close_at is not None and time.monotonic() >= connection.close_at:
+            return None  # past CONN_MAX_AGE: the full stack's request_started replaces it
+        raw = connection.connection
+        if connection.vendor == "postgresql" and hasattr(raw, "pgconn"):
+            return _pg_version(connection, raw.pgconn)
+        cursor = raw.cursor()
+        try:
+            return locks.read_version(cursor)
+        finally:
+            cursor.close()
+    except Exception:
+        # A broken connection: close it, so the full stack reconnects (or answers 503).
+        if not connection.in_atomic_block:
+            try:
+                connection.close()
+            except Exception:
+                pass
+        return None
+
+
+class FastPath:
+    """WSGI middleware: replays stored answers to repeated anonymous reads (see the module docstring)."""
+
+    def __init__(self, application, prefix="/api/v1/"):
+        self.application = application
+        self.prefix = prefix
+        self.entries = {}
+        self.generation = None  # (version, date) the entries are for
+
+    def eligible(self, environ):
+        if environ.get("REQUEST_METHOD") != "GET" or not environ.get("PATH_INFO", "").startswith(self.prefix):
+            return False
+        for name in BYPASS_ENVIRON:
+            if name in environ:
+                return False
+        cookie = environ.get("HTTP_COOKIE")
+        return not (cookie and settings.SESSION_COOKIE_NAME in cookie)
+
+    def allowed(self, environ):
+        """None if within the rate limit, else the seconds to wait (as the 429's Retry-After says)."""
+        throttle = AnonThrottle()
+        try:
+            if throttle.allow_request(_ThrottleRequest(environ), None):
+                return None
+            return math.ceil(throttle.wait())
+        except Exception:
+            return -1  # the full stack applies the limit (or reports the failure)
+
+    def __call__(self, environ, start_response):
+        if not self.eligible(environ):
+            return self.application(environ, start_response)
+        version = _version()
+        if version is None:
+            return self.application(environ, start_response)
+        generation = (version, datetime.date.today())
+        if generation != self.generation:
+            self.entries = {}
+            self.generation = generation
+        key = tuple(environ.get(name) for name in KEY_ENVIRON)
+        entry = self.entries.get(key)
+        if entry is not None:
+            wait = self.allowed(environ)
+            if wait is not None:
+                # Over the limit: the full stack's 429 for this request and this Retry-After,
+                # replayed (a client hammering past its limit costs no more than a hit).
+                key = (*key, 429, wait)
+                entry = self.entries.get(key) if wait > 0 else None
+                environ[OVER_LIMIT_ENV] = wait
+        if entry is not None:
+            status, headers, body = entry
+            start_response(status, list(headers))
+            return [body]
+        environ[VERSION_ENV] = version
+        return self.run_and_store(environ, start_response, key, generation)
+
+    def run_and_store(self, environ, start_response, key, generation):
+        seen = {}
+
+        def capture(status, headers, exc_info=None):
+            seen["status"], seen["headers"] = status, headers
+            return start_response(status, headers, exc_info)
+
+        result = self.application(environ, capture)
+        if environ.get(OVER_LIMIT_ENV):
+            replayable = seen.get("status", "").startswith("429") and (("Retry-After", str(key[-1])) in seen["headers"])
+        else:
+            replayable = environ.get(REPLAYABLE_ENV) == generation[0] and seen.get("status") in REPLAYABLE_STATUS
+        if not replayable or any(name.lower() == "set-cookie" for name, _ in seen["headers"]):
+            return result
+        try:
+            body = b"".join(result)
+        finally:
+            if hasattr(result, "close"):
+                result.close()  # Django's request_finished
+        if len(body) <= MAX_BODY_BYTES and self.generation == generation:
+            if len(self.entries) >= MAX_ENTRIES:
+                self.entries.pop(next(iter(self.entries)))
+            headers = [(n, "hit" if n == "X-Cache" else v) for n, v in seen["headers"]]
+            self.entries[key] = (seen["status"], headers, body)
+        return [body]
+
+
+class MarkReplayableMiddleware:
+    """Tells ``FastPath`` that this answer came from the response cache's path and may be replayed.
+
+    Sits just outside ``CachedReadMiddleware``: an answer carrying ``X-Cache`` is
+    a cacheable anonymous-or-not read (json/csv, status 200) computed under
+    ``request.data_version``; only anonymous-for-certain requests reach
+    ``FastPath``'s store anyway. Anything else (errors, 429s, the browsable
+    API, writes) is never replayed.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        # The cached-read middleware answers before CommonMiddleware validates the Host
+        # header; validate it here (DisallowedHost: 400), so no answer, stored or
+        # replayed, goes to a host that ALLOWED_HOSTS refuses.
+        request.get_host()
+        response = self.get_response(request)
+        version = getattr(request, "data_version", None)
+        if (
+            version is not None
+            and response.status_code == 200
+            and response.has_header("X-Cache")
+            and not response.cookies
+            and not _carries_credentials(request)
+        ):
+            request.environ[REPLAYABLE_ENV] = version
+            if not response.has_header("Cache-Control"):
+                response["Cache-Control"] = public_cache_control()
+        elif request.method == "GET" and not response.has_header("Cache-Control"):
+            # Signed-in answers, the browsable API: never stored by a shared cache.
+            response["Cache-Control"] = "private, no-cache"
+        return response
+
+
+def _carries_credentials(request):
+    """Signed in, or could be: a hit the view serves from the cache runs before DRF authenticates,
+    so Django's request.user alone would call a signed-in reader anonymous."""
+    user = getattr(request, "user", None)
+    return (
+        "HTTP_AUTHORIZATION" in request.META
+        or settings.SESSION_COOKIE_NAME in request.COOKIES
+        or (user is not None and user.is_authenticated)
+    )
+
+
+def public_cache_control():
+    """What shared caches (a CDN, nginx) may do with a public read; the ETag is strong (a content hash).
+
+    By default "no-cache": they may store it but must revalidate every use with
+    If-None-Match (a 304 costs the origin a replayed answer), so no client gets
+    an answer older than the last commit. PUBLIC_CACHE_MAX_AGE (seconds) and
+    PUBLIC_CACHE_STALE_WHILE_REVALIDATE let an operator trade that for offload:
+    a shared cache then serves answers up to that old.
+    """
+    max_age = getattr(settings, "PUBLIC_CACHE_MAX_AGE", 0)
+    if not max_age:
+        return "public, no-cache"
+    swr = getattr(settings, "PUBLIC_CACHE_STALE_WHILE_REVALIDATE", 0)
+    return f"public, max-age={max_age}" + (f", stale-while-revalidate={swr}" if swr else "")
+
+
+def wrap(application):
+    return FastPath(application)
