@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce
 from alliances import locks
 from alliances.choices import MembershipStatus
 from alliances.models import Citation, Country, CountryAlias, Membership, Organization, OrganizationAlias
-from alliances.periods import coverage_gaps, overlaps
+from alliances.periods import count_series, coverage_gaps, overlaps
 from alliances.platform.reference import MAX_IDENTIFIER_LENGTH, NotFound, country_resolve, organization_resolve
 from alliances.text import normalize_name
 
@@ -109,10 +109,10 @@ def country_list(*, member_of=(), not_member_of=(), as_of=None, statuses=(Member
     return qs.order_by("name")
 
 
-def organization_list():
-    """Organizations with ``member_count``, the number of members today."""
+def organization_list(as_of=None):
+    """Organizations with ``member_count``, the number of members on ``as_of`` (default today)."""
     members_today = (
-        Membership.objects.on(datetime.date.today())
+        Membership.objects.on(as_of or datetime.date.today())
         .filter(organization=OuterRef("pk"), status=MembershipStatus.MEMBER)
         .values("organization")
         .annotate(n=Count("pk"))
@@ -135,6 +135,25 @@ def country_membership_summary(country, today=None):
     summary["past"].sort(key=lambda m: (m.end_date, m.organization.acronym), reverse=True)
     summary["today"] = today
     return summary
+
+
+def country_timeline(country):
+    """Every period of ``country`` in every organization and status, with its citations and sources.
+
+    Two queries (the periods with their organizations, then the citations), ordered
+    by organization and start: the rows of the country page's timeline and its table.
+    """
+    return list(country_memberships(country, statuses=None))
+
+
+def member_count_series(organization):
+    """How many states held each status in ``organization`` from each day the numbers changed.
+
+    ``[(day, {status: count}), ...]`` (see ``periods.count_series``), computed from
+    the organization's periods read in one query, not one query per day.
+    """
+    rows = Membership.objects.filter(organization=organization).values_list("start_date", "end_date", "status")
+    return count_series(rows)
 
 
 def _dates(membership):
@@ -239,6 +258,8 @@ __all__ = [
     "country_list",
     "organization_list",
     "country_membership_summary",
+    "country_timeline",
+    "member_count_series",
     "requirement_gaps",
     "find_problems",
 ]
