@@ -90,7 +90,7 @@ def _legend(prefix, statuses, *, x, y, width, labels):
     parts, cx, cy = [], x, y
     for status in statuses:
         label = labels.get(status, status.capitalize())
-        item_width = 24 + 8 * len(label) + 18
+        item_width = 24 + 13 * len(label) + 18  # room for the larger text phones get (site.css)
         if cx > x and cx + item_width > x + width:
             cx, cy = x, cy + 24
         parts.append(
@@ -113,10 +113,10 @@ class Scale:
         day = min(max(day, self.first), self.last)
         return round(self.x0 + (day - self.first).days / self.span * (self.x1 - self.x0), 2)
 
-    def year_ticks(self, max_ticks=8):
+    def year_ticks(self, max_ticks=6):
         years = self.last.year - self.first.year
         step = next(s for s in (1, 2, 5, 10, 20, 25, 50, 100) if years / s <= max_ticks)
-        start = (self.first.year // step + 1) * step if self.first.month > 1 or self.first.day > 1 else self.first.year
+        start = -(-self.first.year // step) * step  # the first round year on or after the start
         return [datetime.date(y, 1, 1) for y in range(start, self.last.year + 1, step)]
 
 
@@ -139,14 +139,15 @@ class Bar:
     href: str = ""
 
 
-def timeline(bars, *, title, desc, today, labels, prefix="tl", width=800):
+def timeline(bars, *, title, desc, today, labels, prefix="tl", width=560):
     """A horizontal timeline: one row per organization, one ``<rect class="period">`` per period.
 
     Rows keep the order in which their first bar comes. Ongoing periods run to ``today``.
     """
     rows = list(dict.fromkeys(bar.row for bar in bars))
     statuses = sorted({bar.status for bar in bars}, key=status_rank)
-    label_width, row_height, top = 78, 34, 8
+    # Row labels get room for the phone's larger text (site.css: 24 units, about 14 per character).
+    label_width, row_height, top = max(78, 14 * max(len(r) for r in rows) + 8), 34, 8
     first, last = _span(min(bar.start for bar in bars), today)
     scale = Scale(first, last, label_width, width - 12)
     plot_bottom = top + row_height * len(rows)
@@ -194,7 +195,7 @@ def _nice_step(maximum, target=5):
     return 1000
 
 
-def step_chart(series, *, title, desc, today, labels, prefix="sc", width=800, height=340):
+def step_chart(series, *, title, desc, today, labels, prefix="sc", width=560, height=300):
     """Stacked steps: from each change day to the next, one ``<rect class="step">`` per status held then.
 
     ``series`` is ``[(day, {status: count}), ...]`` as ``periods.count_series`` gives it.
@@ -244,7 +245,7 @@ def step_chart(series, *, title, desc, today, labels, prefix="sc", width=800, he
             out.append(
                 f'<rect class="step" data-status="{escape(status)}" x="{x0}" y="{y(base + n)}" '
                 f'width="{max(round(x1 - x0, 2), 1)}" height="{round(y(base) - y(base + n), 2)}" '
-                f'fill="{_fill(prefix, status)}">{_tag("title", label)}</rect>'
+                f'fill="{_fill(prefix, status)}" shape-rendering="crispEdges">{_tag("title", label)}</rect>'
             )
             base += n
     out.append(_tag("line", x1=left, x2=width - right, y1=plot_bottom, y2=plot_bottom, stroke=TEXT))
