@@ -15,10 +15,10 @@ from rest_framework.response import Response
 from alliances import audit, selectors, services
 from alliances.api import serializers as s
 from alliances.api.filtersets import CountryFilterSet, MembershipFilterSet
-from alliances.choices import statuses_for
+from alliances.choices import MembershipStatus
 from alliances.models import Country, Membership, Organization, Source
 from alliances.platform import reference
-from alliances.platform.pagination import WindowCountPagination
+from alliances.platform.pagination import StatusesPagination, StatusesWindowCountPagination
 from alliances.platform.viewsets import Conflict, ModelViewSetBase
 
 
@@ -53,15 +53,21 @@ def membership_query(request):
     query = s.MembershipQuerySerializer(data=request.query_params)
     query.is_valid(raise_exception=True)
     values = query.validated_data
-    statuses = statuses_for(values["status"])
+    statuses = s.parse_statuses(request.query_params)
     as_of = None if values["history"] else values.get("as_of") or datetime.date.today()
     return as_of, statuses
 
 
-def listing(header_key, header, as_of, memberships, context):
+def listing(header_key, header, as_of, memberships, context, statuses=(MembershipStatus.MEMBER,)):
     items = s.MembershipSerializer(memberships, many=True, context=context).data
     return Response(
-        {header_key: header, "as_of": as_of.isoformat() if as_of else None, "count": len(items), "results": items}
+        {
+            header_key: header,
+            "as_of": as_of.isoformat() if as_of else None,
+            "statuses": s.statuses_included(statuses),
+            "count": len(items),
+            "results": items,
+        }
     )
 
 
@@ -74,6 +80,7 @@ def listing_serializer(name, header_serializer, header_key):
         {
             header_key: header_serializer(),
             "as_of": serializers.DateField(allow_null=True),
+            "statuses": serializers.ListField(child=serializers.CharField(), help_text="Statuses included."),
             "count": serializers.IntegerField(),
             "results": s.MembershipSerializer(many=True),
         },
@@ -116,11 +123,18 @@ class CountryViewSet(NamedRecordMixin, BaseViewSet):
     input_serializer_class = s.CountryWriteSerializer
     output_serializer_class = s.CountrySerializer
     filterset_class = CountryFilterSet
+    pagination_class = StatusesPagination
     lookup_field = "identifier"
     lookup_value_regex = "[^/]+"
 
     def get_queryset(self):
         return Country.objects.order_by("name")
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        # Which statuses count for member_of / not_member_of (the default: member).
+        response.data["statuses"] = s.statuses_included(s.parse_statuses(request.query_params))
+        return response
 
     def get_object(self):
         country = self.resolve(selectors.country_resolve, self.kwargs["identifier"])
@@ -140,7 +154,7 @@ class CountryViewSet(NamedRecordMixin, BaseViewSet):
         country = self.resolve(selectors.country_resolve, identifier)
         memberships = selectors.country_memberships(country, as_of=as_of, statuses=statuses)
         header = s.CountryHeaderSerializer(country).data
-        return listing("country", header, as_of, memberships, self.get_serializer_context())
+        return listing("country", header, as_of, memberships, self.get_serializer_context(), statuses)
 
 
 @extend_schema_view(
@@ -179,7 +193,7 @@ class OrganizationViewSet(NamedRecordMixin, BaseViewSet):
         organization = self.resolve(selectors.organization_resolve, identifier)
         memberships = selectors.organization_members(organization, as_of=as_of, statuses=statuses)
         header = s.OrganizationBriefSerializer(organization).data
-        return listing("organization", header, as_of, memberships, self.get_serializer_context())
+        return listing("organization", header, as_of, memberships, self.get_serializer_context(), statuses)
 
     @extend_schema(
         summary="Joins and departures between two dates",
@@ -237,11 +251,17 @@ class MembershipViewSet(BaseViewSet):
     input_serializer_class = s.MembershipWriteSerializer
     output_serializer_class = s.MembershipSerializer
     filterset_class = MembershipFilterSet
-    pagination_class = WindowCountPagination
+    pagination_class = StatusesWindowCountPagination
     lookup_value_regex = "[0-9]{1,18}"
 
     def get_queryset(self):
         return selectors.membership_list(statuses=None)
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        # Without `status`, every status.
+        response.data["statuses"] = s.statuses_included(s.parse_statuses(request.query_params, default=None))
+        return response
 
     def delete_instance(self, instance):
         try:

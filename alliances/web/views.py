@@ -287,8 +287,16 @@ def country(request, identifier):
 
 
 def country_successions(country):
-    """Predecessor and successor states, where the data records them (none yet)."""
-    return {"predecessors": [], "successors": []}
+    """Predecessor and successor states, each with its page's URL and the kind of succession in words."""
+    found = selectors.country_successions(country)
+    links = {"predecessors": [], "successors": []}
+    for key, other in (("predecessors", "predecessor"), ("successors", "successor")):
+        for s in found[key]:
+            state = getattr(s, other)
+            links[key].append(
+                {"country": state, "url": country_url(state), "date": s.date, "kind": s.get_kind_display()}
+            )
+    return links
 
 
 @public_page

@@ -163,17 +163,21 @@ def test_country_page_lists_todays_groups_and_json_ld(client):
     response = client.get("/countries/gb/")
     data = json_ld(response)
     assert data["@type"] == "Country" and data["name"] == "United Kingdom"
+    today_members = Membership.objects.on(datetime.date.today()).filter(country__iso2="GB", status="member")
     assert sorted(o["name"] for o in data["memberOf"]) == sorted(
-        Organization.objects.filter(slug__in=["nato", "osce"]).values_list("name", flat=True)
+        today_members.values_list("organization__name", flat=True)
     )
+    assert {"North Atlantic Treaty Organization", "Organization for Security and Co-operation in Europe"} <= {
+        o["name"] for o in data["memberOf"]
+    }
     # The EU period (1973-2020) is on the timeline, but not among today's groups.
     today = html(response).split('id="today-h"')[1].split("</section>")[0]
     assert "NATO" in today and "EU" not in today
 
 
 def test_country_page_query_count_is_pinned(client):
-    # data version, the periods with their organizations, their citations with their sources
-    assert query_count(client, "/countries/ro/") == 3
+    # data version, the periods with their organizations, their citations with their sources, the successions
+    assert query_count(client, "/countries/ro/") == 4
 
 
 # --- organization ----------------------------------------------------------------------------------
@@ -210,9 +214,10 @@ def test_organization_page_has_a_step_chart_a_table_and_the_members(client):
 def test_organization_as_of_shows_the_members_on_that_day(client):
     page = html(client.get("/organizations/nato/?as_of=2021-12-30"))
     assert "Members on 30 December 2021" in page and "(30)" in page
-    assert ">Finland</a>" not in page.split('id="members-h"')[1].split("</section>")[0]
+    members = page.split('<ul class="members status-list-member">')[1].split("</ul>")[0]
+    assert ">Finland</a>" not in members and ">Romania</a>" in members
     eu = html(client.get("/organizations/eu/?as_of=2020-01-31"))
-    assert ">United Kingdom</a>" in eu.split('id="members-h"')[1].split("</section>")[0]
+    assert ">United Kingdom</a>" in eu.split('<ul class="members status-list-member">')[1].split("</ul>")[0]
     assert "ceased to be member (last day)" in eu
 
 
@@ -227,3 +232,26 @@ def test_member_count_series_is_one_query_whatever_the_span(django_assert_num_qu
         series = selectors.member_count_series(osce)
     assert series[0][0] == datetime.date(1975, 8, 1)
     assert sum(series[-1][1].values()) == 57
+
+
+def test_a_former_state_links_its_successors_and_a_successor_its_predecessor(client):
+    from alliances.models import Succession
+
+    succession = Succession.objects.select_related("predecessor", "successor").first()
+    assert succession is not None
+    predecessor, successor = succession.predecessor, succession.successor
+    page = html(client.get(f"/countries/{predecessor.code.lower()}/"))
+    assert f'Succeeded by <a href="/countries/{successor.code.lower()}/">{successor.name}</a>' in page
+    page = html(client.get(f"/countries/{successor.code.lower()}/"))
+    assert f'Succeeded <a href="/countries/{predecessor.code.lower()}/">{predecessor.name}</a>' in page
+
+
+def test_a_former_state_has_its_page_by_its_iso_3166_3_code(client):
+    response = client.get("/countries/SUHH/")
+    assert response.status_code == 301 and response["Location"] == "/countries/suhh/"
+    response = client.get("/countries/suhh/")
+    assert response.status_code == 200
+    assert (
+        len(svg_of(response, "timeline").findall(f".//{NS}rect[@class='period']"))
+        == Membership.objects.filter(country__code="SUHH").count()
+    )
