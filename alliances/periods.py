@@ -56,3 +56,30 @@ def coverage_gaps(covering: Iterable[Period], periods: Iterable, *, dates=lambda
 def first_coverage_gap(covering: Iterable[Period], periods: Iterable, *, dates=lambda period: period):
     """The first ``(period, day)`` of ``coverage_gaps``, or None when every period is covered."""
     return next(coverage_gaps(covering, periods, dates=dates), None)
+
+
+def count_series(periods: Iterable[tuple[datetime.date, datetime.date | None, str]]):
+    """How many periods of each status are running, from each day the numbers change.
+
+    ``periods`` are ``(start, end, status)`` with inclusive ends. Returns a list of
+    ``(day, {status: count})`` in date order: the counts hold from ``day`` until the
+    next item's day (the last item's counts hold on). A period ending on day E stops
+    counting on E + 1; statuses whose count is zero are left out of the dict.
+    """
+    deltas: dict[datetime.date, dict[str, int]] = {}
+    for start, end, status in periods:
+        deltas.setdefault(start, {}).setdefault(status, 0)
+        deltas[start][status] += 1
+        if end is not None and end < datetime.date.max:
+            after = end + ONE_DAY
+            deltas.setdefault(after, {}).setdefault(status, 0)
+            deltas[after][status] -= 1
+    series, running = [], {}
+    for day in sorted(deltas):
+        for status, change in deltas[day].items():
+            running[status] = running.get(status, 0) + change
+        counts = {status: n for status, n in running.items() if n}
+        if series and series[-1][1] == counts:
+            continue  # a period ending the day before another of the same status starts: no change
+        series.append((day, counts))
+    return series

@@ -18,7 +18,7 @@ from alliances.models import (
     OrganizationAlias,
     Succession,
 )
-from alliances.periods import coverage_gaps, overlaps
+from alliances.periods import count_series, coverage_gaps, overlaps
 from alliances.platform.reference import MAX_IDENTIFIER_LENGTH, NotFound, country_resolve, organization_resolve
 from alliances.text import normalize_name
 
@@ -119,10 +119,10 @@ def country_list(*, member_of=(), not_member_of=(), as_of=None, statuses=(Member
     return qs.order_by("name")
 
 
-def organization_list():
-    """Organizations with ``member_count``, the number of members today."""
+def organization_list(as_of=None):
+    """Organizations with ``member_count``, the number of members on ``as_of`` (default today)."""
     members_today = (
-        Membership.objects.on(datetime.date.today())
+        Membership.objects.on(as_of or datetime.date.today())
         .filter(organization=OuterRef("pk"), status=MembershipStatus.MEMBER)
         .values("organization")
         .annotate(n=Count("pk"))
@@ -145,6 +145,38 @@ def country_membership_summary(country, today=None):
     summary["past"].sort(key=lambda m: (m.end_date, m.organization.acronym), reverse=True)
     summary["today"] = today
     return summary
+
+
+def country_timeline(country):
+    """Every period of ``country`` in every organization and status, with its citations and sources.
+
+    Two queries (the periods with their organizations, then the citations), ordered
+    by organization and start: the rows of the country page's timeline and its table.
+    """
+    return list(country_memberships(country, statuses=None))
+
+
+def country_successions(country):
+    """``{"predecessors": [...], "successors": [...]}``: the ``Succession`` rows naming ``country``, one query."""
+    result = {"predecessors": [], "successors": []}
+    for s in Succession.objects.filter(Q(predecessor=country) | Q(successor=country)).select_related(
+        "predecessor", "successor"
+    ):
+        if s.successor_id == country.pk:
+            result["predecessors"].append(s)
+        if s.predecessor_id == country.pk:
+            result["successors"].append(s)
+    return result
+
+
+def member_count_series(organization):
+    """How many states held each status in ``organization`` from each day the numbers changed.
+
+    ``[(day, {status: count}), ...]`` (see ``periods.count_series``), computed from
+    the organization's periods read in one query, not one query per day.
+    """
+    rows = Membership.objects.filter(organization=organization).values_list("start_date", "end_date", "status")
+    return count_series(rows)
 
 
 def _dates(membership):
@@ -326,6 +358,9 @@ __all__ = [
     "country_list",
     "organization_list",
     "country_membership_summary",
+    "country_timeline",
+    "country_successions",
+    "member_count_series",
     "requirement_gaps",
     "find_problems",
 ]

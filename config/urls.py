@@ -1,4 +1,4 @@
-"""URL configuration: the admin, the REST API and its schema."""
+"""URL configuration: the public pages, the admin, the REST API and its schema."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -12,4 +12,5 @@ urlpatterns = [
     path("api/v1/", include("alliances.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),
+    path("", include("alliances.web.urls")),
 ]

@@ -66,9 +66,35 @@ class AuditedAdmin(admin.ModelAdmin):
 
     def history_view(self, request, object_id, extra_context=None):
         events = list(audit.row_history(self.model, object_id)) if str(object_id).isdigit() else []
+        named = self.related_names(events)
         rows = []
         for event in events:
-            changes = [(key, before, after) for key, (before, after) in event.changes().items()]
+            changes = [
+                (named.get((key, "field"), key), named.get((key, before), before), named.get((key, after), after))
+                for key, (before, after) in event.changes().items()
+            ]
             rows.append({"event": event, "changes": changes})
         context = {**(extra_context or {}), "audit_rows": rows}
         return super().history_view(request, object_id, extra_context=context)
+
+    def related_names(self, events):
+        """The trail stores columns (``country_id: 42``); curators read names (``country: Romania``).
+
+        ``{(column, "field"): field name, (column, id): "Name (#id)"}`` for every foreign-key
+        column of the model, one query per related model whatever the number of events.
+        """
+        foreign_keys = {f.column: f for f in self.model._meta.concrete_fields if f.is_relation}
+        wanted = {column: set() for column in foreign_keys}
+        for event in events:
+            for key, (before, after) in event.changes().items():
+                if key in wanted:
+                    wanted[key].update(v for v in (before, after) if v is not None)
+        names = {}
+        for column, ids in wanted.items():
+            field = foreign_keys[column]
+            names[(column, "field")] = field.name
+            records = field.related_model._base_manager.in_bulk(ids) if ids else {}
+            for pk in ids:
+                record = records.get(pk)
+                names[(column, pk)] = f"{record} (#{pk})" if record is not None else f"#{pk} (deleted)"
+        return names

@@ -35,14 +35,6 @@ class CountryMembershipInline(MembershipInline):
     ordering = ["start_date"]
 
 
-class OrganizationMembershipInline(MembershipInline):
-    fk_name = "organization"
-    fields = ["country", "status", "founding", "start_date", "end_date", "note"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("country").order_by("start_date", "country__name")
-
-
 class OrganizationCitationInline(admin.StackedInline):
     model = Citation
     extra = 0

@@ -6,10 +6,10 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 
-from alliances import services
+from alliances import selectors, services
 from alliances.admin.base import AuditedAdmin
 from alliances.admin.forms import AccessionForm, OrganizationForm, add_service_errors
-from alliances.admin.inlines import OrganizationAliasInline, OrganizationCitationInline, OrganizationMembershipInline
+from alliances.admin.inlines import OrganizationAliasInline, OrganizationCitationInline
 from alliances.models import Organization
 
 
@@ -21,8 +21,24 @@ class OrganizationAdmin(AuditedAdmin):
     search_fields = ["slug", "acronym", "name", "aliases__name"]
     filter_horizontal = ["members_must_belong_to"]
     prepopulated_fields = {"slug": ["acronym"]}
-    inlines = [OrganizationAliasInline, OrganizationMembershipInline, OrganizationCitationInline]
+    # Periods are not an inline: 57 OSCE states would be 57 full forms (and 57 autocomplete widgets)
+    # on every visit. The page lists them in a table that links to each period and to the filtered list.
+    inlines = [OrganizationAliasInline, OrganizationCitationInline]
     change_form_template = "admin/alliances/organization/change_form.html"
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        organization = self.get_object(request, object_id) if object_id else None
+        if organization is not None:
+            periods = selectors.organization_members(organization, statuses=None).order_by(
+                "start_date", "country__name"
+            )
+            extra_context = {
+                **(extra_context or {}),
+                "membership_periods": list(periods.prefetch_related(None)),
+                "memberships_url": reverse("admin:alliances_membership_changelist")
+                + f"?organization__id__exact={organization.pk}",
+            }
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.accession_view)

@@ -165,7 +165,11 @@ def test_change_pages_render(admin_client):
     response = admin_client.get(f"{ADMIN}organization/{nato.pk}/change/")
     assert response.status_code == 200
     inline = {i.formset.prefix: i.formset for i in response.context["inline_admin_formsets"]}
-    assert len(inline["memberships"].forms) == Membership.objects.filter(organization=nato).count()
+    # Its periods are a table of links, not one full form each.
+    assert "memberships" not in inline
+    assert len(response.context["membership_periods"]) == Membership.objects.filter(organization=nato).count()
+    for m in Membership.objects.filter(organization=nato):
+        assert f'href="{ADMIN}membership/{m.pk}/change/"' in response.content.decode()
     # organization citations exclude membership citations
     assert all(f.instance.membership_id is None for f in inline["citations"].forms)
     assert len(inline["citations"].forms) == Citation.objects.filter(organization=nato, membership=None).count()
@@ -455,16 +459,18 @@ def test_organization_page_resubmits_cleanly(admin_client):
     assert Membership.objects.filter(organization=b9).count() == 9
 
 
+# The organization page lists its periods as links (no inline forms); the country page keeps the inline.
+
+
 def test_two_overlapping_new_rows_in_one_submit_are_refused(admin_client):
-    b9 = Organization.objects.get(slug="b9")
-    url, data = change_form(admin_client, "organization", b9.pk, "organization_form")
-    japan = str(pk(Country, iso2="JP"))
+    url, data = change_form(admin_client, "country", pk(Country, iso2="JP"), "country_form")
+    b9 = str(pk(Organization, slug="b9"))
     add_inline_rows(
         data,
         "memberships",
         [
-            {"country": japan, "status": "candidate", "start_date": "2016-01-01", "end_date": "2017-01-01"},
-            {"country": japan, "status": "observer", "start_date": "2016-06-01", "end_date": ""},
+            {"organization": b9, "status": "candidate", "start_date": "2016-01-01", "end_date": "2017-01-01"},
+            {"organization": b9, "status": "observer", "start_date": "2016-06-01", "end_date": ""},
         ],
     )
     count = Membership.objects.count()
@@ -476,14 +482,13 @@ def test_two_overlapping_new_rows_in_one_submit_are_refused(admin_client):
 
 def test_two_adjacent_new_rows_in_one_submit_are_saved(admin_client):
     b9 = Organization.objects.get(slug="b9")
-    url, data = change_form(admin_client, "organization", b9.pk, "organization_form")
-    japan = str(pk(Country, iso2="JP"))
+    url, data = change_form(admin_client, "country", pk(Country, iso2="JP"), "country_form")
     add_inline_rows(
         data,
         "memberships",
         [
-            {"country": japan, "status": "candidate", "start_date": "2016-01-01", "end_date": "2016-05-31"},
-            {"country": japan, "status": "observer", "start_date": "2016-06-01", "end_date": ""},
+            {"organization": str(b9.pk), "status": "candidate", "start_date": "2016-01-01", "end_date": "2016-05-31"},
+            {"organization": str(b9.pk), "status": "observer", "start_date": "2016-06-01", "end_date": ""},
         ],
     )
     response = admin_client.post(url, data)

@@ -1,0 +1,14 @@
+"""Public pages: included at the site's root by config/urls.py."""
+
+from django.urls import path
+
+from alliances.web import views
+
+app_name = "web"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("search/", views.search, name="search"),
+    path("countries/<str:identifier>/", views.country, name="country"),
+    path("organizations/<str:identifier>/", views.organization, name="organization"),
+]

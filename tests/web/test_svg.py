@@ -1,0 +1,75 @@
+"""The pure drawing functions and the count series, without the database."""
+
+import datetime
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from alliances.periods import count_series
+from alliances.web import svg
+
+D = datetime.date.fromisoformat
+NS = "{http://www.w3.org/2000/svg}"
+TODAY = D("2026-01-01")
+
+
+def test_every_status_colour_reaches_4_5_to_1_against_white():
+    for status, (colour, _) in svg.STATUS_STYLE.items():
+        assert svg.contrast_ratio(colour, "#ffffff") >= 4.5, status
+    assert svg.contrast_ratio(svg.TEXT, "#ffffff") >= 4.5
+
+
+def test_every_status_but_member_has_its_own_pattern():
+    patterns = [pattern for status, (_, pattern) in svg.STATUS_STYLE.items() if status != "member"]
+    assert None not in patterns and len(set(patterns)) == len(patterns)
+
+
+def test_count_series_counts_each_status_from_each_change_day():
+    periods = [
+        (D("2000-01-01"), None, "member"),
+        (D("2000-01-01"), D("2004-12-31"), "candidate"),
+        (D("2005-01-01"), None, "member"),  # the candidate becomes a member: one change, not two
+        (D("2010-06-01"), D("2011-05-31"), "observer"),
+    ]
+    assert count_series(periods) == [
+        (D("2000-01-01"), {"member": 1, "candidate": 1}),
+        (D("2005-01-01"), {"member": 2}),
+        (D("2010-06-01"), {"member": 2, "observer": 1}),
+        (D("2011-06-01"), {"member": 2}),
+    ]
+    assert count_series([]) == []
+
+
+def test_timeline_has_one_bar_per_period_a_title_a_desc_and_a_legend():
+    bars = [
+        svg.Bar("NATO", "partner", D("1994-01-26"), D("2004-03-28"), "NATO: partner"),
+        svg.Bar("NATO", "member", D("2004-03-29"), None, "NATO: member", href="/organizations/nato/"),
+        svg.Bar("EU", "candidate", D("2000-01-01"), D("2006-12-31"), "EU <candidate> & more"),
+    ]
+    markup = svg.timeline(bars, title="T & co", desc="D", today=TODAY, labels={"member": "Member"})
+    root = ET.fromstring(markup)  # well-formed, every text escaped
+    assert root.get("viewBox").startswith("0 0 560 ")
+    assert root.find(f"{NS}title").text == "T & co" and root.find(f"{NS}desc").text == "D"
+    periods = root.findall(f".//{NS}rect[@class='period']")
+    assert [p.get("data-status") for p in periods] == ["partner", "member", "candidate"]
+    assert periods[2].find(f"{NS}title").text == "EU <candidate> & more"
+    assert {t.text for t in root.iter(f"{NS}text")} >= {"NATO", "EU", "Member", "Partner", "Candidate", "2020"}
+    assert {p.get("id") for p in root.iter(f"{NS}pattern")} == {"tl-partner", "tl-candidate"}
+    # An ongoing period runs to today's position; an earlier period sits left of a later one.
+    assert float(periods[0].get("x")) < float(periods[1].get("x"))
+
+
+def test_step_chart_has_one_rect_per_step_and_status_and_axis_labels():
+    series = [(D("1949-04-04"), {"member": 12}), (D("1952-02-18"), {"member": 14, "partner": 2})]
+    root = ET.fromstring(svg.step_chart(series, title="t", desc="d", today=TODAY, labels={}))
+    steps = root.findall(f".//{NS}rect[@class='step']")
+    assert [(s.get("data-status"), s.find(f"{NS}title").text) for s in steps] == [
+        ("member", "member: 12 from 1949-04-04"),
+        ("member", "member: 14 from 1952-02-18"),
+        ("partner", "partner: 2 from 1952-02-18"),
+    ]
+    texts = {t.text for t in root.iter(f"{NS}text")}
+    assert {"States", "Year", "0", "1960"} <= texts
+    # Stacked: the partners sit on top of the members of the same step.
+    member, partner = steps[1], steps[2]
+    assert float(partner.get("y")) + float(partner.get("height")) == pytest.approx(float(member.get("y")))
