@@ -30,9 +30,19 @@ class MembershipInline(admin.TabularInline):
 
 
 class CountryMembershipInline(MembershipInline):
+    """The country's periods, editable in place; new ones are recorded where their citation is given.
+
+    A period needs a citation on every write path, and this inline has no
+    citation fields: "Record accession" on the organization page and the
+    membership form take the source and the quote with the period.
+    """
+
     fk_name = "country"
     fields = ["organization", "status", "founding", "start_date", "end_date", "note"]
     ordering = ["start_date"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 class OrganizationCitationInline(admin.StackedInline):

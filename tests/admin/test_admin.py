@@ -462,52 +462,63 @@ def test_organization_page_resubmits_cleanly(admin_client):
 # The organization page lists its periods as links (no inline forms); the country page keeps the inline.
 
 
-def test_two_overlapping_new_rows_in_one_submit_are_refused(admin_client):
-    url, data = change_form(admin_client, "country", pk(Country, iso2="JP"), "country_form")
-    b9 = str(pk(Organization, slug="b9"))
-    add_inline_rows(
-        data,
-        "memberships",
-        [
-            {"organization": b9, "status": "candidate", "start_date": "2016-01-01", "end_date": "2017-01-01"},
-            {"organization": b9, "status": "observer", "start_date": "2016-06-01", "end_date": ""},
-        ],
-    )
-    count = Membership.objects.count()
+def inline_row(data, prefix, membership_pk):
+    """The index of the inline row that edits ``membership_pk``."""
+    total = int(data[f"{prefix}-TOTAL_FORMS"][0])
+    return next(i for i in range(total) if data.get(f"{prefix}-{i}-id") == [str(membership_pk)])
+
+
+def romania_nato_rows(admin_client):
+    ro = Country.objects.get(iso2="RO")
+    url, data = change_form(admin_client, "country", ro.pk, "country_form")
+    partner = Membership.objects.get(country=ro, organization__slug="nato", status="partner")
+    member = Membership.objects.get(country=ro, organization__slug="nato", status="member")
+    return url, data, inline_row(data, "memberships", partner.pk), inline_row(data, "memberships", member.pk)
+
+
+def test_two_edited_rows_that_overlap_each_other_are_refused(admin_client):
+    url, data, partner, member = romania_nato_rows(admin_client)
+    # Each row alone stays clear of the other's stored dates; together they overlap.
+    data[f"memberships-{partner}-end_date"] = ["2004-06-30"]
+    data[f"memberships-{member}-start_date"] = ["2004-06-01"]
     response = admin_client.post(url, data)
     assert response.status_code == 200
-    assert any("overlaps another row" in message for message in errors_of(response).values())
-    assert Membership.objects.count() == count
-
-
-def test_two_adjacent_new_rows_in_one_submit_are_saved(admin_client):
-    b9 = Organization.objects.get(slug="b9")
-    url, data = change_form(admin_client, "country", pk(Country, iso2="JP"), "country_form")
-    add_inline_rows(
-        data,
-        "memberships",
-        [
-            {"organization": str(b9.pk), "status": "candidate", "start_date": "2016-01-01", "end_date": "2016-05-31"},
-            {"organization": str(b9.pk), "status": "observer", "start_date": "2016-06-01", "end_date": ""},
-        ],
+    assert any("overlap" in message for message in errors_of(response).values())
+    assert Membership.objects.get(country__iso2="RO", organization__slug="nato", status="partner").end_date == D(
+        "2004-03-28"
     )
+
+
+def test_two_edited_rows_that_stay_apart_are_saved(admin_client):
+    url, data, partner, member = romania_nato_rows(admin_client)
+    data[f"memberships-{partner}-end_date"] = ["2004-01-31"]
+    data[f"memberships-{member}-note"] = ["Checked against the deposit of the instrument."]
     response = admin_client.post(url, data)
     assert response.status_code == 302, errors_of(response)
-    assert Membership.objects.filter(country__iso2="JP", organization=b9).count() == 2
+    nato = Membership.objects.filter(country__iso2="RO", organization__slug="nato")
+    assert nato.get(status="partner").end_date == D("2004-01-31")
+    assert nato.get(status="member").note == "Checked against the deposit of the instrument."
 
 
 def test_country_page_overlap_with_stored_row_is_a_form_error(admin_client):
-    ro = Country.objects.get(iso2="RO")
-    url, data = change_form(admin_client, "country", ro.pk, "country_form")
-    add_inline_rows(
-        data,
-        "memberships",
-        [{"organization": str(pk(Organization, slug="nato")), "status": "candidate", "start_date": "2000-01-01"}],
-    )
+    url, data, partner, _ = romania_nato_rows(admin_client)
+    data[f"memberships-{partner}-end_date"] = ["2005-01-01"]  # into the stored member period
     response = admin_client.post(url, data)
     assert response.status_code == 200
-    assert any("overlaps" in message for message in errors_of(response).values())
-    assert Membership.objects.filter(country=ro, organization__slug="nato").count() == 2  # partner, member
+    assert any("overlap" in message for message in errors_of(response).values())
+
+
+def test_country_page_adds_no_period_without_its_citation(admin_client):
+    """The inline has no citation fields, so it offers no new rows, and a forged one is not saved."""
+    jp = Country.objects.get(iso2="JP")
+    url, data = change_form(admin_client, "country", jp.pk, "country_form")
+    assert 'id="memberships-empty"' not in admin_client.get(url).content.decode()
+    b9 = str(pk(Organization, slug="b9"))
+    add_inline_rows(data, "memberships", [{"organization": b9, "status": "observer", "start_date": "2016-06-01"}])
+    count = Membership.objects.count()
+    admin_client.post(url, data)
+    assert Membership.objects.count() == count
+    assert not Membership.objects.filter(country=jp, organization__slug="b9").exists()
 
 
 def test_country_alias_clash_is_a_form_error(admin_client):
