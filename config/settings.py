@@ -256,6 +256,7 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
         "alliances.platform.renderers.CSVRenderer",
     ],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "alliances.platform.negotiation.FormatFirstContentNegotiation",
     "DEFAULT_PARSER_CLASSES": [
         "alliances.platform.parsers.JSONParser",
         "rest_framework.parsers.FormParser",

@@ -305,6 +305,16 @@ class MembershipQuerySerializer(serializers.Serializer):
     )
 
 
+class CountryMembershipQuerySerializer(MembershipQuerySerializer):
+    """The “which groups is this country in” question, optionally about one organization."""
+
+    organization = IdentifierField(
+        selectors.organization_resolve,
+        required=False,
+        help_text="Only this organization (slug, acronym, name or alias).",
+    )
+
+
 class ChangesQuerySerializer(serializers.Serializer):
     date_from = serializers.DateField(required=False, help_text="First day, YYYY-MM-DD; default the founding date.")
     date_to = serializers.DateField(required=False, help_text="Last day, YYYY-MM-DD; default today.")

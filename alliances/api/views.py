@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from alliances import audit, selectors, services
 from alliances.api import serializers as s
 from alliances.api.filtersets import CountryFilterSet, MembershipFilterSet
-from alliances.choices import statuses_for
+from alliances.choices import MembershipStatus, statuses_for
 from alliances.models import Country, Membership, Organization, Source
 from alliances.platform import reference
 from alliances.platform.pagination import WindowCountPagination
@@ -49,20 +49,35 @@ def check_identifier_length(value, name):
         raise ValidationError({name: [f"An identifier has at most {selectors.MAX_IDENTIFIER_LENGTH} characters."]})
 
 
-def membership_query(request):
-    query = s.MembershipQuerySerializer(data=request.query_params)
+def membership_query(request, serializer_class=s.MembershipQuerySerializer):
+    query = serializer_class(data=request.query_params)
     query.is_valid(raise_exception=True)
     values = query.validated_data
     statuses = statuses_for(values["status"])
     as_of = None if values["history"] else values.get("as_of") or datetime.date.today()
-    return as_of, statuses
+    return as_of, statuses, values
 
 
-def listing(header_key, header, as_of, memberships, context):
+def status_list(statuses):
+    """The statuses a list includes, as it states them: every status when no filter applies."""
+    return sorted(statuses) if statuses is not None else sorted(MembershipStatus.values)
+
+
+def listing(header_key, header, as_of, statuses, memberships, context):
     items = s.MembershipSerializer(memberships, many=True, context=context).data
     return Response(
-        {header_key: header, "as_of": as_of.isoformat() if as_of else None, "count": len(items), "results": items}
+        {
+            header_key: header,
+            "as_of": as_of.isoformat() if as_of else None,
+            "statuses": status_list(statuses),
+            "count": len(items),
+            "results": items,
+        }
     )
+
+
+def query_names(serializer_class):
+    return tuple(serializer_class().fields)
 
 
 IDENTIFIER = OpenApiParameter("identifier", OpenApiTypes.STR, OpenApiParameter.PATH)
@@ -74,6 +89,7 @@ def listing_serializer(name, header_serializer, header_key):
         {
             header_key: header_serializer(),
             "as_of": serializers.DateField(allow_null=True),
+            "statuses": serializers.ListField(child=serializers.CharField()),
             "count": serializers.IntegerField(),
             "results": s.MembershipSerializer(many=True),
         },
@@ -118,9 +134,18 @@ class CountryViewSet(NamedRecordMixin, BaseViewSet):
     filterset_class = CountryFilterSet
     lookup_field = "identifier"
     lookup_value_regex = "[^/]+"
+    download_name = "countries"
 
     def get_queryset(self):
         return Country.objects.order_by("name")
+
+    def list_header(self):
+        """The day and statuses ``member_of``/``not_member_of`` were answered for."""
+        query = self.request.query_params
+        form = self.filterset_class(query, queryset=Country.objects.none()).form
+        form.is_valid()
+        as_of = form.cleaned_data.get("as_of") or datetime.date.today()
+        return {"as_of": as_of.isoformat(), "statuses": status_list(statuses_for(query.get("status") or "member"))}
 
     def get_object(self):
         country = self.resolve(selectors.country_resolve, self.kwargs["identifier"])
@@ -131,16 +156,24 @@ class CountryViewSet(NamedRecordMixin, BaseViewSet):
 
     @extend_schema(
         summary="Which groups is this country in",
-        parameters=[IDENTIFIER, s.MembershipQuerySerializer],
+        parameters=[IDENTIFIER, s.CountryMembershipQuerySerializer],
         responses=listing_serializer("CountryMemberships", s.CountryHeaderSerializer, "country"),
     )
-    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    @action(
+        detail=True,
+        methods=["get"],
+        filterset_class=None,
+        pagination_class=None,
+        accepted_params=query_names(s.CountryMembershipQuerySerializer),
+    )
     def memberships(self, request, identifier=None):
-        as_of, statuses = membership_query(request)
+        as_of, statuses, values = membership_query(request, s.CountryMembershipQuerySerializer)
         country = self.resolve(selectors.country_resolve, identifier)
-        memberships = selectors.country_memberships(country, as_of=as_of, statuses=statuses)
+        memberships = selectors.country_memberships(
+            country, as_of=as_of, statuses=statuses, organization=values.get("organization")
+        )
         header = s.CountryHeaderSerializer(country).data
-        return listing("country", header, as_of, memberships, self.get_serializer_context())
+        return listing("country", header, as_of, statuses, memberships, self.get_serializer_context())
 
 
 @extend_schema_view(
@@ -158,9 +191,14 @@ class OrganizationViewSet(NamedRecordMixin, BaseViewSet):
     output_serializer_class = s.OrganizationSerializer
     lookup_field = "identifier"
     lookup_value_regex = "[^/]+"
+    download_name = "organizations"
 
     def get_queryset(self):
         return selectors.organization_list()
+
+    def list_header(self):
+        """``member_count`` counts today's members."""
+        return {"as_of": datetime.date.today().isoformat(), "statuses": [MembershipStatus.MEMBER.value]}
 
     def get_object(self):
         organization = self.resolve(selectors.organization_resolve, self.kwargs["identifier"])
@@ -173,13 +211,15 @@ class OrganizationViewSet(NamedRecordMixin, BaseViewSet):
         parameters=[IDENTIFIER, s.MembershipQuerySerializer],
         responses=listing_serializer("OrganizationMembers", s.OrganizationBriefSerializer, "organization"),
     )
-    @action(detail=True, methods=["get"], pagination_class=None)
+    @action(
+        detail=True, methods=["get"], pagination_class=None, accepted_params=query_names(s.MembershipQuerySerializer)
+    )
     def members(self, request, identifier=None):
-        as_of, statuses = membership_query(request)
+        as_of, statuses, _ = membership_query(request)
         organization = self.resolve(selectors.organization_resolve, identifier)
         memberships = selectors.organization_members(organization, as_of=as_of, statuses=statuses)
         header = s.OrganizationBriefSerializer(organization).data
-        return listing("organization", header, as_of, memberships, self.get_serializer_context())
+        return listing("organization", header, as_of, statuses, memberships, self.get_serializer_context())
 
     @extend_schema(
         summary="Joins and departures between two dates",
@@ -199,7 +239,7 @@ class OrganizationViewSet(NamedRecordMixin, BaseViewSet):
             },
         ),
     )
-    @action(detail=True, methods=["get"], pagination_class=None)
+    @action(detail=True, methods=["get"], pagination_class=None, accepted_params=("from", "to"))
     def changes(self, request, identifier=None):
         query = s.ChangesQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -239,9 +279,20 @@ class MembershipViewSet(BaseViewSet):
     filterset_class = MembershipFilterSet
     pagination_class = WindowCountPagination
     lookup_value_regex = "[0-9]{1,18}"
+    download_name = "memberships"
 
     def get_queryset(self):
         return selectors.membership_list(statuses=None)
+
+    def list_header(self):
+        """The day the periods include (none: every period) and the statuses listed."""
+        form = self.filterset_class(self.request.query_params, queryset=Membership.objects.none()).form
+        form.is_valid()
+        as_of = form.cleaned_data.get("as_of")
+        return {
+            "as_of": as_of.isoformat() if as_of else None,
+            "statuses": status_list(statuses_for(form.cleaned_data.get("status"))),
+        }
 
     def delete_instance(self, instance):
         try:
@@ -263,7 +314,7 @@ class MembershipViewSet(BaseViewSet):
         description="`actor` (who made the change) is present for signed-in staff only.",
         responses=s.AuditEventSerializer(many=True),
     )
-    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None, accepted_params=())
     def history(self, request, pk=None):
         events = list(audit.row_history(Membership, pk))
         if not events:
@@ -279,6 +330,7 @@ class SourceViewSet(BaseViewSet):
     input_serializer_class = output_serializer_class = s.SourceSerializer
     lookup_field = "slug"
     lookup_value_regex = "[-a-zA-Z0-9_]{1,50}"
+    download_name = "sources"
 
     def get_queryset(self):
         return Source.objects.order_by("title")
