@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "rest_framework",
     "django_filters",
+    "corsheaders",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "import_export",
@@ -74,6 +75,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before the cached-read middleware, so cached answers carry CORS headers too.
+    "alliances.platform.cors.ReadOnlyCorsMiddleware",
     # Outside the cached-read middleware, so cached answers carry the policy too.
     "csp.middleware.CSPMiddleware",
     "alliances.platform.limits.UploadSizeLimitMiddleware",
@@ -128,6 +131,14 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
+
+# CORS (alliances/platform/cors.py): public reads of the API and the downloads from any
+# origin, without credentials; writes and their preflights get no CORS headers.
+CORS_URLS_REGEX = r"^/(api/|downloads(/|\.json|$))"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_EXPOSE_HEADERS = ["ETag", "Link", "Content-Disposition"]
 
 ROOT_URLCONF = "config.urls"
 
