@@ -14,10 +14,19 @@ class CountryBriefSerializer(serializers.ModelSerializer):
         fields = ["iso2", "name"]
 
 
-class CountryHeaderSerializer(serializers.ModelSerializer):
+class CowCodesMixin(serializers.Serializer):
+    cow_code = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="Correlates of War state code (from the countrycode package)."
+    )
+    cow_abbr = serializers.CharField(
+        read_only=True, allow_null=True, help_text="Correlates of War state abbreviation, e.g. ROM."
+    )
+
+
+class CountryHeaderSerializer(CowCodesMixin, serializers.ModelSerializer):
     class Meta:
         model = Country
-        fields = ["iso2", "iso3", "numeric", "name", "official_name"]
+        fields = ["iso2", "iso3", "numeric", "name", "official_name", "cow_code", "cow_abbr"]
 
 
 class OrganizationBriefSerializer(serializers.ModelSerializer):
@@ -69,12 +78,12 @@ class RequiredSlugsField(SnapshotListField):
     attribute = "required_slugs"
 
 
-class CountrySerializer(serializers.ModelSerializer):
+class CountrySerializer(CowCodesMixin, serializers.ModelSerializer):
     aliases = AliasNamesField(read_only=True)
 
     class Meta:
         model = Country
-        fields = ["iso2", "iso3", "numeric", "name", "official_name", "aliases"]
+        fields = ["iso2", "iso3", "numeric", "name", "official_name", "cow_code", "cow_abbr", "aliases"]
 
 
 # What an organization is, read and written alike; the output adds aliases and today's member count.
@@ -87,6 +96,9 @@ ORGANIZATION_FIELDS = [
     "dissolved",
     "website",
     "description",
+    "cow_igo",
+    "wikidata",
+    "identifiers_source",
     "members_must_belong_to",
 ]
 

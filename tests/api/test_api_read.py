@@ -109,7 +109,16 @@ def test_country_list_is_paginated_and_ordered_by_name(client):
     assert len(body["results"]) == 10
     names = [c["name"] for c in body["results"]]
     assert names == sorted(names)
-    assert set(body["results"][0]) == {"iso2", "iso3", "numeric", "name", "official_name", "aliases"}
+    assert set(body["results"][0]) == {
+        "iso2",
+        "iso3",
+        "numeric",
+        "name",
+        "official_name",
+        "cow_code",
+        "cow_abbr",
+        "aliases",
+    }
 
     second = client.get(body["next"]).json()
     assert second["previous"] and len(second["results"]) == 10
@@ -266,7 +275,7 @@ def test_unknown_member_of_suggests(client):
 def test_country_list_csv(client):
     rows = get_csv(client, "countries/", {"format": "csv", "member_of": "b9"})
     assert len(rows) == 9
-    assert list(rows[0]) == ["iso2", "iso3", "numeric", "name", "official_name", "aliases"]
+    assert list(rows[0]) == ["iso2", "iso3", "numeric", "name", "official_name", "cow_code", "cow_abbr", "aliases"]
     assert {row["iso2"] for row in rows} == members_on("b9", TODAY)
     romania = next(row for row in rows if row["iso2"] == "RO")
     assert romania == {
@@ -275,6 +284,8 @@ def test_country_list_csv(client):
         "numeric": "642",
         "name": "Romania",
         "official_name": "",
+        "cow_code": "360",
+        "cow_abbr": "ROM",
         "aliases": "",
     }
 
@@ -324,7 +335,7 @@ def test_country_list_csv_aliases_are_joined(client):
 def test_country_detail_by_any_identifier(client, identifier, iso2):
     body = get_json(client, f"countries/{identifier}/")
     assert body["iso2"] == iso2
-    assert set(body) == {"iso2", "iso3", "numeric", "name", "official_name", "aliases"}
+    assert set(body) == {"iso2", "iso3", "numeric", "name", "official_name", "cow_code", "cow_abbr", "aliases"}
 
 
 def test_country_detail_fields(client):
@@ -334,6 +345,8 @@ def test_country_detail_fields(client):
         "numeric": "642",
         "name": "Romania",
         "official_name": "",
+        "cow_code": 360,
+        "cow_abbr": "ROM",
         "aliases": [],
     }
     czechia = get_json(client, "countries/CZ/")
@@ -376,7 +389,16 @@ def test_country_detail_overlong_identifier_is_400(client):
 def test_country_detail_csv(client):
     rows = get_csv(client, "countries/RO/", {"format": "csv"})
     assert rows == [
-        {"iso2": "RO", "iso3": "ROU", "numeric": "642", "name": "Romania", "official_name": "", "aliases": ""}
+        {
+            "iso2": "RO",
+            "iso3": "ROU",
+            "numeric": "642",
+            "name": "Romania",
+            "official_name": "",
+            "cow_code": "360",
+            "cow_abbr": "ROM",
+            "aliases": "",
+        }
     ]
 
 
@@ -392,6 +414,8 @@ def test_romania_on_2021_12_30_is_in_four_organizations(client):
         "numeric": "642",
         "name": "Romania",
         "official_name": "",
+        "cow_code": 360,
+        "cow_abbr": "ROM",
     }
     assert body["as_of"] == "2021-12-30"
     assert body["count"] == 4 == len(body["results"])
