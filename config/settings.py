@@ -312,3 +312,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "loggers": {"django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False}},
 }
+
+# The open data set (manage.py export_dataset, make_release, /downloads/).
+DATASET_LICENSE = {
+    "name": os.environ.get("DATASET_LICENSE_NAME", "CC-BY-4.0"),
+    "path": os.environ.get("DATASET_LICENSE_PATH", "https://creativecommons.org/licenses/by/4.0/"),
+    "title": os.environ.get("DATASET_LICENSE_TITLE", "Creative Commons Attribution 4.0"),
+}
+RELEASES_DIR = Path(os.environ.get("RELEASES_DIR", BASE_DIR / "releases"))
