@@ -8,7 +8,6 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from alliances import releases
-
 from alliances.platform.cache import RedisCache
 from alliances.platform.unavailable import database_unavailable_response
 
