@@ -552,6 +552,8 @@ def test_create_country(editor):
         "numeric": "900",
         "name": "Kosovo",
         "official_name": "",
+        "cow_code": 347,
+        "cow_abbr": "KOS",
         "aliases": [],
     }
     for identifier in ("XK", "xkx", "900"):
