@@ -9,16 +9,48 @@ class MembershipStatus(models.TextChoices):
     PARTNER = "partner", "Partner"
     OBSERVER = "observer", "Observer"
     SUSPENDED = "suspended", "Suspended"
+    APPLICANT = "applicant", "Applicant"
+    ASSOCIATE = "associate", "Associate"
 
 
-# A status filter (API parameter, command option) may also say "all": every status.
+# A status filter (API parameter, command option) names one or more statuses
+# (comma-separated or repeated), or "all": every status.
 ANY_STATUS = "all"
 STATUS_FILTER_CHOICES = [*MembershipStatus.values, ANY_STATUS]
+STATUS_HELP = (
+    "Statuses to include: one of " + ", ".join(MembershipStatus.values) + ", a comma-separated list "
+    "(`member,candidate`) or the parameter repeated; `all` for every status."
+)
 
 
-def statuses_for(status):
-    """The statuses a status filter selects, as ``selectors`` take them: None (every status) for "all" or none given."""
-    return None if status in (None, "", ANY_STATUS) else (status,)
+class UnknownStatus(ValueError):
+    def __init__(self, value):
+        super().__init__(
+            f"Unknown status “{value[:50]}”; accepted: {', '.join(STATUS_FILTER_CHOICES)} "
+            "(several separated by commas or repeated)."
+        )
+
+
+def statuses_for(raw_values, default=(MembershipStatus.MEMBER,)):
+    """The statuses a filter selects, as ``selectors`` take them: a list, or None for every status.
+
+    ``raw_values``: the filter's values as given (each may hold several, comma-separated);
+    none given means ``default`` (None: every status). Raises UnknownStatus.
+    """
+    values = [v.strip() for raw in raw_values if raw for v in raw.split(",") if v.strip()]
+    if not values:
+        return None if default is None else list(default)
+    if ANY_STATUS in values:
+        return None
+    for value in values:
+        if value not in MembershipStatus.values:
+            raise UnknownStatus(value)
+    return list(dict.fromkeys(values))
+
+
+def statuses_included(statuses):
+    """What a list says it includes: the given statuses, or every one."""
+    return list(MembershipStatus.values) if statuses is None else list(statuses)
 
 
 class OrganizationKind(models.TextChoices):
@@ -35,3 +67,10 @@ class SourceKind(models.TextChoices):
     TREATY = "treaty", "Treaty"
     OFFICIAL_DOCUMENT = "official_document", "Official document"
     SECONDARY = "secondary", "Secondary source (copy or reference work)"
+
+
+class SuccessionKind(models.TextChoices):
+    CONTINUATION = "continuation", "Continuation (same state, holds the predecessor's seats)"
+    DISSOLUTION = "dissolution", "Dissolution (the predecessor ceased to exist)"
+    SECESSION = "secession", "Secession (the predecessor went on)"
+    ABSORPTION = "absorption", "Absorption (the predecessor joined the successor)"

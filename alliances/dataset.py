@@ -5,7 +5,7 @@
 sources, the data version and the creation time. The panel
 (``cow_igo_panel.csv``) follows the Correlates of War IGO state-year layout:
 
-* one row per state and year, 1945 to the current year, one column per
+* one row per state (former states too) and year, 1945 to the current year, one column per
   organization (its COW IGO abbreviation, else its acronym, lower case);
 * a year is coded from the status the state held on the **reference day**:
   31 December of that year (for the current year, today), as COW codes the
@@ -26,7 +26,7 @@ from pathlib import Path
 from django.conf import settings
 
 from alliances import audit
-from alliances.models import Citation, Country, Membership, Organization, Source
+from alliances.models import Citation, Country, Membership, Organization, Source, Succession
 
 FIRST_PANEL_YEAR = 1945
 COW_CODES = {"member": 1, "suspended": 1, "associate": 2, "observer": 3}
@@ -54,19 +54,39 @@ def _field(name, type_, description, **constraints):
 
 def country_table():
     fields = [
-        _field("iso2", "string", "ISO 3166-1 alpha-2 code; the key.", required=True, unique=True),
+        _field(
+            "code",
+            "string",
+            "The key: ISO 3166-1 alpha-2 code, or ISO 3166-3 four-letter code of a former state.",
+            required=True,
+            unique=True,
+        ),
+        _field("iso2", "string", "ISO 3166-1 alpha-2 code; empty for a former state."),
         _field("iso3", "string", "ISO 3166-1 alpha-3 code."),
         _field("numeric", "string", "ISO 3166-1 numeric code, three digits."),
         _field("name", "string", "Short English name.", required=True),
         _field("official_name", "string", "Official name, where it differs."),
+        _field("exists_from", "date", "First day as a state, where recorded."),
+        _field("exists_to", "date", "Last day as a state; empty if it exists."),
         _field("cow_code", "integer", "Correlates of War state code (from the countrycode package)."),
         _field("cow_abbr", "string", "Correlates of War state abbreviation."),
     ]
     rows = (
-        [c.iso2, c.iso3, c.numeric, c.name, c.official_name, c.cow_code, c.cow_abbr]
-        for c in Country.objects.order_by("iso2")
+        [
+            c.code,
+            c.iso2,
+            c.iso3,
+            c.numeric,
+            c.name,
+            c.official_name,
+            c.exists_from,
+            c.exists_to,
+            c.cow_code,
+            c.cow_abbr,
+        ]
+        for c in Country.objects.order_by("code")
     )
-    return "countries", fields, ["iso2"], [], rows
+    return "countries", fields, ["code"], [], rows
 
 
 def organization_table():
@@ -104,7 +124,7 @@ def organization_table():
 
 def membership_table():
     fields = [
-        _field("country", "string", "ISO alpha-2 code of the state.", required=True),
+        _field("country", "string", "Code of the state (countries.code).", required=True),
         _field("organization", "string", "Slug of the organization.", required=True),
         _field("status", "string", "member, candidate, partner, observer, suspended, …", required=True),
         _field("founding", "boolean", "Whether the state was a founder."),
@@ -113,13 +133,13 @@ def membership_table():
         _field("note", "string", "Context and doubts."),
     ]
     rows = (
-        [m.country.iso2, m.organization.slug, m.status, m.founding, m.start_date, m.end_date, m.note]
+        [m.country.code, m.organization.slug, m.status, m.founding, m.start_date, m.end_date, m.note]
         for m in Membership.objects.select_related("country", "organization").order_by(
-            "organization__slug", "country__iso2", "start_date"
+            "organization__slug", "country__code", "start_date"
         )
     )
     keys = [
-        {"fields": "country", "reference": {"resource": "countries", "fields": "iso2"}},
+        {"fields": "country", "reference": {"resource": "countries", "fields": "code"}},
         {"fields": "organization", "reference": {"resource": "organizations", "fields": "slug"}},
     ]
     return "memberships", fields, ["country", "organization", "start_date"], keys, rows
@@ -153,7 +173,7 @@ def citation_table():
         [
             c.source.slug,
             c.organization.slug,
-            c.membership.country.iso2 if c.membership else "",
+            c.membership.country.code if c.membership else "",
             c.membership.start_date if c.membership else None,
             c.quote,
         ]
@@ -164,6 +184,27 @@ def citation_table():
         {"fields": "organization", "reference": {"resource": "organizations", "fields": "slug"}},
     ]
     return "citations", fields, [], keys, rows
+
+
+def succession_table():
+    fields = [
+        _field("predecessor", "string", "Code of the earlier state.", required=True),
+        _field("successor", "string", "Code of the later state.", required=True),
+        _field("date", "date", "The successor's first day in its new role.", required=True),
+        _field("kind", "string", "What sort of succession.", required=True),
+        _field("note", "string", "Context; other sources."),
+        _field("source", "string", "Slug of the source."),
+        _field("quote", "string", "The sentence of the source, verbatim."),
+    ]
+    rows = (
+        [s.predecessor.code, s.successor.code, s.date, s.kind, s.note, s.source.slug if s.source else "", s.quote]
+        for s in Succession.objects.select_related("predecessor", "successor", "source").order_by("date", "pk")
+    )
+    keys = [
+        {"fields": "predecessor", "reference": {"resource": "countries", "fields": "code"}},
+        {"fields": "successor", "reference": {"resource": "countries", "fields": "code"}},
+    ]
+    return "successions", fields, ["predecessor", "successor", "date"], keys, rows
 
 
 def reference_day(year, today):
@@ -196,7 +237,7 @@ def panel_table(today=None):
     fields = [
         _field("ccode", "integer", "Correlates of War state code; empty where COW has none."),
         _field("stateabb", "string", "Correlates of War state abbreviation."),
-        _field("iso2", "string", "ISO alpha-2 code.", required=True),
+        _field("code", "string", "Our country code (countries.code).", required=True),
         _field("country", "string", "Name.", required=True),
         _field("year", "integer", "Year; coded from the status on 31 December (this year: today).", required=True),
     ] + [
@@ -211,7 +252,7 @@ def panel_table(today=None):
     ]
 
     def rows():
-        for country in Country.objects.order_by("iso2"):
+        for country in Country.objects.order_by("code"):
             for year in range(FIRST_PANEL_YEAR, today.year + 1):
                 day = reference_day(year, today)
                 exists = exists_on(country, day)
@@ -219,13 +260,21 @@ def panel_table(today=None):
                     panel_code(periods.get((country.pk, o.pk), ()), day) if exists else NOT_A_STATE
                     for o in organizations
                 ]
-                yield [country.cow_code, country.cow_abbr, country.iso2, country.name, year, *codes]
+                yield [country.cow_code, country.cow_abbr, country.code, country.name, year, *codes]
 
-    return "cow_igo_panel", fields, ["iso2", "year"], [], rows()
+    return "cow_igo_panel", fields, ["code", "year"], [], rows()
 
 
 def tables():
-    return [country_table, organization_table, source_table, membership_table, citation_table, panel_table]
+    return [
+        country_table,
+        organization_table,
+        source_table,
+        membership_table,
+        citation_table,
+        succession_table,
+        panel_table,
+    ]
 
 
 def write_package(directory, *, progress=None, created=None):

@@ -7,7 +7,7 @@ from django.db import connections, models
 from django.db.models import F, Q
 
 from alliances import crosswalks, validation
-from alliances.choices import MembershipStatus, OrganizationKind, SourceKind
+from alliances.choices import MembershipStatus, OrganizationKind, SourceKind, SuccessionKind
 from alliances.text import normalize_name
 
 
@@ -23,14 +23,28 @@ class NaturalKeyManager(models.Manager):
 
 
 class Country(models.Model):
-    """A state or territory listed in ISO 3166-1, identified by its alpha-2 code."""
+    """A state or territory of ISO 3166-1, or a former state of ISO 3166-3, identified by its code.
 
+    ``code`` is the natural key: the alpha-2 code for today's states (RO), the
+    four-letter ISO 3166-3 code for former states (SUHH for the USSR), since
+    ISO reuses two-letter codes (CS was Czechoslovakia, then Serbia and Montenegro).
+    """
+
+    code = models.CharField(
+        max_length=4,
+        unique=True,
+        blank=True,
+        validators=[RegexValidator(r"^[A-Z]{2}([A-Z]{2})?$", "RO for a state, SUHH for a former state.")],
+        help_text="The natural key: ISO 3166-1 alpha-2 (RO), or ISO 3166-3 alpha-4 for a former state (SUHH).",
+    )
     iso2 = models.CharField(
         "ISO alpha-2",
         max_length=2,
         unique=True,
+        null=True,
+        blank=True,
         validators=[RegexValidator(r"^[A-Z]{2}$", "Two capital letters, e.g. RO.")],
-        help_text="ISO 3166-1 alpha-2 code, e.g. RO. The natural key.",
+        help_text="ISO 3166-1 alpha-2 code, e.g. RO; empty for a former state (ISO reuses them).",
     )
     iso3 = models.CharField(
         "ISO alpha-3",
@@ -41,7 +55,6 @@ class Country(models.Model):
     )
     numeric = models.CharField(
         max_length=3,
-        unique=True,
         validators=[RegexValidator(r"^[0-9]{3}$", "Three digits, e.g. 642.")],
         help_text="ISO 3166-1 numeric code as three digits, e.g. 642.",
     )
@@ -49,14 +62,29 @@ class Country(models.Model):
     official_name = models.CharField(
         max_length=200, blank=True, help_text="Official English name, e.g. Republic of Moldova."
     )
+    exists_from = models.DateField(
+        null=True, blank=True, help_text="First day it existed as a state, where it matters (empty: before 1945)."
+    )
+    exists_to = models.DateField(null=True, blank=True, help_text="Last day it existed as a state; empty if it exists.")
 
-    objects = NaturalKeyManager("iso2")
+    objects = NaturalKeyManager("code")
 
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "countries"
         constraints = [
-            models.CheckConstraint(condition=Q(iso2__regex=r"^[A-Z]{2}$"), name="country_iso2_format"),
+            models.CheckConstraint(
+                condition=Q(iso2__isnull=True) | Q(iso2__regex=r"^[A-Z]{2}$"), name="country_iso2_format"
+            ),
+            models.CheckConstraint(condition=Q(code__regex=r"^[A-Z]{2}([A-Z]{2})?$"), name="country_code_format"),
+            models.CheckConstraint(
+                condition=Q(exists_from__isnull=True) | Q(exists_to__isnull=True) | Q(exists_to__gte=F("exists_from")),
+                name="country_exists_to_after_from",
+            ),
+            # YUG and SCG share 891: numeric codes are unique among today's states only.
+            models.UniqueConstraint(
+                fields=["numeric"], condition=Q(exists_to__isnull=True), name="country_numeric_unique_current"
+            ),
             models.CheckConstraint(condition=Q(iso3__regex=r"^[A-Z]{3}$"), name="country_iso3_format"),
             models.CheckConstraint(condition=Q(numeric__regex=r"^[0-9]{3}$"), name="country_numeric_format"),
         ]
@@ -64,8 +92,30 @@ class Country(models.Model):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        if not self.code and self.iso2:
+            self.code = self.iso2
+        super().save(*args, **kwargs)
+
     def natural_key(self):
-        return (self.iso2,)
+        return (self.code or self.iso2,)
+
+    def clean(self):
+        if not self.code and self.iso2:
+            self.code = self.iso2
+        errors = {}
+        if not self.code:
+            errors["code"] = "Give the ISO alpha-2 code (or, for a former state, its alpha-4 code)."
+        # The conditional unique constraint would only give a form-wide error; name the field, as before.
+        if (
+            self.numeric
+            and self.exists_to is None
+            and Country.objects.filter(numeric=self.numeric, exists_to__isnull=True).exclude(pk=self.pk).exists()
+        ):
+            errors["numeric"] = f"Country with this numeric code ({self.numeric}) already exists."
+        if errors:
+            raise ValidationError(errors)
+        validation.check_country(self)
 
     @property
     def cow_codes(self):
@@ -275,7 +325,7 @@ class Membership(models.Model):
     )
     note = models.TextField(blank=True, help_text="Context, e.g. which predecessor state's seat this continues.")
 
-    objects = MembershipManager("country__iso2", "organization__slug", "start_date")
+    objects = MembershipManager("country__code", "organization__slug", "start_date")
 
     class Meta:
         ordering = ["organization__acronym", "start_date", "country__name"]
@@ -302,7 +352,7 @@ class Membership(models.Model):
         return f"{country} in {organization}: {self.status} {start} – {end}"
 
     def natural_key(self):
-        return (self.country.iso2, self.organization.slug, self.start_date.isoformat())
+        return (self.country.code, self.organization.slug, self.start_date.isoformat())
 
     natural_key.dependencies = ["alliances.country", "alliances.organization"]
 
@@ -320,7 +370,7 @@ class Source(models.Model):
     slug = models.SlugField(unique=True, help_text="Short identifier and natural key, e.g. nato-member-countries.")
     title = models.CharField(max_length=300, help_text="Title of the document.")
     publisher = models.CharField(max_length=200, blank=True, help_text="Who published it, where known.")
-    url = models.URLField(max_length=500, blank=True, help_text="Where it can be read, where known.")
+    url = models.URLField(max_length=1000, blank=True, help_text="Where it can be read, where known.")
     published = models.DateField(null=True, blank=True, help_text="Publication date, where known for certain.")
     kind = models.CharField(max_length=30, choices=SourceKind.choices, help_text="What sort of document it is.")
     note = models.TextField(blank=True, help_text="What is uncertain about the source, or how it was obtained.")
@@ -340,12 +390,12 @@ class Source(models.Model):
 class CitationManager(NaturalKeyManager):
     """A citation of an organization has no membership: its natural key stops after the organization."""
 
-    def get_by_natural_key(self, source_slug, organization_slug, iso2=None, start_date=None):
+    def get_by_natural_key(self, source_slug, organization_slug, code=None, start_date=None):
         lookup = {"source__slug": source_slug, "organization__slug": organization_slug}
-        if iso2 is None:
+        if code is None:
             lookup["membership__isnull"] = True
         else:
-            lookup.update(membership__country__iso2=iso2, membership__start_date=start_date)
+            lookup.update(membership__country__code=code, membership__start_date=start_date)
         return self.get(**lookup)
 
 
@@ -402,7 +452,7 @@ class Citation(models.Model):
         return (
             self.source.slug,
             self.organization.slug,
-            self.membership.country.iso2,
+            self.membership.country.code,
             self.membership.start_date.isoformat(),
         )
 
@@ -410,6 +460,91 @@ class Citation(models.Model):
 
     def clean(self):
         validation.check_citation(self)
+
+
+class CountryCitation(models.Model):
+    """A quoted sentence that supports a country's existence span (``exists_from`` / ``exists_to``)."""
+
+    country = models.ForeignKey(
+        Country, on_delete=models.CASCADE, related_name="existence_citations", help_text="The state."
+    )
+    source = models.ForeignKey(
+        Source, on_delete=models.PROTECT, related_name="country_citations", help_text="Where the quote comes from."
+    )
+    quote = models.TextField(help_text="The sentence of the source, verbatim, that dates the state's beginning or end.")
+
+    objects = NaturalKeyManager("country__code", "source__slug")
+
+    class Meta:
+        ordering = ["country__name", "source__title"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(quote=""), name="countrycitation_quote_not_empty"),
+            models.UniqueConstraint(fields=["country", "source"], name="countrycitation_unique_country_source"),
+        ]
+
+    def __str__(self):
+        return f"{self.country}: {self.source}"
+
+    def natural_key(self):
+        return (self.country.code, self.source.slug)
+
+    natural_key.dependencies = ["alliances.country", "alliances.source"]
+
+
+class Succession(models.Model):
+    """One state succeeding another on a day.
+
+    ``continuation``: the successor is the same international person under a
+    new name or shape and holds the predecessor's seats (Russia for the USSR);
+    ``dissolution``: the predecessor ceased to exist and the successor is new
+    (Czechoslovakia into the Czech Republic and Slovakia); ``secession``: the
+    successor broke away while the predecessor went on; ``absorption``: the
+    predecessor joined the successor (the GDR into the Federal Republic).
+    """
+
+    predecessor = models.ForeignKey(
+        Country, on_delete=models.PROTECT, related_name="successor_links", help_text="The earlier state."
+    )
+    successor = models.ForeignKey(
+        Country, on_delete=models.PROTECT, related_name="predecessor_links", help_text="The later state."
+    )
+    date = models.DateField(help_text="The successor's first day in its new role.")
+    kind = models.CharField(max_length=20, choices=SuccessionKind.choices, help_text="What sort of succession.")
+    note = models.TextField(blank=True, help_text="Context; other sources.")
+    source = models.ForeignKey(
+        Source,
+        on_delete=models.PROTECT,
+        related_name="successions",
+        null=True,
+        blank=True,
+        help_text="Where the quote comes from.",
+    )
+    quote = models.TextField(blank=True, help_text="The sentence of the source, verbatim, that supports it.")
+
+    objects = NaturalKeyManager("predecessor__code", "successor__code", "date")
+
+    class Meta:
+        ordering = ["date", "predecessor__name", "successor__name"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(predecessor=F("successor")), name="succession_not_self"),
+            models.UniqueConstraint(
+                fields=["predecessor", "successor", "date"], name="succession_unique_predecessor_successor_date"
+            ),
+            models.CheckConstraint(condition=Q(kind__in=SuccessionKind.values), name="succession_kind_valid"),
+        ]
+
+    def __str__(self):
+        predecessor = self.predecessor if self.predecessor_id else "?"
+        successor = self.successor if self.successor_id else "?"
+        return f"{predecessor} → {successor} ({self.kind}, {self.date})"
+
+    def natural_key(self):
+        return (self.predecessor.code, self.successor.code, self.date.isoformat())
+
+    natural_key.dependencies = ["alliances.country", "alliances.source"]
+
+    def clean(self):
+        validation.check_succession(self)
 
 
 class AuditEvent(models.Model):

@@ -37,7 +37,7 @@ class MembershipResource(resources.ModelResource):
     country = fields.Field(
         attribute="country",
         column_name="country",
-        widget=ResolvingWidget(Country, "iso2", selectors.country_resolve),
+        widget=ResolvingWidget(Country, "code", selectors.country_resolve),  # RO; SUHH for a former state
     )
     organization = fields.Field(
         attribute="organization",

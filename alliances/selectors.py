@@ -7,9 +7,17 @@ import pycountry
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 
-from alliances import locks
-from alliances.choices import MembershipStatus
-from alliances.models import Citation, Country, CountryAlias, Membership, Organization, OrganizationAlias
+from alliances import history, locks
+from alliances.choices import MembershipStatus, SuccessionKind
+from alliances.models import (
+    Citation,
+    Country,
+    CountryAlias,
+    Membership,
+    Organization,
+    OrganizationAlias,
+    Succession,
+)
 from alliances.periods import coverage_gaps, overlaps
 from alliances.platform.reference import MAX_IDENTIFIER_LENGTH, NotFound, country_resolve, organization_resolve
 from alliances.text import normalize_name
@@ -105,7 +113,9 @@ def country_list(*, member_of=(), not_member_of=(), as_of=None, statuses=(Member
     if search:
         key = normalize_name(search)
         code = key.replace(" ", "").upper()
-        qs = qs.filter(Q(aliases__normalized__contains=key) | Q(iso2=code) | Q(iso3=code) | Q(numeric=code)).distinct()
+        qs = qs.filter(
+            Q(aliases__normalized__contains=key) | Q(code=code) | Q(iso2=code) | Q(iso3=code) | Q(numeric=code)
+        ).distinct()
     return qs.order_by("name")
 
 
@@ -205,7 +215,7 @@ def find_problems():
         if not citation.quote.strip():
             problems.append(f"Citation {citation.pk} of {citation.source}: empty quote.")
 
-    for country in Country.objects.all():
+    for country in Country.objects.filter(iso2__isnull=False):
         known = pycountry.countries.get(alpha_2=country.iso2)
         if known is None:
             problems.append(f"Country {country.iso2} ({country.name}): pycountry does not know this code.")
@@ -222,6 +232,83 @@ def find_problems():
                     f"Alias “{alias.name}”: stored lookup key “{alias.normalized}” should be "
                     f"“{normalize_name(alias.name)}”."
                 )
+    problems += history_problems(memberships)
+    return problems
+
+
+def unsupported_citations():
+    """Membership citations whose quote names neither the country nor the start (or end) year, unexplained."""
+    aliases = defaultdict(set)
+    for country_id, normalized in CountryAlias.objects.values_list("country_id", "normalized"):
+        aliases[country_id].add(normalized)
+    found = []
+    citations = Citation.objects.filter(membership__isnull=False).select_related(
+        "source", "membership__country", "membership__organization"
+    )
+    for citation in citations.order_by("membership__organization__slug", "membership__start_date", "pk"):
+        m = citation.membership
+        if history.explains_its_date(m.note):
+            continue
+        if history.quote_names_country(citation.quote, m.country, aliases[m.country_id]):
+            continue
+        if history.quote_names_year(citation.quote, m.start_date, m.end_date):
+            continue
+        found.append(citation)
+    return found
+
+
+def history_problems(memberships):
+    """Every history rule (alliances/history.py) the stored data breaks, as readable sentences."""
+    problems = []
+    for m in memberships:
+        problem = history.existence_problem(m.country, m.start_date, m.end_date)
+        if problem:
+            problems.append(f"{m}: {problem}")
+        dissolved = m.organization.dissolved
+        if dissolved is not None and (m.end_date is None or m.end_date > dissolved):
+            problems.append(f"{m}: ends after {m.organization.acronym} was dissolved ({dissolved}).")
+
+    by_pair = defaultdict(list)
+    for m in memberships:
+        by_pair[(m.country_id, m.organization_id)].append(m)
+    for succession in Succession.objects.select_related("predecessor", "successor"):
+        if succession.predecessor_id == succession.successor_id:
+            problems.append(f"Succession {succession}: a state cannot succeed itself.")
+        if succession.kind not in SuccessionKind.values:
+            problems.append(f"Succession {succession}: unknown kind “{succession.kind}”.")
+        if succession.kind != SuccessionKind.CONTINUATION:
+            continue
+        for (country_id, organization_id), periods in by_pair.items():
+            if country_id != succession.predecessor_id:
+                continue
+            for a in periods:
+                for b in by_pair.get((succession.successor_id, organization_id), []):
+                    if overlaps(a.start_date, a.end_date, b.start_date, b.end_date):
+                        problems.append(f"Continuation {succession}: two seats at once: {a} / {b}.")
+
+    for citation in unsupported_citations():
+        m = citation.membership
+        problems.append(
+            f"Citation {citation.pk} of {citation.source.slug} for {m}: the quote names neither "
+            f"{m.country.name} nor the year {m.start_date.year}, and the note does not say where the date "
+            f"comes from (“{history.DATE_FROM_MARKER} …”)."
+        )
+
+    for country in Country.objects.all():
+        if country.iso2:
+            if country.code != country.iso2:
+                problems.append(f"Country {country.iso2}: its code {country.code} should be its alpha-2 code.")
+            continue
+        known = pycountry.historic_countries.get(alpha_4=country.code)
+        if known is None:
+            problems.append(f"Country {country.code} ({country.name}): not a former state in ISO 3166-3.")
+        elif (known.alpha_3, known.numeric) != (country.iso3, country.numeric):
+            problems.append(
+                f"Country {country.code}: codes {country.iso3}/{country.numeric} differ from "
+                f"ISO 3166-3's {known.alpha_3}/{known.numeric}."
+            )
+        if country.exists_to is None:
+            problems.append(f"Country {country.code} ({country.name}): a former state needs its last day.")
     return problems
 
 

@@ -12,8 +12,8 @@ from collections import defaultdict
 
 from django.core.exceptions import ValidationError
 
-from alliances import locks
-from alliances.choices import MembershipStatus
+from alliances import history, locks
+from alliances.choices import MembershipStatus, SuccessionKind
 from alliances.periods import describe_period, first_coverage_gap, first_uncovered_day, overlaps
 
 
@@ -81,8 +81,86 @@ def check_membership(membership):
                     f"{country.name} is a member of {dependent.acronym} on {uncovered[1].isoformat()}, "
                     f"which requires membership of {organization.acronym} on that day."
                 )
+    _check_history(membership, errors)
     if errors:
         raise ValidationError(dict(errors))
+
+
+def _continuations(country):
+    """Continuation successions in which ``country`` is the predecessor or the successor."""
+    links = [country.successor_links, country.predecessor_links]
+    return [
+        succession
+        for related in links
+        for succession in related.filter(kind=SuccessionKind.CONTINUATION).select_related("predecessor", "successor")
+    ]
+
+
+def _check_history(membership, errors):
+    """Existence span and one seat per continuation (alliances/history.py)."""
+    country, start, end = membership.country, membership.start_date, membership.end_date
+    problem = history.existence_problem(country, start, end)
+    if problem:
+        field = "start_date" if country.exists_from is not None and start < country.exists_from else "end_date"
+        errors[field].append(problem)
+    if country.pk is None:
+        return
+    for succession in _continuations(country):
+        other = succession.successor if succession.predecessor_id == country.pk else succession.predecessor
+        clash = (
+            other.memberships.filter(organization_id=membership.organization_id)
+            .order_by("start_date")
+            .values_list("start_date", "end_date")
+        )
+        for o_start, o_end in clash:
+            if overlaps(start, end, o_start, o_end):
+                errors["start_date"].append(
+                    f"{succession.successor.name} continues {succession.predecessor.name} from "
+                    f"{succession.date.isoformat()}: one seat, so this period cannot share a day with "
+                    f"{other.name}'s period in {membership.organization.acronym} ({describe_period(o_start, o_end)})."
+                )
+                break
+
+
+def check_country(country):
+    """Raise ValidationError if ``country``'s existence span is reversed or leaves a stored period outside it."""
+    if country.exists_from and country.exists_to and country.exists_to < country.exists_from:
+        raise ValidationError({"exists_to": "The last day of existence is before the first."})
+    if country.pk is None:
+        return
+    for m in country.memberships.select_related("organization").order_by("start_date"):
+        problem = history.existence_problem(country, m.start_date, m.end_date)
+        if problem:
+            raise ValidationError(
+                {
+                    "exists_from" if "start" in problem else "exists_to": f"{m.organization.acronym} period "
+                    f"{describe_period(m.start_date, m.end_date)}: {problem}"
+                }
+            )
+
+
+def check_succession(succession):
+    """Raise ValidationError if ``succession`` names one state twice or a continuation would be two seats."""
+    if succession.predecessor_id is None or succession.successor_id is None:
+        return
+    if succession.predecessor_id == succession.successor_id:
+        raise ValidationError({"successor": "A state cannot succeed itself."})
+    if succession.kind != SuccessionKind.CONTINUATION:
+        return
+    locks.lock_writes()
+    theirs = defaultdict(list)
+    for m in succession.successor.memberships.all():
+        theirs[m.organization_id].append(m)
+    for a in succession.predecessor.memberships.select_related("organization"):
+        for b in theirs[a.organization_id]:
+            if overlaps(a.start_date, a.end_date, b.start_date, b.end_date):
+                raise ValidationError(
+                    {
+                        "kind": f"A continuation is one seat, but {succession.predecessor.name} "
+                        f"({describe_period(a.start_date, a.end_date)}) and {succession.successor.name} "
+                        f"({describe_period(b.start_date, b.end_date)}) share days in {a.organization.acronym}."
+                    }
+                )
 
 
 def check_membership_removal(membership):

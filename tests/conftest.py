@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.core.management import call_command
 
-FIXTURES = ["01_countries", "02_sources", "03_organizations", "04_memberships", "05_citations"]
+FIXTURES = ["01_countries", "02_sources", "03_organizations", "04_memberships", "05_citations", "06_history"]
 
 # Django's default PBKDF2 costs a few hundred milliseconds per hash: creating a
 # user, and checking a password on every HTTP-basic request (the fuzz tests,

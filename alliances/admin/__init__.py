@@ -5,6 +5,6 @@
 Workflows read through ``selectors`` and write through ``services``.
 """
 
-from alliances.admin import aliases, country, membership, organization, source
+from alliances.admin import aliases, country, membership, organization, source, succession
 
-__all__ = ["aliases", "country", "membership", "organization", "source"]
+__all__ = ["aliases", "country", "membership", "organization", "source", "succession"]

@@ -4,15 +4,27 @@ from django.contrib import admin
 
 from alliances import selectors
 from alliances.admin.base import AuditedAdmin
-from alliances.admin.inlines import CountryAliasInline, CountryMembershipInline
+from alliances.admin.inlines import (
+    CountryAliasInline,
+    CountryCitationInline,
+    CountryMembershipInline,
+    PredecessorInline,
+    SuccessorInline,
+)
 from alliances.models import Country
 
 
 @admin.register(Country)
 class CountryAdmin(AuditedAdmin):
-    list_display = ["name", "iso2", "iso3", "numeric", "official_name"]
-    search_fields = ["name", "official_name", "iso2", "iso3", "numeric", "aliases__name"]
-    inlines = [CountryAliasInline, CountryMembershipInline]
+    list_display = ["name", "code", "iso2", "iso3", "numeric", "official_name", "exists_from", "exists_to"]
+    search_fields = ["name", "official_name", "code", "iso2", "iso3", "numeric", "aliases__name"]
+    inlines = [
+        CountryAliasInline,
+        CountryCitationInline,
+        PredecessorInline,
+        SuccessorInline,
+        CountryMembershipInline,
+    ]
     change_form_template = "admin/alliances/country/change_form.html"
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):

@@ -3,7 +3,7 @@
 from django.contrib import admin
 
 from alliances.admin.forms import AliasInlineFormSet, MembershipCitationFormSet, MembershipInlineFormSet
-from alliances.models import Citation, CountryAlias, Membership, OrganizationAlias
+from alliances.models import Citation, CountryAlias, CountryCitation, Membership, OrganizationAlias, Succession
 
 
 class CountryAliasInline(admin.TabularInline):
@@ -70,3 +70,33 @@ class SourceCitationInline(admin.StackedInline):
     extra = 0
     fields = ["organization", "membership", "quote"]
     autocomplete_fields = ["organization", "membership"]
+
+
+class CountryCitationInline(admin.TabularInline):
+    """Sources of the country's existence span."""
+
+    model = CountryCitation
+    extra = 0
+    fields = ["source", "quote"]
+    autocomplete_fields = ["source"]
+    verbose_name = "source of the existence span"
+    verbose_name_plural = "sources of the existence span"
+
+
+class SuccessionInline(admin.TabularInline):
+    model = Succession
+    extra = 0
+    fields = ["predecessor", "successor", "date", "kind", "note", "source", "quote"]
+    autocomplete_fields = ["predecessor", "successor", "source"]
+
+
+class PredecessorInline(SuccessionInline):
+    fk_name = "successor"
+    verbose_name = "predecessor"
+    verbose_name_plural = "predecessors (states this one succeeded)"
+
+
+class SuccessorInline(SuccessionInline):
+    fk_name = "predecessor"
+    verbose_name = "successor"
+    verbose_name_plural = "successors (states that succeeded this one)"

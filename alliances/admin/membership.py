@@ -46,7 +46,7 @@ class MembershipAdmin(ImportExportMixin, AuditedAdmin):
     list_display = ["country", "organization", "status", "founding", "start_date", "end_date"]
     list_filter = ["organization", "status", OngoingFilter, "founding"]
     list_select_related = ["country", "organization"]
-    search_fields = ["country__name", "country__iso2", "country__iso3", "country__aliases__name"]
+    search_fields = ["country__name", "country__code", "country__iso2", "country__iso3", "country__aliases__name"]
     autocomplete_fields = ["country", "organization"]
     date_hierarchy = "start_date"
     inlines = [MembershipCitationInline]

@@ -6,7 +6,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from alliances import selectors
-from alliances.choices import STATUS_FILTER_CHOICES, statuses_for
+from alliances.api.serializers import parse_statuses
+from alliances.choices import STATUS_HELP
 from alliances.models import Country, Membership
 
 
@@ -68,11 +69,8 @@ class CountryFilterSet(django_filters.FilterSet):
         help_text="Organization the country must not belong to; repeat for several.",
     )
     as_of = django_filters.DateFilter(method="noop", help_text="Day for member_of/not_member_of; default today.")
-    status = django_filters.ChoiceFilter(
-        method="noop",
-        choices=[(s, s) for s in STATUS_FILTER_CHOICES],
-        empty_label=None,
-        help_text="Status that counts as belonging; default member, `all` for any status.",
+    status = django_filters.CharFilter(
+        method="noop", help_text="Status that counts as belonging. " + STATUS_HELP + " Default member."
     )
 
     class Meta:
@@ -84,12 +82,11 @@ class CountryFilterSet(django_filters.FilterSet):
 
     def filter_queryset(self, queryset):
         data = self.form.cleaned_data
-        status = data.get("status") or "member"
         return selectors.country_list(
             member_of=data.get("member_of") or (),
             not_member_of=data.get("not_member_of") or (),
             as_of=data.get("as_of"),
-            statuses=statuses_for(status),
+            statuses=parse_statuses(self.data),
             search=data.get("search"),
         )
 
@@ -103,10 +100,8 @@ class MembershipFilterSet(django_filters.FilterSet):
     organization = IdentifierFilter(
         method="noop", resolve=selectors.organization_resolve, help_text="Organization slug, acronym or name."
     )
-    status = django_filters.ChoiceFilter(
-        method="noop",
-        choices=[(s, s) for s in STATUS_FILTER_CHOICES],
-        help_text="Only periods with this status; default every status.",
+    status = django_filters.CharFilter(
+        method="noop", help_text="Only periods with these statuses. " + STATUS_HELP + " Default every status."
     )
     as_of = django_filters.DateFilter(
         method="noop", help_text="Only periods that include this day; default every period."
@@ -121,10 +116,9 @@ class MembershipFilterSet(django_filters.FilterSet):
 
     def filter_queryset(self, queryset):
         data = self.form.cleaned_data
-        status = data.get("status")
         return selectors.membership_list(
             country=data.get("country"),
             organization=data.get("organization"),
             as_of=data.get("as_of"),
-            statuses=statuses_for(status),
+            statuses=parse_statuses(self.data, default=None),
         ).order_by("organization__acronym", "start_date", "country__name")

@@ -3,7 +3,14 @@
 from rest_framework import serializers
 
 from alliances import requirements, selectors, services
-from alliances.choices import STATUS_FILTER_CHOICES
+from alliances.choices import (
+    STATUS_HELP,
+    MembershipStatus,
+    SuccessionKind,
+    UnknownStatus,
+    statuses_for,
+    statuses_included,
+)
 from alliances.models import AuditEvent, Citation, Country, Membership, Organization, Source
 from alliances.platform import reference
 
@@ -11,7 +18,7 @@ from alliances.platform import reference
 class CountryBriefSerializer(serializers.ModelSerializer):
     class Meta:
         model = Country
-        fields = ["iso2", "name"]
+        fields = ["code", "iso2", "name"]
 
 
 class CowCodesMixin(serializers.Serializer):
@@ -26,7 +33,18 @@ class CowCodesMixin(serializers.Serializer):
 class CountryHeaderSerializer(CowCodesMixin, serializers.ModelSerializer):
     class Meta:
         model = Country
-        fields = ["iso2", "iso3", "numeric", "name", "official_name", "cow_code", "cow_abbr"]
+        fields = [
+            "code",
+            "iso2",
+            "iso3",
+            "numeric",
+            "name",
+            "official_name",
+            "exists_from",
+            "exists_to",
+            "cow_code",
+            "cow_abbr",
+        ]
 
 
 class OrganizationBriefSerializer(serializers.ModelSerializer):
@@ -78,12 +96,51 @@ class RequiredSlugsField(SnapshotListField):
     attribute = "required_slugs"
 
 
+class SuccessionLinkSerializer(serializers.Serializer):
+    """The other state of a succession: who came before, or after, this one."""
+
+    code = serializers.CharField()
+    name = serializers.CharField()
+    date = serializers.DateField()
+    kind = serializers.ChoiceField(choices=SuccessionKind.choices)
+
+
+class PredecessorsField(SnapshotListField):
+    """States this one succeeded (from the snapshot: no query per row)."""
+
+    child = SuccessionLinkSerializer()
+    attribute = "predecessor_items"
+
+
+class SuccessorsField(SnapshotListField):
+    """States that succeeded this one (from the snapshot: no query per row)."""
+
+    child = SuccessionLinkSerializer()
+    attribute = "successor_items"
+
+
 class CountrySerializer(CowCodesMixin, serializers.ModelSerializer):
     aliases = AliasNamesField(read_only=True)
+    predecessors = PredecessorsField(read_only=True)
+    successors = SuccessorsField(read_only=True)
 
     class Meta:
         model = Country
-        fields = ["iso2", "iso3", "numeric", "name", "official_name", "cow_code", "cow_abbr", "aliases"]
+        fields = [
+            "code",
+            "iso2",
+            "iso3",
+            "numeric",
+            "name",
+            "official_name",
+            "exists_from",
+            "exists_to",
+            "cow_code",
+            "cow_abbr",
+            "aliases",
+            "predecessors",
+            "successors",
+        ]
 
 
 # What an organization is, read and written alike; the output adds aliases and today's member count.
@@ -198,7 +255,7 @@ class MembershipSerializer(serializers.ModelSerializer):
         country, organization = m.country, m.organization
         return {
             "id": m.pk,
-            "country": {"iso2": country.iso2, "name": country.name},
+            "country": {"code": country.code, "iso2": country.iso2, "name": country.name},
             "organization": {"slug": organization.slug, "acronym": organization.acronym, "name": organization.name},
             "status": m.status,
             "founding": m.founding,
@@ -276,7 +333,7 @@ class MembershipWriteSerializer(serializers.ModelSerializer):
 class CountryWriteSerializer(serializers.ModelSerializer):
     class Meta:
         model = Country
-        fields = ["iso2", "iso3", "numeric", "name", "official_name"]
+        fields = ["code", "iso2", "iso3", "numeric", "name", "official_name", "exists_from", "exists_to"]
 
     def create(self, validated_data):
         return services.named_record_save(Country(), **validated_data)
@@ -285,7 +342,7 @@ class CountryWriteSerializer(serializers.ModelSerializer):
         return services.named_record_save(instance, **validated_data)
 
     def to_representation(self, instance):
-        fresh = Country.objects.prefetch_related("aliases").get(pk=instance.pk)
+        fresh = Country.objects.prefetch_related("aliases", *reference.history_prefetches()).get(pk=instance.pk)
         return CountrySerializer(reference.attach_names(fresh), context=self.context).data
 
 
@@ -301,17 +358,24 @@ class SourceSerializer(serializers.ModelSerializer):
         return services.record_save(instance, **validated_data)
 
 
+def parse_statuses(query_params, default=(MembershipStatus.MEMBER,)):
+    """The statuses a query asks for (``choices.statuses_for``); an unknown one is a 400 naming the accepted."""
+    try:
+        return statuses_for(query_params.getlist("status"), default)
+    except UnknownStatus as exc:
+        raise serializers.ValidationError({"status": [str(exc)]}) from exc
+
+
+__all__ = ["parse_statuses", "statuses_included"]
+
+
 class MembershipQuerySerializer(serializers.Serializer):
     """Query parameters of the “which groups / who is in” questions."""
 
     as_of = serializers.DateField(
         required=False, help_text="Day to answer for, YYYY-MM-DD; default today. Ignored with history=true."
     )
-    status = serializers.ChoiceField(
-        choices=STATUS_FILTER_CHOICES,
-        default="member",
-        help_text="Membership status to include; `all` for every status.",
-    )
+    status = serializers.CharField(required=False, help_text=STATUS_HELP + " Default member.")
     history = serializers.BooleanField(
         default=False, help_text="true: every period whatever its dates (then as_of is null)."
     )

@@ -15,10 +15,10 @@ from rest_framework.response import Response
 from alliances import audit, selectors, services
 from alliances.api import serializers as s
 from alliances.api.filtersets import CountryFilterSet, MembershipFilterSet
-from alliances.choices import MembershipStatus, statuses_for
+from alliances.choices import MembershipStatus
 from alliances.models import Country, Membership, Organization, Source
 from alliances.platform import reference
-from alliances.platform.pagination import WindowCountPagination
+from alliances.platform.pagination import StatusesPagination, StatusesWindowCountPagination
 from alliances.platform.viewsets import Conflict, ModelViewSetBase
 
 
@@ -53,23 +53,18 @@ def membership_query(request, serializer_class=s.MembershipQuerySerializer):
     query = serializer_class(data=request.query_params)
     query.is_valid(raise_exception=True)
     values = query.validated_data
-    statuses = statuses_for(values["status"])
+    statuses = s.parse_statuses(request.query_params)
     as_of = None if values["history"] else values.get("as_of") or datetime.date.today()
     return as_of, statuses, values
 
 
-def status_list(statuses):
-    """The statuses a list includes, as it states them: every status when no filter applies."""
-    return sorted(statuses) if statuses is not None else sorted(MembershipStatus.values)
-
-
-def listing(header_key, header, as_of, statuses, memberships, context):
+def listing(header_key, header, as_of, memberships, context, statuses=(MembershipStatus.MEMBER,)):
     items = s.MembershipSerializer(memberships, many=True, context=context).data
     return Response(
         {
             header_key: header,
             "as_of": as_of.isoformat() if as_of else None,
-            "statuses": status_list(statuses),
+            "statuses": s.statuses_included(statuses),
             "count": len(items),
             "results": items,
         }
@@ -89,7 +84,7 @@ def listing_serializer(name, header_serializer, header_key):
         {
             header_key: header_serializer(),
             "as_of": serializers.DateField(allow_null=True),
-            "statuses": serializers.ListField(child=serializers.CharField()),
+            "statuses": serializers.ListField(child=serializers.CharField(), help_text="Statuses included."),
             "count": serializers.IntegerField(),
             "results": s.MembershipSerializer(many=True),
         },
@@ -132,6 +127,7 @@ class CountryViewSet(NamedRecordMixin, BaseViewSet):
     input_serializer_class = s.CountryWriteSerializer
     output_serializer_class = s.CountrySerializer
     filterset_class = CountryFilterSet
+    pagination_class = StatusesPagination
     lookup_field = "identifier"
     lookup_value_regex = "[^/]+"
     download_name = "countries"
@@ -140,12 +136,14 @@ class CountryViewSet(NamedRecordMixin, BaseViewSet):
         return Country.objects.order_by("name")
 
     def list_header(self):
-        """The day and statuses ``member_of``/``not_member_of`` were answered for."""
-        query = self.request.query_params
-        form = self.filterset_class(query, queryset=Country.objects.none()).form
+        """The day ``member_of``/``not_member_of`` were answered for, and the statuses that count (default member)."""
+        form = self.filterset_class(self.request.query_params, queryset=Country.objects.none()).form
         form.is_valid()
         as_of = form.cleaned_data.get("as_of") or datetime.date.today()
-        return {"as_of": as_of.isoformat(), "statuses": status_list(statuses_for(query.get("status") or "member"))}
+        return {
+            "as_of": as_of.isoformat(),
+            "statuses": s.statuses_included(s.parse_statuses(self.request.query_params)),
+        }
 
     def get_object(self):
         country = self.resolve(selectors.country_resolve, self.kwargs["identifier"])
@@ -173,7 +171,7 @@ class CountryViewSet(NamedRecordMixin, BaseViewSet):
             country, as_of=as_of, statuses=statuses, organization=values.get("organization")
         )
         header = s.CountryHeaderSerializer(country).data
-        return listing("country", header, as_of, statuses, memberships, self.get_serializer_context())
+        return listing("country", header, as_of, memberships, self.get_serializer_context(), statuses)
 
 
 @extend_schema_view(
@@ -219,7 +217,7 @@ class OrganizationViewSet(NamedRecordMixin, BaseViewSet):
         organization = self.resolve(selectors.organization_resolve, identifier)
         memberships = selectors.organization_members(organization, as_of=as_of, statuses=statuses)
         header = s.OrganizationBriefSerializer(organization).data
-        return listing("organization", header, as_of, statuses, memberships, self.get_serializer_context())
+        return listing("organization", header, as_of, memberships, self.get_serializer_context(), statuses)
 
     @extend_schema(
         summary="Joins and departures between two dates",
@@ -277,7 +275,7 @@ class MembershipViewSet(BaseViewSet):
     input_serializer_class = s.MembershipWriteSerializer
     output_serializer_class = s.MembershipSerializer
     filterset_class = MembershipFilterSet
-    pagination_class = WindowCountPagination
+    pagination_class = StatusesWindowCountPagination
     lookup_value_regex = "[0-9]{1,18}"
     download_name = "memberships"
 
@@ -285,13 +283,13 @@ class MembershipViewSet(BaseViewSet):
         return selectors.membership_list(statuses=None)
 
     def list_header(self):
-        """The day the periods include (none: every period) and the statuses listed."""
+        """The day the periods include (none: every period) and the statuses listed (without `status`, every one)."""
         form = self.filterset_class(self.request.query_params, queryset=Membership.objects.none()).form
         form.is_valid()
         as_of = form.cleaned_data.get("as_of")
         return {
             "as_of": as_of.isoformat() if as_of else None,
-            "statuses": status_list(statuses_for(form.cleaned_data.get("status"))),
+            "statuses": s.statuses_included(s.parse_statuses(self.request.query_params, default=None)),
         }
 
     def delete_instance(self, instance):

@@ -25,7 +25,7 @@ def reinstall_triggers(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("alliances", "0009_cache_table_always"),
+        ("alliances", "0022_history_tables_move_the_data_version"),
     ]
 
     operations = [

@@ -96,3 +96,24 @@ class WindowCountPaginator(DjangoPaginator):
 
 class WindowCountPagination(Pagination):
     django_paginator_class = WindowCountPaginator
+
+
+class StatusesMixin:
+    """The page also says which membership statuses the list counts (``statuses``, set by the view)."""
+
+    def get_paginated_response_schema(self, schema):
+        paginated = super().get_paginated_response_schema(schema)
+        paginated["properties"]["statuses"] = {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "Statuses included.",
+        }
+        return paginated
+
+
+class StatusesPagination(StatusesMixin, Pagination):
+    pass
+
+
+class StatusesWindowCountPagination(StatusesMixin, WindowCountPagination):
+    pass

@@ -16,7 +16,7 @@ import threading
 from django.db.models import Prefetch
 
 from alliances import audit
-from alliances.models import Country, CountryAlias, Organization, OrganizationAlias
+from alliances.models import Country, CountryAlias, Organization, OrganizationAlias, Succession
 from alliances.text import normalize_name
 
 MAX_IDENTIFIER_LENGTH = 200
@@ -42,6 +42,7 @@ class Snapshot:
     version: str
     countries: dict  # pk -> Country, with ``alias_names`` set
     country_by_iso2: dict
+    country_by_code: dict
     country_by_iso3: dict
     country_by_numeric: dict
     country_by_alias: dict  # normalized name -> pk
@@ -60,6 +61,8 @@ class Snapshot:
                 Prefetch("aliases", queryset=CountryAlias.objects.order_by("name"))
             )
         }
+        # Every succession in one query (not two prefetches): the other state comes from ``countries``.
+        successions = list(Succession.objects.order_by("date", "pk"))
         organizations = {
             o.pk: o
             for o in Organization.objects.prefetch_related(
@@ -67,13 +70,17 @@ class Snapshot:
             )
         }
         for record in [*countries.values(), *organizations.values()]:
-            attach_names(record)
+            attach_names(record, successions=successions, countries=countries)
         return cls(
             version=version,
             countries=countries,
-            country_by_iso2={c.iso2: c.pk for c in countries.values()},
+            country_by_iso2={c.iso2: c.pk for c in countries.values() if c.iso2},
+            country_by_code={c.code: c.pk for c in countries.values()},
             country_by_iso3={c.iso3: c.pk for c in countries.values()},
-            country_by_numeric={c.numeric: c.pk for c in countries.values()},
+            # A numeric code shared by former states (YUG and SCG: 891) names today's state first.
+            country_by_numeric={
+                c.numeric: c.pk for c in sorted(countries.values(), key=lambda c: (c.exists_to is None, c.pk))
+            },
             country_by_alias={k: c.pk for c in countries.values() for k in c.alias_keys},
             country_by_cow=_by_cow(countries, 0),
             country_by_cow_abbr=_by_cow(countries, 1),
@@ -86,8 +93,8 @@ class Snapshot:
 
 def _by_cow(countries, index):
     """COW code (``index`` 0) or abbreviation (1) -> pk. COW gives a state and its continuation
-    one code (USSR and Russia: 365), so a state that exists today wins, then the lowest ISO code."""
-    ordered = sorted(countries.values(), key=lambda c: (getattr(c, "exists_to", None) is not None, c.iso2))
+    one code (USSR and Russia: 365), so a state that exists today wins, then the lowest code."""
+    ordered = sorted(countries.values(), key=lambda c: (c.exists_to is not None, c.code))
     found = {}
     for country in ordered:
         value = country.cow_codes[index]
@@ -96,12 +103,46 @@ def _by_cow(countries, index):
     return found
 
 
-def attach_names(record):
+def history_prefetches():
+    """Prefetches of a country's successions (both directions) with the other state."""
+
+    return [
+        Prefetch("predecessor_links", queryset=Succession.objects.select_related("predecessor").order_by("date", "pk")),
+        Prefetch("successor_links", queryset=Succession.objects.select_related("successor").order_by("date", "pk")),
+    ]
+
+
+def attach_successions(country, successions=None, countries=None):
+    """Set ``predecessor_items`` / ``successor_items`` (code, name, date, kind).
+
+    From ``successions`` (every succession, in date order) and ``countries`` (pk -> Country) when
+    given, as the snapshot does; else from the country's (prefetched) links.
+    """
+
+    def item(other, link):
+        return {"code": other.code, "name": other.name, "date": link.date, "kind": link.kind}
+
+    if successions is None:
+        predecessors = [(link.predecessor, link) for link in country.predecessor_links.all()]
+        successors = [(link.successor, link) for link in country.successor_links.all()]
+    else:
+        predecessors = [
+            (countries[link.predecessor_id], link) for link in successions if link.successor_id == country.pk
+        ]
+        successors = [(countries[link.successor_id], link) for link in successions if link.predecessor_id == country.pk]
+    country.predecessor_items = [item(other, link) for other, link in predecessors]
+    country.successor_items = [item(other, link) for other, link in successors]
+    return country
+
+
+def attach_names(record, successions=None, countries=None):
     """Set ``alias_names`` (and ``required_slugs`` on an organization) from its prefetched relations."""
     own = normalize_name(record.name)
     aliases = sorted(record.aliases.all(), key=lambda a: a.name)
     record.alias_names = [a.name for a in aliases if a.normalized != own]
     record.alias_keys = [a.normalized for a in aliases]
+    if isinstance(record, Country):
+        attach_successions(record, successions, countries)
     if isinstance(record, Organization):
         record.required_slugs = sorted(r.slug for r in record.members_must_belong_to.all())
     return record
@@ -173,6 +214,8 @@ def country_resolve(identifier: str, *, version=None) -> Country:
         return copy.copy(snap.countries[pk])
     if len(code) == 2 and code.isalpha():
         pk = snap.country_by_iso2.get(code)
+    elif len(code) == 4 and code.isalpha():
+        pk = snap.country_by_code.get(code)
     elif len(code) == 3 and code.isalpha():
         pk = snap.country_by_iso3.get(code)
     elif code.isdigit() and len(code) <= 3:
@@ -180,7 +223,7 @@ def country_resolve(identifier: str, *, version=None) -> Country:
     if pk is None:
         pk = snap.country_by_alias.get(key)
     if pk is None:
-        label = lambda pk: f"{snap.countries[pk].name} ({snap.countries[pk].iso2})"  # noqa: E731
+        label = lambda pk: f"{snap.countries[pk].name} ({snap.countries[pk].code})"  # noqa: E731
         raise NotFound("country", identifier, _suggest(key, snap.country_by_alias, label))
     return copy.copy(snap.countries[pk])
 

@@ -3,6 +3,7 @@
 import csv
 import io
 
+from rest_framework import serializers
 from rest_framework.renderers import BaseRenderer
 
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection);
@@ -16,12 +17,16 @@ def neutralised(value):
     return value
 
 
-def _flatten(value, prefix, row):
+def _flatten(value, prefix, row, object_lists=None):
     if isinstance(value, dict):
         for key, item in value.items():
-            _flatten(item, f"{prefix}.{key}" if prefix else key, row)
+            _flatten(item, f"{prefix}.{key}" if prefix else key, row, object_lists)
     elif isinstance(value, list):
-        if value and all(isinstance(item, dict) for item in value):
+        if not value and object_lists and prefix in object_lists:
+            # An empty list of objects: the same columns as a full one, so every row has the same columns.
+            for key in object_lists[prefix]:
+                row[f"{prefix}.{key}"] = ""
+        elif value and all(isinstance(item, dict) for item in value):
             # A list of objects becomes one column per field, values joined in order.
             keys = list(dict.fromkeys(k for item in value for k in item))
             for key in keys:
@@ -34,17 +39,30 @@ def _flatten(value, prefix, row):
         row[prefix] = "" if value is None else neutralised(value)
 
 
+def object_list_fields(items):
+    """Field name -> keys of its objects, for each list-of-objects field of the serializer behind ``items``."""
+    serializer = getattr(items, "serializer", None)
+    serializer = getattr(serializer, "child", serializer)
+    fields = getattr(serializer, "fields", None) or {}
+    return {
+        name: list(field.child.fields)
+        for name, field in fields.items()
+        if isinstance(field, serializers.ListField) and isinstance(field.child, serializers.Serializer)
+    }
+
+
 def rows_of(data):
     if isinstance(data, dict) and isinstance(data.get("results"), list):
-        items = data["results"]
+        items = holder = data["results"]
     elif isinstance(data, list):
-        items = data
+        items = holder = data
     else:
-        items = [data]
+        items, holder = [data], data
+    object_lists = object_list_fields(holder)
     rows = []
     for item in items:
         row = {}
-        _flatten(item, "", row)
+        _flatten(item, "", row, object_lists)
         rows.append(row)
     return rows
 

@@ -35,7 +35,8 @@ def curator(client):
 
 
 def membership(iso2, slug, **lookup):
-    return Membership.objects.get(country__iso2=iso2, organization__slug=slug, **lookup)
+    """The member period unless ``lookup`` says otherwise (NATO partners and EU candidates are recorded too)."""
+    return Membership.objects.get(country__iso2=iso2, organization__slug=slug, **{"status": "member", **lookup})
 
 
 def last_actor(model_obj):
@@ -133,23 +134,24 @@ def test_organization_page_links_to_record_accession(curator):
 
 
 def test_record_accession_creates_membership_and_citation_as_the_curator(curator):
-    response = curator.get(accession_url("nato"))
+    # Switzerland in the EU: it has been a NATO partner since 1996, so a NATO accession would need a change of status.
+    response = curator.get(accession_url("eu"))
     assert response.status_code == 200
     html = response.content.decode()
     for name in ("country", "status", "start_date", "source", "quote"):
         assert f'name="{name}"' in html
     assert "admin/js/autocomplete.js" in html  # country and source are select2 lookups
 
-    response = curator.post(accession_url("nato"), accession_data("CH", "2026-01-15", quote="Switzerland joined."))
-    created = membership("CH", "nato")
+    response = curator.post(accession_url("eu"), accession_data("CH", "2026-01-15", quote="Switzerland joined."))
+    created = membership("CH", "eu")
     assert response.status_code == 302
     assert response["Location"] == f"{ADMIN}membership/{created.pk}/change/"
     assert (created.status, created.start_date, created.end_date) == ("member", D("2026-01-15"), None)
     citation = created.citations.get()
-    assert (citation.source.slug, citation.quote, citation.organization.slug) == (SEED, "Switzerland joined.", "nato")
+    assert (citation.source.slug, citation.quote, citation.organization.slug) == (SEED, "Switzerland joined.", "eu")
     assert last_actor(created) == "cora" and last_actor(citation) == "cora"
     follow = curator.get(response["Location"])
-    assert any("Recorded: Switzerland in NATO" in m for m in messages_of(follow))
+    assert any("Recorded: Switzerland in EU" in m for m in messages_of(follow))
 
 
 @pytest.mark.parametrize(
@@ -171,11 +173,11 @@ def test_record_accession_shows_each_rule_on_its_field(curator, iso2, slug, star
 
 
 def test_record_accession_needs_a_quote(curator):
-    response = curator.post(accession_url("nato"), accession_data("CH", "2026-01-15", quote=""))
+    response = curator.post(accession_url("eu"), accession_data("CH", "2026-01-15", quote=""))
     assert "quote" in page_errors(response)
-    response = curator.post(accession_url("nato"), accession_data("CH", "2026-01-15", quote="   "))
+    response = curator.post(accession_url("eu"), accession_data("CH", "2026-01-15", quote="   "))
     assert "quote" in page_errors(response)
-    assert not Membership.objects.filter(country__iso2="CH", organization__slug="nato").exists()
+    assert not Membership.objects.filter(country__iso2="CH", organization__slug="eu").exists()
 
 
 def test_record_accession_needs_permission(client):
@@ -275,12 +277,12 @@ def change_status_url(m):
 
 
 def test_membership_page_links_to_change_status(curator):
-    ua_eu = membership("UA", "eu")
+    ua_eu = membership("UA", "eu", status="candidate")
     assert change_status_url(ua_eu) in curator.get(f"{ADMIN}membership/{ua_eu.pk}/change/").content.decode()
 
 
 def test_change_status_ends_the_period_the_day_before_and_opens_the_next(curator):
-    ua_eu = membership("UA", "eu")
+    ua_eu = membership("UA", "eu", status="candidate")
     data = {"new_status": "member", "on": "2030-05-01", "note": "", "source": Source.objects.get(slug=SEED).pk}
     response = curator.post(change_status_url(ua_eu), {**data, "quote": "Ukraine joined the EU."})
     new = membership("UA", "eu", status="member")
@@ -293,7 +295,7 @@ def test_change_status_ends_the_period_the_day_before_and_opens_the_next(curator
 
 
 def test_change_status_refuses_a_date_before_the_period(curator):
-    ua_eu = membership("UA", "eu")
+    ua_eu = membership("UA", "eu", status="candidate")
     data = {"new_status": "member", "on": "2022-06-23", "source": Source.objects.get(slug=SEED).pk, "quote": "q"}
     response = curator.post(change_status_url(ua_eu), data)
     assert "must start after the current period starts" in page_errors(response)["on"]
@@ -318,7 +320,7 @@ def test_change_status_shows_a_rule_of_the_new_period(curator):
 
 
 def test_change_status_offers_only_another_status(curator):
-    ua_eu = membership("UA", "eu")
+    ua_eu = membership("UA", "eu", status="candidate")
     response = curator.get(change_status_url(ua_eu))
     assert "candidate" not in dict(response.context["form"].fields["new_status"].choices)
 
@@ -330,7 +332,7 @@ def test_country_page_summarises_current_and_past_memberships(curator):
     gb = Country.objects.get(iso2="GB")
     response = curator.get(f"{ADMIN}country/{gb.pk}/change/")
     summary = response.context["membership_summary"]
-    assert {m.organization.slug for m in summary["current"]} == {"nato", "osce"}
+    assert {m.organization.slug for m in summary["current"]} == {"nato", "osce", "coe", "nrc"}
     assert [(m.organization.slug, m.start_date, m.end_date) for m in summary["past"]] == [
         ("eu", D("1973-01-01"), D("2020-01-31"))
     ]
@@ -354,20 +356,20 @@ def preview(client, text):
 
 def test_import_preview_shows_new_and_changed_rows_then_confirm_applies_them(curator):
     text = HEADER + (
-        f"Swiss Confederation,nato,member,0,2026-01-15,,,{SEED},Switzerland joined.\n"
+        f"Swiss Confederation,eu,member,0,2026-01-15,,,{SEED},Switzerland joined.\n"
         "HU,eu,member,0,2004-05-01,2031-12-31,,,\n"
     )
     response = preview(curator, text)
     result = response.context["result"]
     assert not result.has_errors() and not result.has_validation_errors()
     assert [row.import_type for row in result.rows] == ["new", "update"]
-    assert not Membership.objects.filter(country__iso2="CH", organization__slug="nato").exists()  # only a preview
+    assert not Membership.objects.filter(country__iso2="CH", organization__slug="eu").exists()  # only a preview
     assert membership("HU", "eu").end_date is None
 
     confirm = response.context["confirm_form"].initial
     response = curator.post(f"{ADMIN}membership/process_import/", confirm)
     assert response.status_code == 302
-    ch = membership("CH", "nato")
+    ch = membership("CH", "eu")
     assert ch.start_date == D("2026-01-15") and ch.citations.get().quote == "Switzerland joined."
     assert membership("HU", "eu").end_date == D("2031-12-31")
     assert last_actor(ch) == "cora"
@@ -383,6 +385,11 @@ def test_import_preview_shows_new_and_changed_rows_then_confirm_applies_them(cur
         (f"Atlantis,nato,member,0,2016-01-01,,,{SEED},q", "No country matches “Atlantis”"),
         ("JP,osce,partner,0,2010-01-02,,,,", "A new period needs a source and a quote"),
         ("JP,osce,partner,0,2010-01-02,,,no-such-source,q", "No source has the slug"),
+        # The history rules (issue 9): existence spans, continuation seats, an organization's end.
+        (f"CZ,osce,member,0,1990-01-01,,,{SEED},q", "Czechia existed as a state from 1993-01-01"),
+        (f"Soviet Union,coe,member,0,1990-01-01,,,{SEED},q", "USSR existed as a state until 1991-12-25"),
+        (f"Russia,osce,member,0,1991-12-01,1991-12-25,,{SEED},q", "continues USSR from 1991-12-26: one seat"),
+        (f"PL,Warsaw Pact,member,0,1991-01-01,,,{SEED},q", "WP was dissolved on 1991-07-01"),
     ],
     ids=[
         "b9-not-in-nato",
@@ -392,6 +399,10 @@ def test_import_preview_shows_new_and_changed_rows_then_confirm_applies_them(cur
         "unknown-country",
         "no-source",
         "bad-source",
+        "before-the-country-existed",
+        "after-the-country-ended",
+        "two-seats-of-a-continuation",
+        "after-the-organization-ended",
     ],
 )
 def test_import_preview_refuses_a_row_that_breaks_a_rule(curator, row, message):
@@ -439,6 +450,17 @@ def test_export_writes_the_filtered_list_as_csv(curator):
     assert {r["organization"] for r in rows} == {"b9"}
     assert {r["country"] for r in rows} == {"PL", "RO", "CZ", "EE", "HU", "BG", "LV", "LT", "SK"}
     assert all(r["source"] and r["quote"] for r in rows)
+
+
+def test_export_names_a_former_state_by_its_code_and_imports_back_unchanged(curator):
+    """Former states have no alpha-2 code: the export gives SUHH, CSHH, DDDE, which the import resolves."""
+    warsaw_pact = Organization.objects.get(slug="warsaw-pact")
+    exported = export(curator, f"organization__id__exact={warsaw_pact.pk}").content.decode()
+    rows = list(csv.DictReader(io.StringIO(exported)))
+    assert {r["country"] for r in rows} == {"AL", "BG", "CSHH", "DDDE", "HU", "PL", "RO", "SUHH"}
+    result = preview(curator, exported).context["result"]
+    assert not result.has_validation_errors()
+    assert {row.import_type for row in result.rows} == {"skip"}
 
 
 def test_exported_csv_imports_back_unchanged(curator):

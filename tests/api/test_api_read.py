@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from alliances import selectors
+from alliances.choices import MembershipStatus
 from alliances.models import Country, Membership, Source
 
 pytestmark = pytest.mark.django_db
@@ -24,6 +25,30 @@ API = "/api/v1/"
 TODAY = datetime.date.today()
 MEMBERSHIP_KEYS = {"id", "country", "organization", "status", "founding", "start_date", "end_date", "note", "sources"}
 SOURCE_KEYS = {"title", "publisher", "url", "published", "quote"}
+COUNTRY_KEYS = {
+    "code",
+    "iso2",
+    "iso3",
+    "numeric",
+    "name",
+    "official_name",
+    "exists_from",
+    "exists_to",
+    "cow_code",
+    "cow_abbr",
+    "aliases",
+    "predecessors",
+    "successors",
+}
+COUNTRY_CSV_COLUMNS = [
+    *["code", "iso2", "iso3", "numeric", "name", "official_name", "exists_from", "exists_to"],
+    *["cow_code", "cow_abbr", "aliases"],
+    *[f"{side}.{key}" for side in ("predecessors", "successors") for key in ("code", "name", "date", "kind")],
+]
+# Romania on 2021-12-30 (and today): the seed's four, and the Council of Europe and the NATO–Russia Council.
+ROMANIA_2021 = {"nato", "eu", "osce", "b9", "coe", "nrc"}
+# The nine the EU's own pages date (and none has joined since): issue 9's list.
+EU_CANDIDATES_TODAY = {"TR", "MK", "ME", "RS", "AL", "BA", "GE", "UA", "MD"}
 
 
 @pytest.fixture
@@ -64,20 +89,21 @@ def all_pages(client, path, params=None):
 
 
 def members_on(slug, day, statuses=("member",)):
-    """ISO codes of the members of an organization on a day, straight from the ORM."""
+    """Codes (RO; SUHH for a former state) of the members of an organization on a day, straight from the ORM."""
     return set(
         Membership.objects.on(day)
         .filter(organization__slug=slug, status__in=statuses)
-        .values_list("country__iso2", flat=True)
+        .values_list("country__code", flat=True)
     )
 
 
 def iso2s(items):
-    return {item["iso2"] for item in items}
+    """The countries' codes: the alpha-2 code of today's states (former states have none, so their code)."""
+    return {item["code"] for item in items}
 
 
 def member_iso2s(body):
-    return {item["country"]["iso2"] for item in body["results"]}
+    return {item["country"]["code"] for item in body["results"]}
 
 
 def org_slugs(body):
@@ -86,7 +112,7 @@ def org_slugs(body):
 
 def assert_membership_shape(item):
     assert set(item) == MEMBERSHIP_KEYS
-    assert set(item["country"]) == {"iso2", "name"}
+    assert set(item["country"]) == {"code", "iso2", "name"}
     assert set(item["organization"]) == {"slug", "acronym", "name"}
     for source in item["sources"]:
         assert set(source) == SOURCE_KEYS
@@ -104,21 +130,12 @@ def assert_bad_request(client, path, params, parameter):
 def test_country_list_is_paginated_and_ordered_by_name(client):
     body = get_json(client, "countries/", {"page_size": 10})
     assert set(body) == {"count", "as_of", "statuses", "next", "previous", "results"}
-    assert body["count"] == Country.objects.count() == 249
+    assert body["count"] == Country.objects.count() == 254  # ISO 3166-1's 249 and five former states
     assert body["previous"] is None and "page=2" in body["next"]
     assert len(body["results"]) == 10
     names = [c["name"] for c in body["results"]]
     assert names == sorted(names)
-    assert set(body["results"][0]) == {
-        "iso2",
-        "iso3",
-        "numeric",
-        "name",
-        "official_name",
-        "cow_code",
-        "cow_abbr",
-        "aliases",
-    }
+    assert set(body["results"][0]) == COUNTRY_KEYS
 
     second = client.get(body["next"]).json()
     assert second["previous"] and len(second["results"]) == 10
@@ -131,11 +148,11 @@ def test_country_list_default_page_size_is_50(client):
 
 def test_country_list_last_page(client):
     body = get_json(client, "countries/", {"page": "last", "page_size": 100})
-    assert body["next"] is None and len(body["results"]) == 49
+    assert body["next"] is None and len(body["results"]) == 54
 
 
 def test_country_list_follows_all_pages(client):
-    assert iso2s(all_pages(client, "countries/")) == set(Country.objects.values_list("iso2", flat=True))
+    assert iso2s(all_pages(client, "countries/")) == set(Country.objects.values_list("code", flat=True))
 
 
 @pytest.mark.parametrize(
@@ -213,10 +230,10 @@ def test_country_list_repeated_not_member_of_excludes_each(client, day):
 
 def test_country_list_status_filter(client):
     candidates = iso2s(all_pages(client, "countries/", {"member_of": "eu", "status": "candidate"}))
-    assert candidates == members_on("eu", TODAY, statuses=("candidate",)) == {"UA", "MD"}
+    assert candidates == members_on("eu", TODAY, statuses=("candidate",)) == EU_CANDIDATES_TODAY
     anything = iso2s(all_pages(client, "countries/", {"member_of": "eu", "status": "all"}))
-    assert anything == members_on("eu", TODAY) | {"UA", "MD"}
-    assert not {"UA", "MD"} & iso2s(all_pages(client, "countries/", {"member_of": "eu"}))
+    assert anything == members_on("eu", TODAY) | EU_CANDIDATES_TODAY
+    assert not EU_CANDIDATES_TODAY & iso2s(all_pages(client, "countries/", {"member_of": "eu"}))
 
 
 def test_country_list_default_as_of_is_today(client):
@@ -251,7 +268,7 @@ def test_country_list_search_combines_with_member_of(client):
         ({"as_of": "2021-02-30", "member_of": "nato"}, "as_of"),
         ({"as_of": "yesterday"}, "as_of"),
         ({"status": "bogus"}, "status"),
-        ({"member_of": "warsaw pact"}, "member_of"),
+        ({"member_of": "seato"}, "member_of"),
         ({"member_of": ["nato", "nope"]}, "member_of"),
         ({"not_member_of": "nope"}, "not_member_of"),
         ({"search": "x" * 300}, "search"),
@@ -275,18 +292,22 @@ def test_unknown_member_of_suggests(client):
 def test_country_list_csv(client):
     rows = get_csv(client, "countries/", {"format": "csv", "member_of": "b9"})
     assert len(rows) == 9
-    assert list(rows[0]) == ["iso2", "iso3", "numeric", "name", "official_name", "cow_code", "cow_abbr", "aliases"]
+    assert list(rows[0]) == COUNTRY_CSV_COLUMNS
     assert {row["iso2"] for row in rows} == members_on("b9", TODAY)
     romania = next(row for row in rows if row["iso2"] == "RO")
     assert romania == {
+        "code": "RO",
         "iso2": "RO",
         "iso3": "ROU",
         "numeric": "642",
         "name": "Romania",
         "official_name": "",
+        "exists_from": "",
+        "exists_to": "",
         "cow_code": "360",
         "cow_abbr": "ROM",
         "aliases": "",
+        **{column: "" for column in COUNTRY_CSV_COLUMNS if column.startswith(("predecessors.", "successors."))},
     }
 
 
@@ -334,20 +355,25 @@ def test_country_list_csv_aliases_are_joined(client):
 )
 def test_country_detail_by_any_identifier(client, identifier, iso2):
     body = get_json(client, f"countries/{identifier}/")
-    assert body["iso2"] == iso2
-    assert set(body) == {"iso2", "iso3", "numeric", "name", "official_name", "cow_code", "cow_abbr", "aliases"}
+    assert body["iso2"] == iso2 == body["code"]
+    assert set(body) == COUNTRY_KEYS
 
 
 def test_country_detail_fields(client):
     assert get_json(client, "countries/RO/") == {
+        "code": "RO",
         "iso2": "RO",
         "iso3": "ROU",
         "numeric": "642",
         "name": "Romania",
         "official_name": "",
+        "exists_from": None,
+        "exists_to": None,
         "cow_code": 360,
         "cow_abbr": "ROM",
         "aliases": [],
+        "predecessors": [],
+        "successors": [],
     }
     czechia = get_json(client, "countries/CZ/")
     assert czechia["name"] == "Czechia" and czechia["official_name"] == "Czech Republic"
@@ -390,14 +416,18 @@ def test_country_detail_csv(client):
     rows = get_csv(client, "countries/RO/", {"format": "csv"})
     assert rows == [
         {
+            "code": "RO",
             "iso2": "RO",
             "iso3": "ROU",
             "numeric": "642",
             "name": "Romania",
             "official_name": "",
+            "exists_from": "",
+            "exists_to": "",
             "cow_code": "360",
             "cow_abbr": "ROM",
             "aliases": "",
+            **{column: "" for column in COUNTRY_CSV_COLUMNS if column.startswith(("predecessors.", "successors."))},
         }
     ]
 
@@ -405,26 +435,31 @@ def test_country_detail_csv(client):
 # --- countries/{id}/memberships/ ----------------------------------------------------------------------------------
 
 
-def test_romania_on_2021_12_30_is_in_four_organizations(client):
+def test_romania_on_2021_12_30_is_in_six_organizations(client):
+    """The seed's four, and the Council of Europe and the NATO–Russia Council recorded since."""
     body = get_json(client, "countries/Romania/memberships/", {"as_of": "2021-12-30"})
     assert set(body) == {"country", "as_of", "statuses", "count", "results"}
+    assert body["statuses"] == ["member"]
     assert body["country"] == {
+        "code": "RO",
         "iso2": "RO",
         "iso3": "ROU",
         "numeric": "642",
         "name": "Romania",
         "official_name": "",
+        "exists_from": None,
+        "exists_to": None,
         "cow_code": 360,
         "cow_abbr": "ROM",
     }
     assert body["as_of"] == "2021-12-30"
-    assert body["count"] == 4 == len(body["results"])
-    assert org_slugs(body) == {"nato", "eu", "osce", "b9"}
+    assert body["count"] == 6 == len(body["results"])
+    assert org_slugs(body) == ROMANIA_2021
     acronyms = [item["organization"]["acronym"] for item in body["results"]]
     assert acronyms == sorted(acronyms)
     for item in body["results"]:
         assert_membership_shape(item)
-        assert item["country"] == {"iso2": "RO", "name": "Romania"}
+        assert item["country"] == {"code": "RO", "iso2": "RO", "name": "Romania"}
         assert item["status"] == "member"
         assert item["sources"], "every membership is sourced"
 
@@ -432,13 +467,13 @@ def test_romania_on_2021_12_30_is_in_four_organizations(client):
 @pytest.mark.parametrize("identifier", ["RO", "rou", "642", "Romania", "romania"])
 def test_country_memberships_by_any_identifier(client, identifier):
     body = get_json(client, f"countries/{identifier}/memberships/", {"as_of": "2021-12-30"})
-    assert body["country"]["iso2"] == "RO" and body["count"] == 4
+    assert body["country"]["iso2"] == "RO" and body["count"] == 6
 
 
 def test_country_memberships_default_as_of_is_today(client):
     body = get_json(client, "countries/RO/memberships/")
     assert body["as_of"] == TODAY.isoformat()
-    assert org_slugs(body) == {"nato", "eu", "osce", "b9"}
+    assert org_slugs(body) == ROMANIA_2021
 
 
 def test_membership_item_fields(client):
@@ -446,7 +481,7 @@ def test_membership_item_fields(client):
     eu = next(item for item in body["results"] if item["organization"]["slug"] == "eu")
     assert_membership_shape(eu)
     assert eu["organization"] == {"slug": "eu", "acronym": "EU", "name": "European Union"}
-    assert eu["country"] == {"iso2": "GB", "name": "United Kingdom"}
+    assert eu["country"] == {"code": "GB", "iso2": "GB", "name": "United Kingdom"}
     assert (eu["status"], eu["founding"], eu["start_date"], eu["end_date"]) == (
         "member",
         False,
@@ -545,8 +580,8 @@ def test_country_memberships_unknown_country_is_404(client):
 
 def test_country_memberships_csv(client):
     rows = get_csv(client, "countries/RO/memberships/", {"as_of": "2021-12-30", "format": "csv"})
-    assert len(rows) == 4
-    assert {row["organization.slug"] for row in rows} == {"nato", "eu", "osce", "b9"}
+    assert len(rows) == 6
+    assert {row["organization.slug"] for row in rows} == ROMANIA_2021
     assert {row["country.iso2"] for row in rows} == {"RO"}
     for column in ("id", "status", "founding", "start_date", "end_date", "note", "sources.title", "sources.quote"):
         assert column in rows[0]
@@ -574,15 +609,35 @@ def test_errors_are_json_even_when_csv_is_asked(client):
 
 def test_organization_list_with_member_count_today(client):
     body = get_json(client, "organizations/")
-    assert body["count"] == 4
+    assert body["count"] == 9
     counts = {item["slug"]: item["member_count"] for item in body["results"]}
-    assert counts == {"nato": 32, "eu": 27, "osce": 57, "b9": 9}
+    assert counts == {
+        "nato": 32,
+        "eu": 27,
+        "osce": 57,
+        "b9": 9,
+        "coe": 46,  # 47 until Russia's membership ended on 2022-03-16
+        "warsaw-pact": 0,  # dissolved 1991-07-01
+        "csto": 6,  # Uzbekistan suspended since 2012-12-19
+        "v4": 4,
+        "nrc": 31,  # Russia and the 30 Allies before Finland and Sweden joined NATO
+    }
     for slug, count in counts.items():
         assert count == len(members_on(slug, TODAY))
     b9 = next(item for item in body["results"] if item["slug"] == "b9")
     assert b9["members_must_belong_to"] == ["nato"]
     assert "Bucharest Format" in b9["aliases"] and "Bucharest Nine" not in b9["aliases"]
-    assert [item["acronym"] for item in body["results"]] == ["B9", "EU", "NATO", "OSCE"]
+    assert [item["acronym"] for item in body["results"]] == [
+        "B9",
+        "CSTO",
+        "CoE",
+        "EU",
+        "NATO",
+        "NRC",
+        "OSCE",
+        "V4",
+        "WP",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -613,7 +668,7 @@ def test_organization_detail_by_any_identifier(client, identifier, slug):
 
 def test_organization_detail_fields(client):
     body = get_json(client, "organizations/nato/")
-    assert body["acronym"] == "NATO" and body["founded"] == "1949-04-04" and body["dissolved"] is None
+    assert body["acronym"] == "NATO" and body["founded"] == "1949-08-24" and body["dissolved"] is None
     assert body["member_count"] == 32
     assert set(body) >= {"slug", "acronym", "name", "kind", "founded", "aliases", "member_count"}
 
@@ -623,9 +678,9 @@ def test_organization_unknown_is_404_with_suggestions(client):
     assert body["not_found"] == {"kind": "organization", "identifier": "Bucharest Nin"}
     assert "Bucharest Nine (b9)" in body["suggestions"]
     for path in (
-        "organizations/warsaw-pact/",
-        "organizations/warsaw-pact/members/",
-        "organizations/warsaw-pact/changes/",
+        "organizations/seato/",
+        "organizations/seato/members/",
+        "organizations/seato/changes/",
     ):
         assert get_json(client, path, status=404)["not_found"]["kind"] == "organization"
 
@@ -691,15 +746,16 @@ def test_organization_members_by_any_identifier(client, identifier):
 
 def test_organization_members_status_and_history(client):
     candidates = get_json(client, "organizations/eu/members/", {"status": "candidate"})
-    assert member_iso2s(candidates) == {"UA", "MD"}
+    assert member_iso2s(candidates) == EU_CANDIDATES_TODAY
     everyone = get_json(client, "organizations/eu/members/", {"status": "all"})
-    assert everyone["count"] == 29
+    assert everyone["count"] == 27 + 9
     history = get_json(client, "organizations/eu/members/", {"history": "true"})
     assert history["as_of"] is None
     assert history["count"] == 28 == Membership.objects.filter(organization__slug="eu", status="member").count()
     assert "GB" in member_iso2s(history)
     every_period = get_json(client, "organizations/eu/members/", {"history": "true", "status": "all"})
-    assert every_period["count"] == Membership.objects.filter(organization__slug="eu").count() == 30
+    # 28 member periods, 23 candidacies (9 current, 14 that ended), Iceland's application
+    assert every_period["count"] == Membership.objects.filter(organization__slug="eu").count() == 52
 
 
 @pytest.mark.parametrize(
@@ -746,23 +802,32 @@ def test_departure_is_dated_by_its_last_day(client):
 
 def test_nato_changes_since_2020_in_date_order(client):
     body = changes(client, "nato", {"from": "2020-01-01", "to": TODAY.isoformat()})
-    got = [(c["date"], c["change"], c["membership"]["country"]["iso2"]) for c in body["results"]]
+    got = [
+        (c["date"], c["change"], c["membership"]["country"]["iso2"], c["membership"]["status"]) for c in body["results"]
+    ]
+    # Every status: each accession ends the country's Partnership for Peace period the day before.
     assert got == [
-        ("2020-03-27", "joined", "MK"),
-        ("2023-04-04", "joined", "FI"),
-        ("2024-03-07", "joined", "SE"),
+        ("2020-03-26", "left", "MK", "partner"),
+        ("2020-03-27", "joined", "MK", "member"),
+        ("2023-04-03", "left", "FI", "partner"),
+        ("2023-04-04", "joined", "FI", "member"),
+        ("2024-03-06", "left", "SE", "partner"),
+        ("2024-03-07", "joined", "SE", "member"),
     ]
     assert body["to"] == TODAY.isoformat()
 
 
 def test_changes_default_range_is_founding_to_today(client):
     body = changes(client, "nato")
-    assert (body["from"], body["to"]) == ("1949-04-04", TODAY.isoformat())
-    assert body["count"] == 32 and {c["change"] for c in body["results"]} == {"joined"}
+    assert (body["from"], body["to"]) == ("1949-08-24", TODAY.isoformat())
+    periods = Membership.objects.filter(organization__slug="nato")
+    assert body["count"] == periods.count() + periods.filter(end_date__isnull=False).count()
+    members = [c for c in body["results"] if c["membership"]["status"] == "member"]
+    assert len(members) == 32 and {c["change"] for c in members} == {"joined"}
     dates = [c["date"] for c in body["results"]]
     assert dates == sorted(dates)
-    assert changes(client, "nato", {"from": "2020-01-01"})["count"] == 3
-    assert changes(client, "nato", {"to": "1949-04-04"})["count"] == 12
+    assert changes(client, "nato", {"from": "2020-01-01"})["count"] == 6  # MK, FI, SE: partner left, member joined
+    assert changes(client, "nato", {"to": "1949-08-24"})["count"] == 12
 
 
 def test_eu_changes_include_candidates(client):
@@ -770,7 +835,11 @@ def test_eu_changes_include_candidates(client):
     got = {
         (c["date"], c["change"], c["membership"]["country"]["iso2"], c["membership"]["status"]) for c in body["results"]
     }
-    assert got == {("2022-06-23", "joined", "UA", "candidate"), ("2022-06-23", "joined", "MD", "candidate")}
+    assert got == {
+        ("2022-06-23", "joined", "UA", "candidate"),
+        ("2022-06-23", "joined", "MD", "candidate"),
+        ("2022-12-15", "joined", "BA", "candidate"),
+    }
 
 
 @pytest.mark.parametrize(
@@ -789,10 +858,13 @@ def test_changes_bad_input(client, params, parameter):
 
 def test_changes_csv(client):
     rows = get_csv(client, "organizations/nato/changes/", {"from": "2020-01-01", "format": "csv"})
-    assert [(row["date"], row["change"], row["membership.country.iso2"]) for row in rows] == [
-        ("2020-03-27", "joined", "MK"),
-        ("2023-04-04", "joined", "FI"),
-        ("2024-03-07", "joined", "SE"),
+    assert [(row["date"], row["change"], row["membership.country.iso2"], row["membership.status"]) for row in rows] == [
+        ("2020-03-26", "left", "MK", "partner"),
+        ("2020-03-27", "joined", "MK", "member"),
+        ("2023-04-03", "left", "FI", "partner"),
+        ("2023-04-04", "joined", "FI", "member"),
+        ("2024-03-06", "left", "SE", "partner"),
+        ("2024-03-07", "joined", "SE", "member"),
     ]
 
 
@@ -801,12 +873,13 @@ def test_changes_csv(client):
 
 def test_membership_list_without_filters_is_every_period_every_status(client):
     body = get_json(client, "memberships/")
-    assert body["count"] == Membership.objects.count() == 128
+    assert body["count"] == Membership.objects.count() == 304
+    assert body["statuses"] == list(MembershipStatus.values)
     assert len(body["results"]) == 50
     assert_membership_shape(body["results"][0])
     items = all_pages(client, "memberships/")
-    assert len(items) == 128 and len({item["id"] for item in items}) == 128
-    assert {item["status"] for item in items} == {"member", "candidate"}
+    assert len(items) == 304 and len({item["id"] for item in items}) == 304
+    assert {item["status"] for item in items} == set(MembershipStatus.values)  # every status is recorded
     assert any(item["end_date"] == "2020-01-31" for item in items)
 
 
@@ -814,22 +887,31 @@ def test_membership_list_without_filters_is_every_period_every_status(client):
     "params, expected",
     [
         ({"country": "RO"}, Membership.objects.filter(country__iso2="RO")),
-        ({"country": "Romania", "as_of": "2021-12-30"}, Membership.objects.filter(country__iso2="RO")),
         (
-            {"country": "rou", "as_of": "2006-12-31"},
-            Membership.objects.filter(country__iso2="RO").exclude(organization__slug__in=["eu", "b9"]),
+            {"country": "Romania", "as_of": "2021-12-30"},
+            Membership.objects.filter(country__iso2="RO", status="member", end_date__isnull=True),
+        ),
+        (
+            {"country": "rou", "as_of": "2006-12-31"},  # the last day of its EU candidacy
+            Membership.objects.filter(country__iso2="RO", end_date__isnull=True).exclude(
+                organization__slug__in=["eu", "b9"]
+            )
+            | Membership.objects.filter(country__iso2="RO", organization__slug="eu", status="candidate"),
         ),
         (
             {"organization": "eu", "status": "candidate"},
             Membership.objects.filter(organization__slug="eu", status="candidate"),
         ),
         (
-            {"organization": "EU", "as_of": "2020-02-01"},
-            Membership.objects.filter(organization__slug="eu", status="member").exclude(country__iso2="GB"),
+            {"organization": "EU", "as_of": "2020-02-01"},  # every status: the five candidates of the day too
+            Membership.objects.filter(organization__slug="eu", status="member").exclude(country__iso2="GB")
+            | Membership.objects.filter(
+                organization__slug="eu", status="candidate", country__iso2__in=["AL", "ME", "MK", "RS", "TR"]
+            ),
         ),
         (
-            {"organization": "eu", "as_of": "2023-01-01"},
-            Membership.objects.filter(organization__slug="eu").exclude(country__iso2="GB"),
+            {"organization": "eu", "as_of": "2023-01-01"},  # Georgia became a candidate on 2023-12-14
+            Membership.objects.filter(organization__slug="eu", end_date__isnull=True).exclude(country__iso2="GE"),
         ),
         (
             {"organization": "eu", "as_of": "2023-01-01", "status": "member"},
@@ -841,10 +923,14 @@ def test_membership_list_without_filters_is_every_period_every_status(client):
             Membership.objects.filter(country__iso2="GB", organization__slug="eu"),
         ),
         (
-            {"organization": "nato", "as_of": "2021-12-30"},
-            Membership.objects.filter(organization__slug="nato").exclude(country__iso2__in=["FI", "SE"]),
+            {"organization": "nato", "as_of": "2021-12-30"},  # every status: the partners of the day too
+            Membership.objects.filter(organization__slug="nato", status="member").exclude(
+                country__iso2__in=["FI", "SE"]
+            )
+            | Membership.objects.filter(organization__slug="nato", status="partner", end_date__isnull=True)
+            | Membership.objects.filter(organization__slug="nato", status="partner", country__iso2__in=["FI", "SE"]),
         ),
-        ({"as_of": "1949-04-03"}, Membership.objects.none()),
+        ({"as_of": "1949-08-02"}, Membership.objects.none()),  # the day before the Council of Europe began
     ],
     ids=lambda value: "-".join(f"{k}={v}" for k, v in value.items()) if isinstance(value, dict) else "",
 )
@@ -854,9 +940,15 @@ def test_membership_list_filters(client, params, expected):
 
 
 def test_membership_list_filters_count(client):
-    assert get_json(client, "memberships/", {"organization": "eu", "as_of": "2019-06-01"})["count"] == 28
-    assert get_json(client, "memberships/", {"organization": "eu", "as_of": "2020-02-01"})["count"] == 27
-    assert get_json(client, "memberships/", {"organization": "osce"})["count"] == 57
+    member = {"status": "member"}
+    assert get_json(client, "memberships/", {"organization": "eu", "as_of": "2019-06-01", **member})["count"] == 28
+    assert get_json(client, "memberships/", {"organization": "eu", "as_of": "2020-02-01", **member})["count"] == 27
+    # Every status: AL, ME, MK, RS and TR were candidates on both days.
+    assert get_json(client, "memberships/", {"organization": "eu", "as_of": "2019-06-01"})["count"] == 28 + 5
+    assert get_json(client, "memberships/", {"organization": "eu", "as_of": "2020-02-01"})["count"] == 27 + 5
+    assert get_json(client, "memberships/", {"organization": "osce", "as_of": TODAY.isoformat()})["count"] == 57
+    # Every period: 63 member periods (former states and their successors apart) and Yugoslavia's suspension.
+    assert get_json(client, "memberships/", {"organization": "osce"})["count"] == 64
     assert get_json(client, "memberships/", {"organization": "b9", "as_of": "2021-12-30"})["count"] == 9
     assert (
         get_json(client, "memberships/", {"country": "GB", "organization": "eu", "as_of": "2020-01-31"})["count"] == 1
@@ -926,14 +1018,15 @@ def test_membership_list_page_past_the_end_is_404_json(client):
 
 def test_membership_list_page_size_bounds(client):
     assert len(get_json(client, "memberships/", {"page_size": "1"})["results"]) == 1
-    assert len(get_json(client, "memberships/", {"page_size": "500"})["results"]) == 128
+    assert len(get_json(client, "memberships/", {"page_size": "500"})["results"]) == 304
 
 
 def test_membership_list_csv(client):
     rows = get_csv(client, "memberships/", {"organization": "b9", "format": "csv"})
     assert len(rows) == 9
-    assert list(rows[0])[:11] == [
+    assert list(rows[0])[:12] == [
         "id",
+        "country.code",
         "country.iso2",
         "country.name",
         "organization.slug",
@@ -959,7 +1052,7 @@ def test_membership_list_csv_is_whole_whatever_the_page_size(client):
 
 
 def test_membership_detail(client):
-    pk = Membership.objects.get(country__iso2="FI", organization__slug="nato").pk
+    pk = Membership.objects.get(country__iso2="FI", organization__slug="nato", status="member").pk
     body = get_json(client, f"memberships/{pk}/")
     assert_membership_shape(body)
     assert body["id"] == pk and body["start_date"] == "2023-04-04" and body["end_date"] is None
@@ -1094,15 +1187,16 @@ def test_repeated_request_is_served_from_cache_with_one_query(
 
 
 def test_cold_snapshot_costs_five_queries_once(client, django_assert_num_queries):
-    # countries, their aliases, organizations, their aliases, their requirements
-    with django_assert_num_queries(1 + 5):
+    # countries, their aliases, successions (one query, both directions), organizations, their aliases,
+    # their requirements
+    with django_assert_num_queries(1 + 6):
         assert client.get(API + "countries/RO/").status_code == 200
     with django_assert_num_queries(1):
         assert client.get(API + "countries/BG/").status_code == 200
 
 
 def test_membership_detail_query_count(client, warm_snapshot, django_assert_num_queries):
-    pk = Membership.objects.get(country__iso2="RO", organization__slug="nato").pk
+    pk = Membership.objects.get(country__iso2="RO", organization__slug="nato", status="member").pk
     with django_assert_num_queries(3):  # version, membership with country and organization, citations
         assert client.get(API + f"memberships/{pk}/").status_code == 200
 

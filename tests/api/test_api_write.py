@@ -79,7 +79,8 @@ def editor():
 
 
 def membership(iso2, slug):
-    return Membership.objects.get(country__iso2=iso2, organization__slug=slug)
+    """The member period (NATO partners and EU candidates are recorded too)."""
+    return Membership.objects.get(country__iso2=iso2, organization__slug=slug, status="member")
 
 
 def assert_json_error(response, status, *keys):
@@ -126,12 +127,13 @@ WRITES = [
 BODIES = {
     "memberships/": {"country": "AT", "organization": "eu", "status": "candidate", "start_date": "1990-01-01"},
     "countries/": {"iso2": "XK", "iso3": "XKX", "numeric": "900", "name": "Kosovo"},
+    # Not in the fixtures (the Visegrád Group, the example before, now is).
     "organizations/": {
-        "slug": "v4",
-        "acronym": "V4",
-        "name": "Visegrád Group",
+        "slug": "pacific-alliance",
+        "acronym": "PA",
+        "name": "Alianza del Pacífico",
         "kind": "other",
-        "founded": "1991-02-15",
+        "founded": "2011-04-28",
     },
     "sources/": {"slug": "new-source", "title": "New", "kind": "treaty"},
 }
@@ -248,7 +250,7 @@ def test_create_membership(editor):
     response = editor.post(API + "memberships/", body, format="json")
     assert response.status_code == 201, response.content
     created = response.json()
-    assert created["country"] == {"iso2": "AT", "name": "Austria"}
+    assert created["country"] == {"code": "AT", "iso2": "AT", "name": "Austria"}
     assert created["organization"]["slug"] == "eu"
     assert (created["status"], created["start_date"], created["end_date"]) == ("candidate", "1989-07-17", "1994-12-31")
     assert created["founding"] is False
@@ -294,7 +296,8 @@ def test_create_membership_for_a_nato_state_in_b9(editor):
             "end_date": "1995-06-30",
         },
         {"country": "AT", "organization": "eu", "status": "candidate", "start_date": "2000-01-01"},
-        {"country": "RO", "organization": "nato", "status": "partner", "start_date": "1994-01-26"},  # open-ended
+        # Open-ended, inside Romania's partner period (1994-01-26 to 2004-03-28) and its member period.
+        {"country": "RO", "organization": "nato", "status": "partner", "start_date": "1994-02-01"},
     ],
 )
 def test_create_overlapping_membership_is_400_not_integrity_error(editor, body):
@@ -347,7 +350,7 @@ def test_create_membership_before_the_organization_was_founded_is_400(editor):
     "changes, field",
     [
         ({"country": "Romnia"}, "country"),
-        ({"organization": "warsaw pact"}, "organization"),
+        ({"organization": "seato"}, "organization"),
         ({"country": "x" * 300}, "country"),
         ({"status": "bogus"}, "status"),
         ({"start_date": "2021-13-45"}, "start_date"),
@@ -400,7 +403,7 @@ def test_patch_end_date_is_visible_in_later_reads(editor):
     response = editor.patch(API + f"memberships/{sweden.pk}/", {"end_date": "2025-01-01"}, format="json")
     assert response.status_code == 200, response.content
     assert response.json()["end_date"] == "2025-01-01"
-    assert response.json()["country"] == {"iso2": "SE", "name": "Sweden"}
+    assert response.json()["country"] == {"code": "SE", "iso2": "SE", "name": "Sweden"}
 
     assert "nato" in member_slugs(editor, "SE", "2025-01-01")
     assert "nato" not in member_slugs(editor, "SE", "2025-01-02")
@@ -547,14 +550,19 @@ def test_create_country(editor):
     response = editor.post(API + "countries/", BODIES["countries/"], format="json")
     assert response.status_code == 201, response.content
     assert response.json() == {
+        "code": "XK",  # from iso2
         "iso2": "XK",
         "iso3": "XKX",
         "numeric": "900",
         "name": "Kosovo",
         "official_name": "",
+        "exists_from": None,
+        "exists_to": None,
         "cow_code": 347,
         "cow_abbr": "KOS",
         "aliases": [],
+        "predecessors": [],
+        "successors": [],
     }
     for identifier in ("XK", "xkx", "900"):
         body = editor.get(API + f"countries/{identifier}/").json()
@@ -569,8 +577,8 @@ def test_created_country_is_found_by_name(editor):
 
 def test_created_organization_is_found_by_name(editor):
     assert editor.post(API + "organizations/", BODIES["organizations/"], format="json").status_code == 201
-    assert editor.get(API + "organizations/Visegr%C3%A1d%20Group/").status_code == 200
-    assert editor.get(API + "countries/", {"member_of": "Visegrad Group"}).status_code == 200
+    assert editor.get(API + "organizations/Alianza%20del%20Pac%C3%ADfico/").status_code == 200
+    assert editor.get(API + "countries/", {"member_of": "Alianza del Pacifico"}).status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -619,7 +627,7 @@ def test_delete_country_with_memberships_is_409(editor):
     assert response["Content-Type"].startswith("application/json")
     assert "cannot be deleted" in str(response.json())
     assert Country.objects.filter(iso2="RO").exists()
-    assert member_slugs(editor, "RO", "2021-12-30") == {"nato", "eu", "osce", "b9"}
+    assert member_slugs(editor, "RO", "2021-12-30") == {"nato", "eu", "osce", "b9", "coe", "nrc"}
 
 
 def test_delete_country_with_memberships_is_409_json_when_csv_is_asked(editor):
@@ -642,12 +650,12 @@ def test_create_organization(editor):
     response = editor.post(API + "organizations/", body, format="json")
     assert response.status_code == 201, response.content
     created = response.json()
-    assert created["slug"] == "v4" and sorted(created["members_must_belong_to"]) == ["eu", "nato"]
-    for identifier in ("v4", "V4"):
+    assert created["slug"] == "pacific-alliance" and sorted(created["members_must_belong_to"]) == ["eu", "nato"]
+    for identifier in ("pacific-alliance", "PA"):
         detail = editor.get(API + f"organizations/{identifier}/").json()
-        assert detail["name"] == "Visegrád Group" and detail["member_count"] == 0
-    assert editor.get(API + "organizations/").json()["count"] == 5
-    assert editor.get(API + "organizations/v4/members/").json()["count"] == 0
+        assert detail["name"] == "Alianza del Pacífico" and detail["member_count"] == 0
+    assert editor.get(API + "organizations/").json()["count"] == 10
+    assert editor.get(API + "organizations/pacific-alliance/members/").json()["count"] == 0
 
 
 @pytest.mark.parametrize(
@@ -660,7 +668,7 @@ def test_create_organization(editor):
         ({"founded": "1991-02-30"}, "founded"),
         ({"dissolved": "1990-01-01"}, "__all__"),  # the database constraint, checked by full_clean
         ({"website": "not a url"}, "website"),
-        ({"members_must_belong_to": ["warsaw-pact"]}, "members_must_belong_to"),
+        ({"members_must_belong_to": ["seato"]}, "members_must_belong_to"),
     ],
 )
 def test_create_organization_bad_field_is_400(editor, changes, field):
@@ -701,8 +709,8 @@ def test_delete_organization_with_memberships_is_409(editor):
 
 def test_delete_organization_without_memberships(editor):
     assert editor.post(API + "organizations/", BODIES["organizations/"], format="json").status_code == 201
-    assert editor.delete(API + "organizations/v4/").status_code == 204
-    assert editor.get(API + "organizations/v4/").status_code == 404
+    assert editor.delete(API + "organizations/pacific-alliance/").status_code == 204
+    assert editor.get(API + "organizations/pacific-alliance/").status_code == 404
 
 
 # --- sources ------------------------------------------------------------------------------------------------------

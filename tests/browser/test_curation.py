@@ -29,7 +29,8 @@ def navigate(page, selector):
 
 
 def membership(iso2, slug, **lookup):
-    return Membership.objects.get(country__iso2=iso2, organization__slug=slug, **lookup)
+    """The member period unless ``lookup`` says otherwise (NATO partners and EU candidates are recorded too)."""
+    return Membership.objects.get(country__iso2=iso2, organization__slug=slug, **{"status": "member", **lookup})
 
 
 def last_actor(obj):
@@ -73,11 +74,12 @@ def test_curator_logs_in_and_sees_only_curation(page, screenshot):
 
 
 def test_record_accession_with_alias_autocomplete_and_citation(curator_page, screenshot):
+    # Switzerland in the EU: it has been a NATO partner since 1996, so a NATO accession would be a change of status.
     page = curator_page
-    nato = Organization.objects.get(slug="nato")
-    page.goto(f"{ADMIN}organization/{nato.pk}/change/")
+    eu = Organization.objects.get(slug="eu")
+    page.goto(f"{ADMIN}organization/{eu.pk}/change/")
     navigate(page, "text=Record accession")
-    assert page.locator("h1").inner_text() == "Record an accession to NATO"
+    assert page.locator("h1").inner_text() == "Record an accession to EU"
     choose(page, "country", "Swiss Conf", "Switzerland")  # found by its alias "Swiss Confederation"
     page.fill("#id_start_date", "2026-01-15")
     choose(
@@ -86,15 +88,15 @@ def test_record_accession_with_alias_autocomplete_and_citation(curator_page, scr
         "Biden",
         "Biden–Putin call and consultations with European allies (news report, late December 2021)",
     )
-    page.fill("#id_quote", "Switzerland joined the Alliance.")
+    page.fill("#id_quote", "Switzerland joined the Union.")
     navigate(page, "input[name=_save]")
 
-    assert "Recorded: Switzerland in NATO: member 2026-01-15 – ongoing, with its citation." in success_message(page)
-    created = membership("CH", "nato")
+    assert "Recorded: Switzerland in EU: member 2026-01-15 – ongoing, with its citation." in success_message(page)
+    created = membership("CH", "eu")
     assert page.url.endswith(f"{ADMIN}membership/{created.pk}/change/")
     assert (created.status, created.start_date, created.end_date) == ("member", D("2026-01-15"), None)
     citation = created.citations.get()
-    assert (citation.quote, citation.organization_id) == ("Switzerland joined the Alliance.", nato.pk)
+    assert (citation.quote, citation.organization_id) == ("Switzerland joined the Union.", eu.pk)
     assert last_actor(created) == last_actor(citation) == CURATOR
     screenshot(page, "1-record-accession")
 
@@ -186,7 +188,8 @@ def test_end_selected_memberships_on_a_date(curator_page, screenshot):
 def test_end_action_refuses_all_when_one_breaks_a_rule(curator_page, screenshot):
     page = curator_page
     selected = [membership("HU", "osce"), membership("SE", "nato"), membership("RO", "nato")]
-    run_end_action(page, selected, "2020-01-01")
+    # The list holds more than a page of periods now: show just these three.
+    run_end_action(page, selected, "2020-01-01", query="?id__in=" + ",".join(str(m.pk) for m in selected))
     problems = page.locator("#end-date-problems").inner_text()
     assert "Sweden in NATO (member since 2024-03-07): The end date 2020-01-01 is before the start date 2024-03-07." in (
         problems
@@ -207,7 +210,7 @@ def test_end_action_refuses_all_when_one_breaks_a_rule(curator_page, screenshot)
 
 def test_change_status_candidate_to_member(curator_page, screenshot):
     page = curator_page
-    ua_eu = membership("UA", "eu")
+    ua_eu = membership("UA", "eu", status="candidate")
     page.goto(f"{ADMIN}membership/{ua_eu.pk}/change/")
     navigate(page, "text=Change status")
     page.select_option("#id_new_status", "member")
@@ -246,8 +249,8 @@ def test_country_page_shows_current_and_past_groups(curator_page, screenshot):
     page.goto(f"{ADMIN}country/{gb.pk}/change/")
     current = page.locator("#memberships-current tbody tr").all_inner_texts()
     past = page.locator("#memberships-past tbody tr").all_inner_texts()
-    assert [row.split("\t")[0].split(" — ")[0] for row in current] == ["NATO", "OSCE"]
-    assert "1949-04-04" in current[0]
+    assert [row.split("\t")[0].split(" — ")[0] for row in current] == ["CoE", "NATO", "NRC", "OSCE"]
+    assert "1949-08-03" in current[0] and "1949-08-24" in current[1]  # CoE's Statute, NATO's treaty in force
     assert len(past) == 1 and past[0].startswith("EU") and "1973-01-01" in past[0] and "2020-01-31" in past[0]
     # above the form
     summary_top = page.locator("#membership-summary").bounding_box()["y"]
@@ -275,16 +278,16 @@ def test_import_csv_with_preview_then_confirm(curator_page, screenshot):
     upload(
         page,
         HEADER
-        + f"Swiss Confederation,NATO,member,0,2026-01-15,,,{SEED},Switzerland joined.\n"
+        + f"Swiss Confederation,EU,member,0,2026-01-15,,,{SEED},Switzerland joined.\n"
         + "HU,eu,member,0,2004-05-01,2031-12-31,,,\n",
     )
     preview = page.locator("table.import-preview").inner_text()
     assert "New" in preview and "Update" in preview and "Swiss Confederation" not in preview  # resolved to CH
     screenshot(page, "5-import-preview")
-    assert not Membership.objects.filter(country__iso2="CH", organization__slug="nato").exists()  # preview only
+    assert not Membership.objects.filter(country__iso2="CH", organization__slug="eu").exists()  # preview only
     navigate(page, "input[name=confirm]")
     assert "Import finished: 1 new, 1 updated" in success_message(page)
-    ch = membership("CH", "nato")
+    ch = membership("CH", "eu")
     assert ch.citations.get().quote == "Switzerland joined."
     assert membership("HU", "eu").end_date == D("2031-12-31")
     assert last_actor(ch) == CURATOR

@@ -18,7 +18,7 @@ def run(*args):
 
 def test_memberships_csv():
     rows = list(csv.DictReader(io.StringIO(run("memberships", "Romania", "--as-of", "2021-12-30", "--format", "csv"))))
-    assert sorted(r["organization.acronym"] for r in rows) == ["B9", "EU", "NATO", "OSCE"]
+    assert sorted(r["organization.acronym"] for r in rows) == ["B9", "CoE", "EU", "NATO", "NRC", "OSCE"]
     assert rows[0]["country.iso2"] == "RO" and rows[0]["sources.quote"]
 
 

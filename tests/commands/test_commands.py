@@ -29,13 +29,16 @@ def table_rows(output):
 
 def test_memberships_of_romania_on_2021_12_30():
     output = run("memberships", "Romania", "--as-of", "2021-12-30")
-    assert output.splitlines()[0] == "Romania (RO) on 2021-12-30: 4 membership(s)"
+    # The seed's four, and the Council of Europe and the NATO–Russia Council recorded since.
+    assert output.splitlines()[0] == "Romania (RO) on 2021-12-30: 6 membership(s)"
     rows = table_rows(output)
-    assert [row[0] for row in rows] == ["B9", "EU", "NATO", "OSCE"]
+    assert [row[0] for row in rows] == ["B9", "CoE", "EU", "NATO", "NRC", "OSCE"]
     for name in (
         "Bucharest Nine",
+        "Council of Europe",
         "European Union",
         "North Atlantic Treaty Organization",
+        "NATO-Russia Council",
         "Organization for Security and Co-operation in Europe",
     ):
         assert name in output
@@ -46,12 +49,12 @@ def test_memberships_of_romania_on_2021_12_30():
 
 @pytest.mark.parametrize("identifier", ["RO", "rou", "642", "romania"])
 def test_memberships_accepts_any_identifier(identifier):
-    assert run("memberships", identifier, "--as-of", "2021-12-30").startswith("Romania (RO) on 2021-12-30: 4 ")
+    assert run("memberships", identifier, "--as-of", "2021-12-30").startswith("Romania (RO) on 2021-12-30: 6 ")
 
 
 def test_memberships_default_is_today():
     output = run("memberships", "Romania")
-    assert output.startswith(f"Romania (RO) on {TODAY.isoformat()}: 4 membership(s)")
+    assert output.startswith(f"Romania (RO) on {TODAY.isoformat()}: 6 membership(s)")
 
 
 def test_memberships_uk_on_its_last_eu_day_and_after():
@@ -117,9 +120,20 @@ def test_members_today():
 
 def test_members_status_all_and_history():
     output = run("members", "eu", "--as-of", "2023-01-01", "--status", "all")
-    assert ": 29 member(s)" in output and "candidate" in output
+    # 27 members and 8 candidates (AL, BA, MD, ME, MK, RS, TR, UA; Georgia from 2023-12-14)
+    assert ": 35 member(s)" in output and "candidate" in output
     history = run("members", "eu", "--history", "--status", "all")
-    assert "at any time: 30 member(s)" in history
+    assert "at any time: 52 member(s)" in history
+
+
+def test_former_states_are_printed_with_their_code():
+    """Former states have no alpha-2 code: the four-letter one is shown (never an empty column)."""
+    output = run("members", "warsaw-pact", "--as-of", "1960-01-01")
+    codes = {row[0] for row in table_rows(output)}
+    assert codes == {"AL", "BG", "CSHH", "DDDE", "HU", "PL", "RO", "SUHH"}
+    ussr = run("memberships", "Soviet Union", "--history")
+    assert ussr.splitlines()[0] == "USSR (SUHH) at any time: 2 membership(s)"
+    assert [row[0] for row in table_rows(ussr)] == ["OSCE", "WP"]
 
 
 @pytest.mark.parametrize("command", ["memberships", "members"])
@@ -153,7 +167,7 @@ def test_unknown_name_without_suggestions():
 
 
 def test_bad_status_is_a_command_error():
-    with pytest.raises(CommandError, match="invalid choice"):
+    with pytest.raises(CommandError, match="Unknown status"):
         run("members", "nato", "--status", "bogus")
 
 

@@ -40,7 +40,15 @@ def test_package_metadata(exported):
     assert descriptor["licenses"][0]["name"] and descriptor["created"].endswith("Z")
     assert descriptor["sources"]
     names = {r["name"] for r in descriptor["resources"]}
-    assert {"countries", "organizations", "memberships", "citations", "sources", "cow_igo_panel"} <= names
+    assert {
+        "countries",
+        "organizations",
+        "memberships",
+        "citations",
+        "sources",
+        "successions",
+        "cow_igo_panel",
+    } <= names
     package = Package(str(directory / "datapackage.json"))
     assert all(resource.schema.fields for resource in package.resources)
 
@@ -48,7 +56,7 @@ def test_package_metadata(exported):
 def test_memberships_file_is_whole(exported):
     directory, _ = exported
     assert len(read(directory / "memberships.csv")) == Membership.objects.count()
-    countries = {r["iso2"]: r for r in read(directory / "countries.csv")}
+    countries = {r["code"]: r for r in read(directory / "countries.csv")}
     assert (countries["RO"]["cow_code"], countries["RO"]["cow_abbr"]) == ("360", "ROM")
     organizations = {r["slug"]: r for r in read(directory / "organizations.csv")}
     assert organizations["nato"]["wikidata"] == "Q7184"
@@ -64,14 +72,24 @@ def test_progress_goes_to_stderr_and_v0_is_quiet(exported, tmp_path):
 
 def test_panel_codes(exported):
     directory, _ = exported
-    rows = {(r["iso2"], int(r["year"])): r for r in read(directory / "cow_igo_panel.csv")}
+    rows = {(r["code"], int(r["year"])): r for r in read(directory / "cow_igo_panel.csv")}
     this_year = datetime.date.today().year
-    assert len(rows) == len({iso2 for iso2, _ in rows}) * (this_year - 1945 + 1)
+    assert len(rows) == len({code for code, _ in rows}) * (this_year - 1945 + 1)
     assert rows[("RO", 2003)]["nato"] == "0" and rows[("RO", 2004)]["nato"] == "1"
     assert rows[("GB", 2019)]["eu"] == "1" and rows[("GB", 2020)]["eu"] == "0"  # left 31 January 2020
     assert rows[("UA", 2022)]["eu"] == "0"  # a candidate is not a member
     assert rows[("FR", 1949)]["nato"] == "1" and rows[("FR", 1948)]["nato"] == "0"
     assert rows[("RO", 2004)]["ccode"] == "360"
+    # A former state: -1 once it no longer exists on 31 December; its COW code from the package.
+    assert rows[("DDDE", 1990)]["nato"] == "-1" and rows[("DDDE", 1990)]["ccode"] == "265"
+    assert rows[("DDDE", 1989)]["wp"] == "1" and rows[("DDDE", 1989)]["nato"] == "0"
+    assert rows[("SUHH", 1992)]["osce"] == "-1" and rows[("SUHH", 1980)]["osce"] == "1"
+
+
+def test_successions_are_in_the_package(exported):
+    directory, _ = exported
+    successions = read(directory / "successions.csv")
+    assert ("SUHH", "RU") in {(r["predecessor"], r["successor"]) for r in successions}
 
 
 def test_panel_coding_rules():

@@ -46,7 +46,7 @@ def test_start_loads_nothing_into_a_database_with_data():
 
 def test_a_curators_edit_survives_a_restart():
     """Issue 10, finding 1: `make run` loaded the fixtures every time and undid the edit."""
-    membership = Membership.objects.get(country__iso2="RO", organization__slug="nato")
+    membership = Membership.objects.get(country__iso2="RO", organization__slug="nato", status="member")
     with audit.acting_as("alice"):
         services.membership_update(membership=membership, note="Curated by Alice.")
     version = audit.data_version()
@@ -64,7 +64,7 @@ def test_export_after_loading_gives_the_same_files_byte_for_byte(tmp_path):
 
 
 def test_export_writes_curation_as_a_diff(tmp_path):
-    membership = Membership.objects.get(country__iso2="RO", organization__slug="nato")
+    membership = Membership.objects.get(country__iso2="RO", organization__slug="nato", status="member")
     with audit.acting_as("alice"):
         services.membership_update(membership=membership, note="Curated by Alice.")
     call_command("export_fixtures", str(tmp_path), verbosity=0)
@@ -75,7 +75,7 @@ def test_export_writes_curation_as_a_diff(tmp_path):
 
 
 def test_explicit_load_refuses_to_overwrite_an_edited_record_unless_forced():
-    membership = Membership.objects.get(country__iso2="RO", organization__slug="nato")
+    membership = Membership.objects.get(country__iso2="RO", organization__slug="nato", status="member")
     with audit.acting_as("alice"):
         services.membership_update(membership=membership, note="Curated by Alice.")
     with pytest.raises(CommandError, match=r"(?s)Refusing to load.*Romania in NATO.*note.*alice.*--force"):

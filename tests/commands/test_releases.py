@@ -35,19 +35,21 @@ def test_first_release_then_a_changelog_of_added_ended_and_corrected(releases_di
 
     nato = Organization.objects.get(slug="nato")
     Membership.objects.create(
-        country=Country.objects.get(iso2="IE"),
+        country=Country.objects.get(iso2="BR"),
         organization=nato,
         status="partner",
-        start_date=datetime.date(1999, 12, 1),
+        start_date=datetime.date(2030, 1, 1),
     )
     Membership.objects.filter(country__iso2="GB", organization__slug="osce").update(end_date=datetime.date(2030, 1, 1))
-    Membership.objects.filter(country__iso2="RO", organization__slug="nato").update(note="Corrected note.")
+    Membership.objects.filter(country__iso2="RO", organization__slug="nato", status="member").update(
+        note="Corrected note."
+    )
     release()
 
     current, previous = releases.releases()
     assert previous["version"] == first and current["previous"] == first
     log = current["changelog"]
-    assert [(p["country"], p["organization"], p["status"]) for p in log["added"]] == [("IE", "nato", "partner")]
+    assert [(p["country"], p["organization"], p["status"]) for p in log["added"]] == [("BR", "nato", "partner")]
     assert [(p["country"], p["end_date"]) for p in log["ended"]] == [("GB", "2030-01-01")]
     assert [(p["country"], p["changes"]["note"][1]) for p in log["corrected"]] == [("RO", "Corrected note.")]
     assert log["removed"] == []
@@ -56,7 +58,7 @@ def test_first_release_then_a_changelog_of_added_ended_and_corrected(releases_di
 
 def test_downloads_page_and_json_list_the_releases_with_their_files():
     release()
-    Membership.objects.filter(country__iso2="RO", organization__slug="nato").update(note="Changed.")
+    Membership.objects.filter(country__iso2="RO", organization__slug="nato", status="member").update(note="Changed.")
     release()
     client = Client()
     page = client.get("/downloads/")

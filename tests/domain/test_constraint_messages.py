@@ -43,7 +43,7 @@ def refused(instance, **fields):
 
 
 def ro_nato():
-    return Membership.objects.get(country__iso2="RO", organization__slug="nato")
+    return Membership.objects.get(country__iso2="RO", organization__slug="nato", status="member")
 
 
 def test_check_constraints_name_their_field(no_validation):
@@ -64,8 +64,11 @@ def test_unique_constraints_name_their_field(no_validation):
     assert refused(duplicate) == {
         "start_date": ["This country already has a period in this organization starting on that day."]
     }
-    assert refused(Country(iso2="RO", iso3="ZZZ", numeric="999", name="Z")) == {
+    assert refused(Country(code="XX", iso2="RO", iso3="ZZZ", numeric="999", name="Z")) == {
         "iso2": ["A country with this ISO alpha-2 already exists."]
+    }
+    assert refused(Country(code="RO", iso3="ZZZ", numeric="999", name="Z")) == {
+        "code": ["A country with this code already exists."]
     }
     citation = Citation.objects.filter(membership__isnull=False).first()
     again = Citation(source=citation.source, organization=citation.organization, membership=citation.membership)

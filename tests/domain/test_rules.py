@@ -39,9 +39,10 @@ def cite():
     return [(Source.objects.get(slug="seed-article-2021-12"), "A sentence of the source.")]
 
 
-def period(iso2, slug, start=None):
+def period(iso2, slug, start=None, status=MEMBER):
+    """The period starting on ``start``, else the one of ``status`` (NATO partners, EU candidates are recorded too)."""
     qs = Membership.objects.filter(country__iso2=iso2, organization__slug=slug)
-    return qs.get(start_date=start) if start else qs.get()
+    return qs.get(start_date=start) if start else qs.get(status=status)
 
 
 @pytest.fixture
@@ -109,7 +110,7 @@ def test_database_check_refuses_end_before_start_on_bulk_create():
     )
     with pytest.raises(IntegrityError), transaction.atomic():
         Membership.objects.bulk_create([row])
-    assert not Membership.objects.filter(country__iso2="JP").exists()
+    assert not Membership.objects.filter(country__iso2="JP", organization__slug="nato").exists()
 
 
 def test_database_check_refuses_end_before_start_on_update():
@@ -177,13 +178,14 @@ def test_overlap_variants_refused(start, end):
 
 
 def test_adjacent_period_before_is_allowed():
+    """Romania's NATO partner period (1994-01-26 to 2004-03-28) is followed by its member period."""
     created = services.membership_create(
         citations=cite(),
         country=country("RO"),
         organization=org("nato"),
         status=CANDIDATE,
-        start_date=D("2000-01-01"),
-        end_date=D("2004-03-28"),
+        start_date=D("1990-01-01"),
+        end_date=D("1994-01-25"),
     )
     assert created.pk is not None
     periods = list(
@@ -191,7 +193,11 @@ def test_adjacent_period_before_is_allowed():
         .order_by("start_date")
         .values_list("status", "start_date", "end_date")
     )
-    assert periods == [(CANDIDATE, D("2000-01-01"), D("2004-03-28")), (MEMBER, D("2004-03-29"), None)]
+    assert periods == [
+        (CANDIDATE, D("1990-01-01"), D("1994-01-25")),
+        (MembershipStatus.PARTNER, D("1994-01-26"), D("2004-03-28")),
+        (MEMBER, D("2004-03-29"), None),
+    ]
 
 
 def test_adjacent_period_after_an_ended_one_is_allowed_but_not_on_its_last_day():
@@ -219,39 +225,41 @@ def test_editing_a_period_does_not_clash_with_itself():
 
 
 def test_moving_a_period_onto_a_neighbour_is_refused():
+    """The neighbour is Romania's NATO partner period, from 1994-01-26."""
     services.membership_create(
         citations=cite(),
         country=country("RO"),
         organization=org("nato"),
         status=CANDIDATE,
-        start_date=D("2000-01-01"),
-        end_date=D("2004-03-28"),
+        start_date=D("1990-01-01"),
+        end_date=D("1994-01-25"),
     )
-    candidate = period("RO", "nato", D("2000-01-01"))
-    error = validation_error(services.membership_update, membership=candidate, end_date=D("2004-03-29"))
+    candidate = period("RO", "nato", D("1990-01-01"))
+    error = validation_error(services.membership_update, membership=candidate, end_date=D("1994-01-26"))
     assert "overlaps" in messages(error, "start_date")
     candidate.refresh_from_db()
-    assert candidate.end_date == D("2004-03-28")
+    assert candidate.end_date == D("1994-01-25")
 
 
 def test_postgresql_exclusion_constraint_refuses_overlap_from_bulk_create():
     if connection.vendor != "postgresql":
         pytest.skip("the exclusion constraint exists on PostgreSQL only")
+    # Romania's NATO partner period starts on 1994-01-26.
     row = Membership(
         country=country("RO"),
         organization=org("nato"),
         status=CANDIDATE,
-        start_date=D("2000-01-01"),
-        end_date=D("2005-01-01"),
+        start_date=D("1990-01-01"),
+        end_date=D("1995-01-01"),
     )
     with pytest.raises(IntegrityError) as info, transaction.atomic():
         Membership.objects.bulk_create([row])
     assert "membership_no_overlapping_periods" in str(info.value)
     # Adjacent periods are fine for the constraint too (both ends inclusive).
-    row.end_date = D("2004-03-28")
+    row.end_date = D("1994-01-25")
     with transaction.atomic():
         Membership.objects.bulk_create([row])
-    assert Membership.objects.filter(country__iso2="RO", organization__slug="nato").count() == 2
+    assert Membership.objects.filter(country__iso2="RO", organization__slug="nato").count() == 3
 
 
 # --- founding date -----------------------------------------------------------------------------------
@@ -261,7 +269,7 @@ def test_start_before_the_organization_was_founded_refused():
     nato = org("nato")
     early = Membership(country=country("JP"), organization=nato, start_date=nato.founded - ONE_DAY)
     error = validation_error(early.full_clean)
-    assert "founded on 1949-04-04" in messages(error, "start_date")
+    assert "founded on 1949-08-24" in messages(error, "start_date")
     on_the_day = Membership(country=country("JP"), organization=nato, start_date=nato.founded)
     on_the_day.full_clean()
 
@@ -341,7 +349,9 @@ def test_b9_membership_for_romania_starting_before_its_nato_accession_refused():
 
 def test_b9_period_outlasting_a_nato_period_refused_on_end_date():
     """A B9 period that would run past the end of the NATO membership fails on the first uncovered day."""
-    Membership.objects.filter(country__iso2="FI", organization__slug="nato").update(end_date=D("2030-12-31"))
+    Membership.objects.filter(country__iso2="FI", organization__slug="nato", status=MEMBER).update(
+        end_date=D("2030-12-31")
+    )
     error = validation_error(
         services.membership_create,
         citations=cite(),
@@ -450,7 +460,7 @@ def test_membership_change_status_keeps_the_end_of_a_closed_period(source):
 
 
 def test_ukraine_eu_candidate_becomes_member(source):
-    ua_eu = period("UA", "eu")
+    ua_eu = period("UA", "eu", status=CANDIDATE)
     assert ua_eu.status == CANDIDATE
     services.membership_change_status(
         membership=ua_eu, new_status=MEMBER, on=D("2030-01-01"), citations=[(source, "Ukraine joined the EU.")]
@@ -462,7 +472,7 @@ def test_ukraine_eu_candidate_becomes_member(source):
 
 @pytest.mark.parametrize("on", ["2022-06-23", "2022-06-01"])
 def test_membership_change_status_must_start_after_the_current_period(on):
-    ua_eu = period("UA", "eu")
+    ua_eu = period("UA", "eu", status=CANDIDATE)
     error = validation_error(services.membership_change_status, membership=ua_eu, new_status=MEMBER, on=D(on))
     assert "start_date" in error.message_dict
     assert Membership.objects.filter(country__iso2="UA", organization__slug="eu").count() == 1
@@ -619,7 +629,9 @@ def test_moving_a_nato_period_to_another_country_keeps_the_b9_rule():
 
 
 def test_overlapping_edit_sharing_a_start_date_is_a_validation_error():
-    Membership.objects.filter(country__iso2="RO", organization__slug="nato").update(end_date=D("2009-12-31"))
+    Membership.objects.filter(country__iso2="RO", organization__slug="nato", status=MEMBER).update(
+        end_date=D("2009-12-31")
+    )
     second = services.membership_create(
         citations=cite(), country=country("RO"), organization=org("nato"), start_date=D("2010-01-01")
     )
@@ -628,7 +640,7 @@ def test_overlapping_edit_sharing_a_start_date_is_a_validation_error():
 
 
 def test_changing_a_membership_organization_keeps_its_citations_consistent():
-    ua_eu = period("UA", "eu")
+    ua_eu = period("UA", "eu", status=CANDIDATE)
     assert ua_eu.citations.exists()
     try:
         services.membership_update(membership=ua_eu, organization=org("nato"))

@@ -23,7 +23,7 @@ def curator(username, *codenames):
 
 
 def uk_eu():
-    return Membership.objects.get(country__iso2="GB", organization__slug="eu")
+    return Membership.objects.get(country__iso2="GB", organization__slug="eu", status="member")
 
 
 # --- audit history -----------------------------------------------------------
@@ -76,11 +76,12 @@ def test_deleted_membership_keeps_its_history():
     client = curator("bob", "delete_membership", "add_membership")
     created = client.post(
         "/api/v1/memberships/",
+        # Japan: Austria, the example before, is a recorded NATO partner from 1995-02-10 now.
         {
-            "country": "AT",
+            "country": "JP",
             "organization": "nato",
             "status": "partner",
-            "start_date": "1995-02-10",
+            "start_date": "2010-01-01",
             "citations": [{"source": "seed-article-2021-12", "quote": "A sentence."}],
         },
         format="json",
@@ -91,7 +92,7 @@ def test_deleted_membership_keeps_its_history():
     assert client.delete(url, HTTP_IF_MATCH=client.get(url)["ETag"]).status_code == 204
     history = APIClient().get(f"{url}history/").json()
     assert [e["operation"] for e in history] == ["insert", "delete"]
-    assert history[-1]["before"]["start_date"] == "1995-02-10"
+    assert history[-1]["before"]["start_date"] == "2010-01-01"
     assert APIClient().get("/api/v1/memberships/999999999/history/").status_code == 404
 
 

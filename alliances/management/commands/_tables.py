@@ -7,14 +7,14 @@ from django.core.management.base import BaseCommand, CommandError
 
 from alliances import selectors
 from alliances.api.serializers import MembershipSerializer
-from alliances.choices import STATUS_FILTER_CHOICES, MembershipStatus, statuses_for
+from alliances.choices import STATUS_HELP, UnknownStatus, statuses_for, statuses_included
 from alliances.platform.renderers import columns_of, stream_csv
 
 
 def add_query_arguments(parser, what):
     parser.add_argument("identifier", help=f"{what}: code, name or alias.")
     parser.add_argument("--as-of", help="Day to answer for, YYYY-MM-DD (default today).")
-    parser.add_argument("--status", default="member", choices=STATUS_FILTER_CHOICES, help="Status to include.")
+    parser.add_argument("--status", default="member", help=STATUS_HELP + " Default member.")
     parser.add_argument("--history", action="store_true", help="Every period, whatever its dates.")
     parser.add_argument(
         "--format",
@@ -29,7 +29,10 @@ def parse_query(options):
         as_of = datetime.date.fromisoformat(options["as_of"]) if options["as_of"] else datetime.date.today()
     except ValueError as exc:
         raise CommandError(f"--as-of: “{options['as_of']}” is not a date in YYYY-MM-DD form.") from exc
-    statuses = statuses_for(options["status"])
+    try:
+        statuses = statuses_for([options["status"]])
+    except UnknownStatus as exc:
+        raise CommandError(f"--status: {exc}") from exc
     return (None if options["history"] else as_of), statuses
 
 
@@ -77,7 +80,7 @@ class MembershipTableCommand(BaseCommand):
             document = {
                 self.subject.lower(): {"name": record.name, "code": self.code(record)},
                 "as_of": as_of.isoformat() if as_of else None,
-                "statuses": sorted(statuses) if statuses is not None else sorted(MembershipStatus.values),
+                "statuses": statuses_included(statuses),
                 "count": len(memberships),
                 "results": MembershipSerializer(memberships, many=True).data,
             }

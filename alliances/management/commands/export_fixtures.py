@@ -16,7 +16,17 @@ from django.core import serializers
 from django.core.management.base import BaseCommand
 from django.core.serializers.json import DjangoJSONEncoder
 
-from alliances.models import Citation, Country, CountryAlias, Membership, Organization, OrganizationAlias, Source
+from alliances.models import (
+    Citation,
+    Country,
+    CountryAlias,
+    CountryCitation,
+    Membership,
+    Organization,
+    OrganizationAlias,
+    Source,
+    Succession,
+)
 
 FILES = [
     ("01_countries.json", [Country, CountryAlias]),
@@ -24,6 +34,7 @@ FILES = [
     ("03_organizations.json", [Organization, OrganizationAlias]),
     ("04_memberships.json", [Membership]),
     ("05_citations.json", [Citation]),
+    ("06_history.json", [CountryCitation, Succession]),
 ]
 
 
@@ -41,7 +52,9 @@ def render(models):
 
 
 class Command(BaseCommand):
-    help = "Write the database's countries, sources, organizations, memberships and citations as fixture files."
+    help = (
+        "Write the database's countries, sources, organizations, memberships, citations and history as fixture files."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("directory", nargs="?", help="Where to write the files; default fixtures/.")

@@ -17,5 +17,5 @@ class Command(MembershipTableCommand):
             memberships,
             "member(s)",
             ["Code", "Country"],
-            lambda m: [m.country.iso2, m.country.name, *period_cells(m)],
+            lambda m: [m.country.code, m.country.name, *period_cells(m)],
         )

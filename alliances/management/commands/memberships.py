@@ -7,7 +7,7 @@ class Command(MembershipTableCommand):
     subject = "Country"
 
     def code(self, country):
-        return country.iso2
+        return country.code
 
     def query(self, identifier, as_of, statuses):
         country = resolve(selectors.country_resolve, identifier)
