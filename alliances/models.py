@@ -6,7 +6,7 @@ from django.core.validators import RegexValidator
 from django.db import connections, models
 from django.db.models import F, Q
 
-from alliances import validation
+from alliances import crosswalks, validation
 from alliances.choices import MembershipStatus, OrganizationKind, SourceKind, SuccessionKind
 from alliances.text import normalize_name
 
@@ -117,6 +117,19 @@ class Country(models.Model):
             raise ValidationError(errors)
         validation.check_country(self)
 
+    @property
+    def cow_codes(self):
+        """(COW state code, COW abbreviation) from the ``countrycode`` package (alliances/crosswalks.py)."""
+        return crosswalks.cow_codes(self.iso2, self.name, self.official_name)
+
+    @property
+    def cow_code(self):
+        return self.cow_codes[0]
+
+    @property
+    def cow_abbr(self):
+        return self.cow_codes[1]
+
 
 class AliasBase(models.Model):
     """A name a record is also known by; lookups compare the normalized form."""
@@ -179,6 +192,22 @@ class Organization(models.Model):
     dissolved = models.DateField(null=True, blank=True, help_text="Date it was dissolved, if it was.")
     website = models.URLField(blank=True, help_text="Official website.")
     description = models.TextField(blank=True, help_text="One or two sentences on what it is.")
+    cow_igo = models.CharField(
+        "COW IGO abbreviation",
+        max_length=30,
+        blank=True,
+        help_text="Its ``ioname`` in the Correlates of War IGO data set (v3), empty if COW does not code it.",
+    )
+    wikidata = models.CharField(
+        "Wikidata ID",
+        max_length=20,
+        blank=True,
+        validators=[RegexValidator(r"^Q[1-9][0-9]*$", "A Wikidata item ID: Q and a number, e.g. Q7184.")],
+        help_text="Its Wikidata item, e.g. Q7184.",
+    )
+    identifiers_source = models.TextField(
+        blank=True, help_text="Where the COW IGO abbreviation and the Wikidata ID were taken from."
+    )
     members_must_belong_to = models.ManyToManyField(
         "self",
         symmetrical=False,

@@ -65,9 +65,9 @@ def membership_list(
     return qs
 
 
-def country_memberships(country, *, as_of=None, statuses=(MembershipStatus.MEMBER,)):
-    """Which groups ``country`` is in on ``as_of`` (every period when ``as_of`` is None)."""
-    return membership_list(country=country, as_of=as_of, statuses=statuses).order_by(
+def country_memberships(country, *, as_of=None, statuses=(MembershipStatus.MEMBER,), organization=None):
+    """Which groups ``country`` is in on ``as_of`` (every period when ``as_of`` is None), optionally in one."""
+    return membership_list(country=country, organization=organization, as_of=as_of, statuses=statuses).order_by(
         "organization__acronym", "start_date"
     )
 

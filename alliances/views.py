@@ -3,8 +3,11 @@
 from django.conf import settings
 from django.core.cache import caches
 from django.db import DatabaseError, connection
-from django.http import JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
 
+from alliances import releases
 from alliances.platform.cache import RedisCache
 from alliances.platform.unavailable import database_unavailable_response
 
@@ -42,3 +45,32 @@ def healthz(request):
         return database_unavailable_response(status="unavailable")
     cache = cache_status()
     return JsonResponse({"status": "ok" if cache == "ok" else "degraded", "database": "ok", "cache": cache})
+
+
+def downloads(request):
+    """Every release with its version, date, changelog and files (no login, no JavaScript)."""
+    return render(request, "downloads/index.html", {"releases": releases.releases()})
+
+
+def downloads_json(request):
+    """The same list for machines, with absolute links to each file."""
+    items = []
+    for release in releases.releases():
+        files = {
+            name: request.build_absolute_uri(reverse("download-file", args=[release["version"], name]))
+            for name in release["files"]
+        }
+        items.append({**release, "files": files})
+    return JsonResponse({"current": items[0]["version"] if items else None, "releases": items})
+
+
+def download_file(request, version, name):
+    release = releases.release(version)
+    if release is None or name not in release["files"]:
+        raise Http404("No such release file.")
+    content_type = "application/json" if name.endswith(".json") else "text/csv; charset=utf-8"
+    path = settings.RELEASES_DIR / version / name
+    response = FileResponse(open(path, "rb"), content_type=content_type)
+    stem, _, ext = name.rpartition(".")
+    response["Content-Disposition"] = f'attachment; filename="alliances-{stem}-{version}.{ext}"'
+    return response

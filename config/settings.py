@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "rest_framework",
     "django_filters",
+    "corsheaders",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "import_export",
@@ -74,6 +75,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before the cached-read middleware, so cached answers carry CORS headers too.
+    "alliances.platform.cors.ReadOnlyCorsMiddleware",
     # Outside the cached-read middleware, so cached answers carry the policy too.
     "csp.middleware.CSPMiddleware",
     "alliances.platform.limits.UploadSizeLimitMiddleware",
@@ -130,6 +133,14 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
+
+# CORS (alliances/platform/cors.py): public reads of the API and the downloads from any
+# origin, without credentials; writes and their preflights get no CORS headers.
+CORS_URLS_REGEX = r"^/(api/|downloads(/|\.json|$))"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_EXPOSE_HEADERS = ["ETag", "Link", "Content-Disposition"]
 
 ROOT_URLCONF = "config.urls"
 
@@ -266,6 +277,7 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
         "alliances.platform.renderers.CSVRenderer",
     ],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "alliances.platform.negotiation.FormatFirstContentNegotiation",
     "DEFAULT_PARSER_CLASSES": [
         "alliances.platform.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
@@ -310,3 +322,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "loggers": {"django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False}},
 }
+
+# The open data set (manage.py export_dataset, make_release, /downloads/).
+DATASET_LICENSE = {
+    "name": os.environ.get("DATASET_LICENSE_NAME", "CC-BY-4.0"),
+    "path": os.environ.get("DATASET_LICENSE_PATH", "https://creativecommons.org/licenses/by/4.0/"),
+    "title": os.environ.get("DATASET_LICENSE_TITLE", "Creative Commons Attribution 4.0"),
+}
+RELEASES_DIR = Path(os.environ.get("RELEASES_DIR", BASE_DIR / "releases"))

@@ -4,10 +4,13 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from alliances.views import healthz
+from alliances.views import download_file, downloads, downloads_json, healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("downloads/", downloads, name="downloads"),
+    path("downloads.json", downloads_json, name="downloads-json"),
+    path("downloads/<str:version>/<str:name>", download_file, name="download-file"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("alliances.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -21,10 +21,30 @@ class CountryBriefSerializer(serializers.ModelSerializer):
         fields = ["code", "iso2", "name"]
 
 
-class CountryHeaderSerializer(serializers.ModelSerializer):
+class CowCodesMixin(serializers.Serializer):
+    cow_code = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="Correlates of War state code (from the countrycode package)."
+    )
+    cow_abbr = serializers.CharField(
+        read_only=True, allow_null=True, help_text="Correlates of War state abbreviation, e.g. ROM."
+    )
+
+
+class CountryHeaderSerializer(CowCodesMixin, serializers.ModelSerializer):
     class Meta:
         model = Country
-        fields = ["code", "iso2", "iso3", "numeric", "name", "official_name", "exists_from", "exists_to"]
+        fields = [
+            "code",
+            "iso2",
+            "iso3",
+            "numeric",
+            "name",
+            "official_name",
+            "exists_from",
+            "exists_to",
+            "cow_code",
+            "cow_abbr",
+        ]
 
 
 class OrganizationBriefSerializer(serializers.ModelSerializer):
@@ -99,7 +119,7 @@ class SuccessorsField(SnapshotListField):
     attribute = "successor_items"
 
 
-class CountrySerializer(serializers.ModelSerializer):
+class CountrySerializer(CowCodesMixin, serializers.ModelSerializer):
     aliases = AliasNamesField(read_only=True)
     predecessors = PredecessorsField(read_only=True)
     successors = SuccessorsField(read_only=True)
@@ -115,6 +135,8 @@ class CountrySerializer(serializers.ModelSerializer):
             "official_name",
             "exists_from",
             "exists_to",
+            "cow_code",
+            "cow_abbr",
             "aliases",
             "predecessors",
             "successors",
@@ -131,6 +153,9 @@ ORGANIZATION_FIELDS = [
     "dissolved",
     "website",
     "description",
+    "cow_igo",
+    "wikidata",
+    "identifiers_source",
     "members_must_belong_to",
 ]
 
@@ -353,6 +378,16 @@ class MembershipQuerySerializer(serializers.Serializer):
     status = serializers.CharField(required=False, help_text=STATUS_HELP + " Default member.")
     history = serializers.BooleanField(
         default=False, help_text="true: every period whatever its dates (then as_of is null)."
+    )
+
+
+class CountryMembershipQuerySerializer(MembershipQuerySerializer):
+    """The “which groups is this country in” question, optionally about one organization."""
+
+    organization = IdentifierField(
+        selectors.organization_resolve,
+        required=False,
+        help_text="Only this organization (slug, acronym, name or alias).",
     )
 
 

@@ -49,13 +49,13 @@ def check_identifier_length(value, name):
         raise ValidationError({name: [f"An identifier has at most {selectors.MAX_IDENTIFIER_LENGTH} characters."]})
 
 
-def membership_query(request):
-    query = s.MembershipQuerySerializer(data=request.query_params)
+def membership_query(request, serializer_class=s.MembershipQuerySerializer):
+    query = serializer_class(data=request.query_params)
     query.is_valid(raise_exception=True)
     values = query.validated_data
     statuses = s.parse_statuses(request.query_params)
     as_of = None if values["history"] else values.get("as_of") or datetime.date.today()
-    return as_of, statuses
+    return as_of, statuses, values
 
 
 def listing(header_key, header, as_of, memberships, context, statuses=(MembershipStatus.MEMBER,)):
@@ -69,6 +69,10 @@ def listing(header_key, header, as_of, memberships, context, statuses=(Membershi
             "results": items,
         }
     )
+
+
+def query_names(serializer_class):
+    return tuple(serializer_class().fields)
 
 
 IDENTIFIER = OpenApiParameter("identifier", OpenApiTypes.STR, OpenApiParameter.PATH)
@@ -126,15 +130,20 @@ class CountryViewSet(NamedRecordMixin, BaseViewSet):
     pagination_class = StatusesPagination
     lookup_field = "identifier"
     lookup_value_regex = "[^/]+"
+    download_name = "countries"
 
     def get_queryset(self):
         return Country.objects.order_by("name")
 
-    def list(self, request, *args, **kwargs):
-        response = super().list(request, *args, **kwargs)
-        # Which statuses count for member_of / not_member_of (the default: member).
-        response.data["statuses"] = s.statuses_included(s.parse_statuses(request.query_params))
-        return response
+    def list_header(self):
+        """The day ``member_of``/``not_member_of`` were answered for, and the statuses that count (default member)."""
+        form = self.filterset_class(self.request.query_params, queryset=Country.objects.none()).form
+        form.is_valid()
+        as_of = form.cleaned_data.get("as_of") or datetime.date.today()
+        return {
+            "as_of": as_of.isoformat(),
+            "statuses": s.statuses_included(s.parse_statuses(self.request.query_params)),
+        }
 
     def get_object(self):
         country = self.resolve(selectors.country_resolve, self.kwargs["identifier"])
@@ -145,14 +154,22 @@ class CountryViewSet(NamedRecordMixin, BaseViewSet):
 
     @extend_schema(
         summary="Which groups is this country in",
-        parameters=[IDENTIFIER, s.MembershipQuerySerializer],
+        parameters=[IDENTIFIER, s.CountryMembershipQuerySerializer],
         responses=listing_serializer("CountryMemberships", s.CountryHeaderSerializer, "country"),
     )
-    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    @action(
+        detail=True,
+        methods=["get"],
+        filterset_class=None,
+        pagination_class=None,
+        accepted_params=query_names(s.CountryMembershipQuerySerializer),
+    )
     def memberships(self, request, identifier=None):
-        as_of, statuses = membership_query(request)
+        as_of, statuses, values = membership_query(request, s.CountryMembershipQuerySerializer)
         country = self.resolve(selectors.country_resolve, identifier)
-        memberships = selectors.country_memberships(country, as_of=as_of, statuses=statuses)
+        memberships = selectors.country_memberships(
+            country, as_of=as_of, statuses=statuses, organization=values.get("organization")
+        )
         header = s.CountryHeaderSerializer(country).data
         return listing("country", header, as_of, memberships, self.get_serializer_context(), statuses)
 
@@ -172,9 +189,14 @@ class OrganizationViewSet(NamedRecordMixin, BaseViewSet):
     output_serializer_class = s.OrganizationSerializer
     lookup_field = "identifier"
     lookup_value_regex = "[^/]+"
+    download_name = "organizations"
 
     def get_queryset(self):
         return selectors.organization_list()
+
+    def list_header(self):
+        """``member_count`` counts today's members."""
+        return {"as_of": datetime.date.today().isoformat(), "statuses": [MembershipStatus.MEMBER.value]}
 
     def get_object(self):
         organization = self.resolve(selectors.organization_resolve, self.kwargs["identifier"])
@@ -187,9 +209,11 @@ class OrganizationViewSet(NamedRecordMixin, BaseViewSet):
         parameters=[IDENTIFIER, s.MembershipQuerySerializer],
         responses=listing_serializer("OrganizationMembers", s.OrganizationBriefSerializer, "organization"),
     )
-    @action(detail=True, methods=["get"], pagination_class=None)
+    @action(
+        detail=True, methods=["get"], pagination_class=None, accepted_params=query_names(s.MembershipQuerySerializer)
+    )
     def members(self, request, identifier=None):
-        as_of, statuses = membership_query(request)
+        as_of, statuses, _ = membership_query(request)
         organization = self.resolve(selectors.organization_resolve, identifier)
         memberships = selectors.organization_members(organization, as_of=as_of, statuses=statuses)
         header = s.OrganizationBriefSerializer(organization).data
@@ -213,7 +237,7 @@ class OrganizationViewSet(NamedRecordMixin, BaseViewSet):
             },
         ),
     )
-    @action(detail=True, methods=["get"], pagination_class=None)
+    @action(detail=True, methods=["get"], pagination_class=None, accepted_params=("from", "to"))
     def changes(self, request, identifier=None):
         query = s.ChangesQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -253,15 +277,20 @@ class MembershipViewSet(BaseViewSet):
     filterset_class = MembershipFilterSet
     pagination_class = StatusesWindowCountPagination
     lookup_value_regex = "[0-9]{1,18}"
+    download_name = "memberships"
 
     def get_queryset(self):
         return selectors.membership_list(statuses=None)
 
-    def list(self, request, *args, **kwargs):
-        response = super().list(request, *args, **kwargs)
-        # Without `status`, every status.
-        response.data["statuses"] = s.statuses_included(s.parse_statuses(request.query_params, default=None))
-        return response
+    def list_header(self):
+        """The day the periods include (none: every period) and the statuses listed (without `status`, every one)."""
+        form = self.filterset_class(self.request.query_params, queryset=Membership.objects.none()).form
+        form.is_valid()
+        as_of = form.cleaned_data.get("as_of")
+        return {
+            "as_of": as_of.isoformat() if as_of else None,
+            "statuses": s.statuses_included(s.parse_statuses(self.request.query_params, default=None)),
+        }
 
     def delete_instance(self, instance):
         try:
@@ -283,7 +312,7 @@ class MembershipViewSet(BaseViewSet):
         description="`actor` (who made the change) is present for signed-in staff only.",
         responses=s.AuditEventSerializer(many=True),
     )
-    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None, accepted_params=())
     def history(self, request, pk=None):
         events = list(audit.row_history(Membership, pk))
         if not events:
@@ -299,6 +328,7 @@ class SourceViewSet(BaseViewSet):
     input_serializer_class = output_serializer_class = s.SourceSerializer
     lookup_field = "slug"
     lookup_value_regex = "[-a-zA-Z0-9_]{1,50}"
+    download_name = "sources"
 
     def get_queryset(self):
         return Source.objects.order_by("title")

@@ -2,6 +2,7 @@ from django.core.paginator import Paginator as DjangoPaginator
 from django.db.models import Count, Window
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.utils.urls import replace_query_param
 
 # Beyond this many digits a page number is past the last page of any data set this
 # service holds, and int() of a long enough string raises (Python's 4,300-digit limit).
@@ -17,6 +18,36 @@ class Pagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.view = view
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_paginated_response(self, data):
+        """The page, with what the list is about (``list_header()`` of the view: its day and statuses)
+        and RFC 8288 ``Link`` headers to the next, previous, first and last pages."""
+        response = super().get_paginated_response(data)
+        header = self.view.list_header() if hasattr(self.view, "list_header") else {}
+        if header:
+            body = response.data
+            response.data = {"count": body["count"], **header, **{k: v for k, v in body.items() if k != "count"}}
+        links = self.page_links()
+        if links:
+            response["Link"] = ", ".join(f'<{url}>; rel="{rel}"' for rel, url in links)
+        return response
+
+    def page_links(self):
+        links = []
+        for rel, url in (("next", self.get_next_link()), ("prev", self.get_previous_link())):
+            if url:
+                links.append((rel, url))
+        url = self.request.build_absolute_uri()
+        for rel, number in (("first", 1), ("last", self.page.paginator.num_pages)):
+            links.append((rel, self.page_url(url, number)))
+        return links
+
+    def page_url(self, url, number):
+        return replace_query_param(url, self.page_query_param, number)
 
     def get_page_number(self, request, paginator):
         value = request.query_params.get(self.page_query_param, "1")

@@ -46,6 +46,8 @@ class Snapshot:
     country_by_iso3: dict
     country_by_numeric: dict
     country_by_alias: dict  # normalized name -> pk
+    country_by_cow: dict  # COW state code -> pk (a state that exists today first)
+    country_by_cow_abbr: dict
     organizations: dict  # pk -> Organization, with ``alias_names`` and ``required_slugs`` set
     organization_by_slug: dict
     organization_by_acronym: dict
@@ -80,11 +82,25 @@ class Snapshot:
                 c.numeric: c.pk for c in sorted(countries.values(), key=lambda c: (c.exists_to is None, c.pk))
             },
             country_by_alias={k: c.pk for c in countries.values() for k in c.alias_keys},
+            country_by_cow=_by_cow(countries, 0),
+            country_by_cow_abbr=_by_cow(countries, 1),
             organizations=organizations,
             organization_by_slug={o.slug.lower(): o.pk for o in organizations.values()},
             organization_by_acronym={normalize_name(o.acronym).replace(" ", ""): o.pk for o in organizations.values()},
             organization_by_alias={k: o.pk for o in organizations.values() for k in o.alias_keys},
         )
+
+
+def _by_cow(countries, index):
+    """COW code (``index`` 0) or abbreviation (1) -> pk. COW gives a state and its continuation
+    one code (USSR and Russia: 365), so a state that exists today wins, then the lowest code."""
+    ordered = sorted(countries.values(), key=lambda c: (c.exists_to is not None, c.code))
+    found = {}
+    for country in ordered:
+        value = country.cow_codes[index]
+        if value is not None:
+            found.setdefault(value, country.pk)
+    return found
 
 
 def history_prefetches():
@@ -176,7 +192,7 @@ def _suggest(key, names_by_key, label):
 
 
 def country_resolve(identifier: str, *, version=None) -> Country:
-    """The country a code, name or alias names: RO, rou, 642, Romania, “u.s.”.
+    """The country a code, name or alias names: RO, rou, 642, Romania, “u.s.”, cow:360, cow:ROM.
 
     Case, accents and punctuation are ignored; codes win over names. Returns a
     copy the caller may change. Raises NotFound with suggestions.
@@ -185,6 +201,17 @@ def country_resolve(identifier: str, *, version=None) -> Country:
     snap = snapshot(version)
     code = key.replace(" ", "").upper()
     pk = None
+    if text[:4].lower() == "cow:":
+        # Correlates of War code or abbreviation, prefixed so a bare number keeps meaning ISO numeric.
+        cow = text[4:].strip().upper()
+        pk = (
+            snap.country_by_cow.get(int(cow))
+            if cow.isascii() and cow.isdigit() and len(cow) <= 4
+            else snap.country_by_cow_abbr.get(cow)
+        )
+        if pk is None:
+            raise NotFound("country", identifier)
+        return copy.copy(snap.countries[pk])
     if len(code) == 2 and code.isalpha():
         pk = snap.country_by_iso2.get(code)
     elif len(code) == 4 and code.isalpha():

@@ -82,3 +82,44 @@ class CSVRenderer(BaseRenderer):
         writer.writeheader()
         writer.writerows(rows)
         return out.getvalue().encode(self.charset)
+
+
+def columns_of(serializer, prefix=""):
+    """The CSV columns of a serializer's items, in field order, as ``rows_of`` names them.
+
+    Known before any row is read, so a streamed file has its header first and
+    every row the same columns (an item without sources has empty ``sources.*`` cells).
+    """
+    fields = getattr(serializer, "child", serializer).fields
+    columns = []
+    for name, field in fields.items():
+        if field.write_only:
+            continue
+        key = f"{prefix}.{name}" if prefix else name
+        inner = getattr(field, "child", field)
+        if hasattr(inner, "fields"):
+            columns += columns_of(inner, key)
+        else:
+            columns.append(key)
+    return columns
+
+
+class _Line:
+    """A file-like target for csv.writer that hands back what was written."""
+
+    def write(self, value):
+        return value
+
+
+def stream_csv(columns, items, represent):
+    """CSV text, one chunk per row after the header, for ``items`` rendered by ``represent``.
+
+    Memory stays bounded by one row: nothing is collected, the caller iterates
+    the queryset in chunks.
+    """
+    writer = csv.writer(_Line(), lineterminator="\n")
+    yield writer.writerow(columns)
+    for item in items:
+        row = {}
+        _flatten(represent(item), "", row)
+        yield writer.writerow([row.get(column, "") for column in columns])

@@ -119,3 +119,43 @@ class CachedReadMiddleware:
                 return self.finish_hit(request, cached)
             # A miss, or over the limit: the view answers (a 429 with Retry-After in the latter case).
         return self.get_response(request)
+
+
+# A streamed download is kept in the response cache only up to this size; larger
+# ones are streamed again from the database each time (their ETag still gives 304s).
+STREAM_CACHE_MAX_BYTES = 8 * 1024 * 1024
+
+
+def version_etag(request, version):
+    """The ETag of an answer that is streamed, so not hashed: the data version and the request.
+
+    The same data version and request always give the same rows, so it is as
+    strong a validator as the hash of the body, and is known before the first byte.
+    """
+    raw = "|".join([version, datetime.date.today().isoformat(), request.get_full_path(), _accept(request)])
+    return quote_etag("v" + hashlib.sha256(raw.encode()).hexdigest()[:32])
+
+
+def _accept(request):
+    return request.META.get("HTTP_ACCEPT", "")
+
+
+def caching_stream(chunks, key, headers_of):
+    """Pass ``chunks`` on, and store the whole body under ``key`` once it is all sent, if it is small enough.
+
+    ``headers_of()`` gives the response's headers at that point. A client that
+    disconnects midway stores nothing.
+    """
+    kept, size = [], 0
+    for chunk in chunks:
+        data = chunk.encode("utf-8") if isinstance(chunk, str) else chunk
+        if kept is not None:
+            size += len(data)
+            if size <= STREAM_CACHE_MAX_BYTES:
+                kept.append(data)
+            else:
+                kept = None
+        yield data
+    if key and kept is not None:
+        headers = [(name, value) for name, value in headers_of() if name != "X-Cache"]
+        caches[settings.RESPONSE_CACHE_ALIAS].set(key, (b"".join(kept), headers), settings.RESPONSE_CACHE_SECONDS)

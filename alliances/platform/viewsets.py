@@ -6,14 +6,19 @@ A viewset combines them and declares only what is its own: ``queryset`` (or
 the same DRF method; ``ModelViewSetBase`` below gives the order the API uses.
 """
 
+import re
+
 from django.db.models import ProtectedError
+from django.http import StreamingHttpResponse
 from rest_framework import status, viewsets
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from alliances import audit
 from alliances.platform import reference, response_cache
+from alliances.platform.renderers import columns_of, stream_csv
 
 WRITE_ACTIONS = ("create", "update", "partial_update")
 
@@ -207,8 +212,122 @@ class IfMatchMixin:
         return instance
 
 
+class UnknownQueryParameter(ValidationError):
+    pass
+
+
+class QueryParametersMixin:
+    """A query parameter the endpoint does not take is a 400 naming it and listing those it takes.
+
+    A typo (``?asof=``) would otherwise be ignored and the answer be for today.
+    Lists take their filterset's parameters and, when paginated, ``page`` and
+    ``page_size``; an @action lists its own with ``accepted_params=(...)``;
+    everything takes ``format``.
+    """
+
+    accepted_params = None  # set per @action through its keyword arguments
+
+    def accepted_query_parameters(self):
+        names = [api_settings.URL_FORMAT_OVERRIDE]
+        if self.accepted_params is not None:
+            names += list(self.accepted_params)
+        elif self.action == "list":
+            filterset_class = getattr(self, "filterset_class", None)
+            if filterset_class is not None:
+                names += list(filterset_class.base_filters)
+            if self.paginator is not None:
+                names += [self.paginator.page_query_param, self.paginator.page_size_query_param]
+        return sorted(set(names))
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if request.method == "OPTIONS":
+            return
+        accepted = self.accepted_query_parameters()
+        unknown = [name for name in request.query_params if name not in accepted]
+        if unknown:
+            shown = [name[:50] for name in unknown[:10]]
+            raise UnknownQueryParameter(
+                {
+                    "detail": f"Unknown query parameter(s): {', '.join(shown)}. "
+                    f"This endpoint takes: {', '.join(accepted)}.",
+                    "unknown": shown,
+                    "accepted": accepted,
+                }
+            )
+
+
+# Headers of the view's own that a cached download keeps (the middleware adds the rest on every answer).
+KEPT_HEADERS = {"content-type", "etag", "content-disposition", "link", "allow", "vary"}
+
+
+def download_filename(*parts):
+    """``alliances-memberships-<data version>.csv``: a file name that says which data it holds."""
+    text = "-".join(re.sub(r"[^A-Za-z0-9._]+", "_", str(part)).strip("_") for part in parts if part)
+    return f"alliances-{text}.csv"
+
+
+class DownloadMixin:
+    """CSV is a whole download: a list's CSV streams every matching row, never a page.
+
+    The rows are read in chunks (``iterator``) and written one by one, so memory
+    stays bounded however many there are. The ETag is known before the first
+    byte (the data version and the request), so ``If-None-Match`` gives a 304; a
+    download up to ``STREAM_CACHE_MAX_BYTES`` is kept in the response cache once
+    fully sent, keyed by the data version like every cached answer. Every CSV
+    answer is an attachment whose file name carries the data version.
+    ``download_name`` names the collection in the file name.
+    """
+
+    download_name = None
+    stream_chunk_size = 1000
+
+    def wants_csv(self, request):
+        renderer = getattr(request, "accepted_renderer", None)
+        return renderer is not None and renderer.format == "csv"
+
+    def list(self, request, *args, **kwargs):
+        if self.wants_csv(request):
+            return self.stream_csv_list(request)
+        return super().list(request, *args, **kwargs)
+
+    def stream_csv_list(self, request):
+        if self.paginator is not None:  # not used, but bad values are still a 400, as for JSON
+            self.paginator.get_page_size(request)
+            if request.query_params.get(self.paginator.page_query_param) not in self.paginator.last_page_strings:
+                self.paginator.get_page_number(request, None)
+        queryset = self.filter_queryset(self.get_queryset())
+        serializer = self.get_serializer_class()(context=self.get_serializer_context())
+        chunks = stream_csv(
+            columns_of(serializer), queryset.iterator(chunk_size=self.stream_chunk_size), serializer.to_representation
+        )
+        key = getattr(self, "cache_key", None)
+        response = StreamingHttpResponse(content_type="text/csv; charset=utf-8")
+        response["ETag"] = response_cache.version_etag(request, self.version)
+        response["X-Cache"] = "miss"
+        response.streaming_content = response_cache.caching_stream(
+            chunks, key, lambda: [(k, v) for k, v in response.items() if k.lower() in KEPT_HEADERS]
+        )
+        return response
+
+    def download_parts(self):
+        name = self.download_name or self.basename
+        identifier = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field) if self.detail else None
+        action = self.action if self.action not in ("list", "retrieve") else None
+        return [name, identifier, action]
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if response.status_code == 200 and self.wants_csv(request) and not response.has_header("Content-Disposition"):
+            filename = download_filename(*self.download_parts(), getattr(self, "version", None))
+            response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+
 class ModelViewSetBase(
     JSONErrorsMixin,
+    DownloadMixin,
+    QueryParametersMixin,
     CachedReadMixin,
     SnapshotMixin,
     IfMatchMixin,

@@ -558,6 +558,8 @@ def test_create_country(editor):
         "official_name": "",
         "exists_from": None,
         "exists_to": None,
+        "cow_code": 347,
+        "cow_abbr": "KOS",
         "aliases": [],
         "predecessors": [],
         "successors": [],

@@ -1,11 +1,14 @@
 """Shared pieces of the command-line views of the membership queries."""
 
 import datetime
+import json
 
 from django.core.management.base import BaseCommand, CommandError
 
 from alliances import selectors
-from alliances.choices import STATUS_HELP, UnknownStatus, statuses_for
+from alliances.api.serializers import MembershipSerializer
+from alliances.choices import STATUS_HELP, UnknownStatus, statuses_for, statuses_included
+from alliances.platform.renderers import columns_of, stream_csv
 
 
 def add_query_arguments(parser, what):
@@ -13,6 +16,12 @@ def add_query_arguments(parser, what):
     parser.add_argument("--as-of", help="Day to answer for, YYYY-MM-DD (default today).")
     parser.add_argument("--status", default="member", help=STATUS_HELP + " Default member.")
     parser.add_argument("--history", action="store_true", help="Every period, whatever its dates.")
+    parser.add_argument(
+        "--format",
+        default="table",
+        choices=["table", "csv", "json"],
+        help="table (default, for reading), or csv / json: the rows and fields of the API's answer.",
+    )
 
 
 def parse_query(options):
@@ -62,6 +71,21 @@ class MembershipTableCommand(BaseCommand):
     def handle(self, *args, **options):
         as_of, statuses = parse_query(options)
         record, memberships, noun, headers, row = self.query(options["identifier"], as_of, statuses)
+        if options["format"] == "csv":
+            serializer = MembershipSerializer()
+            for line in stream_csv(columns_of(serializer), memberships, serializer.to_representation):
+                self.stdout.write(line, ending="")
+            return
+        if options["format"] == "json":
+            document = {
+                self.subject.lower(): {"name": record.name, "code": self.code(record)},
+                "as_of": as_of.isoformat() if as_of else None,
+                "statuses": statuses_included(statuses),
+                "count": len(memberships),
+                "results": MembershipSerializer(memberships, many=True).data,
+            }
+            self.stdout.write(json.dumps(document, ensure_ascii=False, indent=1))
+            return
         when = f"on {as_of.isoformat()}" if as_of else "at any time"
         self.stdout.write(f"{record.name} ({self.code(record)}) {when}: {len(memberships)} {noun}\n")
         self.stdout.write(render_table([*headers, "Status", "Start", "End", "Sources"], [row(m) for m in memberships]))

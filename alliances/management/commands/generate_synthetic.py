@@ -48,7 +48,7 @@ class Command(BaseCommand):
             for table in ("alliances_organization", "alliances_membership"):
                 cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
             org_ids = self.add_organizations(cursor, organizations)
-            added = self.add_periods(cursor, rng, countries, org_ids, periods)
+            added = self.add_periods(cursor, rng, countries, org_ids, periods, options["verbosity"])
             # Run the deferred foreign-key checks now: ALTER TABLE refuses while they are pending.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             for table in ("alliances_organization", "alliances_membership"):
@@ -66,14 +66,17 @@ class Command(BaseCommand):
 
     def add_organizations(self, cursor, count):
         with cursor.cursor.copy(
-            "COPY alliances_organization (slug, acronym, name, kind, founded, website, description) FROM STDIN"
+            "COPY alliances_organization (slug, acronym, name, kind, founded, website, description, "
+            "cow_igo, wikidata, identifiers_source) FROM STDIN"
         ) as copy:
             for i in range(count):
-                copy.write_row((f"syn-{i:05d}", f"S{i:05d}", f"Synthetic organization {i:05d}", "other", EPOCH, "", ""))
+                copy.write_row(
+                    (f"syn-{i:05d}", f"S{i:05d}", f"Synthetic organization {i:05d}", "other", EPOCH, "", "", "", "", "")
+                )
         cursor.execute("SELECT id FROM alliances_organization WHERE slug LIKE 'syn-%%' ORDER BY id")
         return [row[0] for row in cursor.fetchall()]
 
-    def add_periods(self, cursor, rng, countries, org_ids, target):
+    def add_periods(self, cursor, rng, countries, org_ids, target, verbosity=1):
         next_start = {}
         added = 0
         columns = "country_id, organization_id, status, founding, start_date, end_date, note"
@@ -89,4 +92,6 @@ class Command(BaseCommand):
                 next_start[pair] = end + datetime.timedelta(days=1)
                 copy.write_row((pair[0], pair[1], rng.choice(STATUSES), False, start, end, ""))
                 added += 1
+                if verbosity and added % 100_000 == 0:
+                    self.stderr.write(f"generate_synthetic: {added:,} of {target:,} periods")
         return added

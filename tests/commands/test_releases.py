@@ -1,0 +1,98 @@
+"""make_release records releases with a changelog computed from the data; /downloads/ lists them."""
+
+import datetime
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import Client
+
+from alliances import audit, releases
+from alliances.models import Country, Membership, Organization
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def releases_dir(settings, tmp_path):
+    settings.RELEASES_DIR = tmp_path / "releases"
+    return settings.RELEASES_DIR
+
+
+def release():
+    out = io.StringIO()
+    call_command("make_release", stdout=out, stderr=io.StringIO())
+    return out.getvalue()
+
+
+def test_first_release_then_a_changelog_of_added_ended_and_corrected(releases_dir):
+    assert "first release" in release()
+    first = audit.data_version()
+    with pytest.raises(CommandError, match="released already"):
+        release()
+
+    nato = Organization.objects.get(slug="nato")
+    Membership.objects.create(
+        country=Country.objects.get(iso2="BR"),
+        organization=nato,
+        status="partner",
+        start_date=datetime.date(2030, 1, 1),
+    )
+    Membership.objects.filter(country__iso2="GB", organization__slug="osce").update(end_date=datetime.date(2030, 1, 1))
+    Membership.objects.filter(country__iso2="RO", organization__slug="nato", status="member").update(
+        note="Corrected note."
+    )
+    release()
+
+    current, previous = releases.releases()
+    assert previous["version"] == first and current["previous"] == first
+    log = current["changelog"]
+    assert [(p["country"], p["organization"], p["status"]) for p in log["added"]] == [("BR", "nato", "partner")]
+    assert [(p["country"], p["end_date"]) for p in log["ended"]] == [("GB", "2030-01-01")]
+    assert [(p["country"], p["changes"]["note"][1]) for p in log["corrected"]] == [("RO", "Corrected note.")]
+    assert log["removed"] == []
+    assert (releases_dir / current["version"] / "datapackage.json").exists()
+
+
+def test_downloads_page_and_json_list_the_releases_with_their_files():
+    release()
+    Membership.objects.filter(country__iso2="RO", organization__slug="nato", status="member").update(note="Changed.")
+    release()
+    client = Client()
+    page = client.get("/downloads/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    version = audit.data_version()
+    assert "Current release" in html and version in html and "corrected" in html
+    assert f"/downloads/{version}/memberships.csv" in html
+    body = client.get("/downloads.json").json()
+    assert body["current"] == version and len(body["releases"]) == 2
+    assert body["releases"][0]["changelog"]["corrected"][0]["country"] == "RO"
+    url = body["releases"][0]["files"]["memberships.csv"]
+    response = client.get(url)
+    assert response.status_code == 200
+    assert f"alliances-memberships-{version}.csv" in response["Content-Disposition"]
+    assert b"".join(response.streaming_content).startswith(b"country,organization,status")
+    descriptor = json.loads(b"".join(client.get(body["releases"][0]["files"]["datapackage.json"]).streaming_content))
+    assert descriptor["version"] == version
+
+
+def test_downloads_refuse_unknown_files(releases_dir):
+    release()
+    client = Client()
+    version = audit.data_version()
+    assert client.get(f"/downloads/{version}/..%2F..%2Fsettings.py").status_code == 404
+    assert client.get(f"/downloads/{version}/other.csv").status_code == 404
+    assert client.get("/downloads/..%2F/memberships.csv").status_code == 404
+
+
+def test_downloads_with_no_release():
+    assert "No release" in Client().get("/downloads/").content.decode()
+    assert Client().get("/downloads.json").json() == {"current": None, "releases": []}
+
+
+def test_downloads_are_public_cors():
+    response = Client().get("/downloads.json", HTTP_ORIGIN="https://elsewhere.example")
+    assert response["Access-Control-Allow-Origin"] == "*"
