@@ -30,21 +30,25 @@ class CowCodesMixin(serializers.Serializer):
     )
 
 
+# A country's own fields; the full representation adds its names and successions.
+COUNTRY_FIELDS = [
+    "code",
+    "iso2",
+    "iso3",
+    "numeric",
+    "name",
+    "official_name",
+    "exists_from",
+    "exists_to",
+    "cow_code",
+    "cow_abbr",
+]
+
+
 class CountryHeaderSerializer(CowCodesMixin, serializers.ModelSerializer):
     class Meta:
         model = Country
-        fields = [
-            "code",
-            "iso2",
-            "iso3",
-            "numeric",
-            "name",
-            "official_name",
-            "exists_from",
-            "exists_to",
-            "cow_code",
-            "cow_abbr",
-        ]
+        fields = COUNTRY_FIELDS
 
 
 class OrganizationBriefSerializer(serializers.ModelSerializer):
@@ -127,16 +131,7 @@ class CountrySerializer(CowCodesMixin, serializers.ModelSerializer):
     class Meta:
         model = Country
         fields = [
-            "code",
-            "iso2",
-            "iso3",
-            "numeric",
-            "name",
-            "official_name",
-            "exists_from",
-            "exists_to",
-            "cow_code",
-            "cow_abbr",
+            *COUNTRY_FIELDS,
             "aliases",
             "predecessors",
             "successors",
