@@ -248,6 +248,10 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Outside production WhiteNoise serves static files straight from the apps (no collectstatic),
+# so the admin, the API docs and the public pages are styled with DEBUG off too;
+# production serves the hashed, compressed copies `make serve` collects.
+WHITENOISE_USE_FINDERS = not PRODUCTION
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

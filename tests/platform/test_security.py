@@ -243,3 +243,14 @@ def test_each_gunicorn_instance_gets_its_own_control_socket(monkeypatch):
         monkeypatch.setenv("BIND", bind)
         paths.add(runpy.run_path(os.fspath(ROOT / "gunicorn.conf.py"))["control_socket"])
     assert len(paths) == 3
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/static/admin/css/base.css", "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui.css"],
+)
+def test_static_files_are_served_with_debug_off(client, settings, path):
+    assert settings.DEBUG is False
+    response = client.get(path)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content)
