@@ -52,6 +52,11 @@ def _field(name, type_, description, **constraints):
     return field
 
 
+def _attributes(record, fields):
+    """A row of a table whose every column is the record's attribute of that name."""
+    return [getattr(record, field["name"]) for field in fields]
+
+
 def country_table():
     fields = [
         _field(
@@ -71,21 +76,7 @@ def country_table():
         _field("cow_code", "integer", "Correlates of War state code (from the countrycode package)."),
         _field("cow_abbr", "string", "Correlates of War state abbreviation."),
     ]
-    rows = (
-        [
-            c.code,
-            c.iso2,
-            c.iso3,
-            c.numeric,
-            c.name,
-            c.official_name,
-            c.exists_from,
-            c.exists_to,
-            c.cow_code,
-            c.cow_abbr,
-        ]
-        for c in Country.objects.order_by("code")
-    )
+    rows = (_attributes(c, fields) for c in Country.objects.order_by("code"))
     return "countries", fields, ["code"], [], rows
 
 
@@ -155,7 +146,7 @@ def source_table():
         _field("kind", "string", "What sort of document it is."),
         _field("note", "string", "What is uncertain about it."),
     ]
-    rows = ([s.slug, s.title, s.publisher, s.url, s.published, s.kind, s.note] for s in Source.objects.order_by("slug"))
+    rows = (_attributes(s, fields) for s in Source.objects.order_by("slug"))
     return "sources", fields, ["slug"], [], rows
 
 
