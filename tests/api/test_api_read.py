@@ -1186,7 +1186,15 @@ def test_repeated_request_is_served_from_cache_with_one_query(
     assert again["X-Cache"] == "hit"
 
 
-def test_cold_snapshot_costs_five_queries_once(client, django_assert_num_queries):
+@pytest.fixture
+def cold_snapshot(db):
+    """No snapshot built yet, as in a worker's first request (tests/conftest.py keeps it between tests)."""
+    from alliances.platform import reference
+
+    reference._current = None
+
+
+def test_cold_snapshot_costs_five_queries_once(client, cold_snapshot, django_assert_num_queries):
     # countries, their aliases, successions (one query, both directions), organizations, their aliases,
     # their requirements
     with django_assert_num_queries(1 + 6):
