@@ -8,9 +8,12 @@ from django.db import connection
 
 from alliances import curators
 
+# Tests of PostgreSQL itself (races of real connections, pg_dump, its outages, a round trip
+# through it) run in the suite's PostgreSQL run, which CI always makes (.ci/run): in the
+# SQLite run they would only repeat the same work against the same server.
 needs_postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql",
-    reason="needs PostgreSQL (set DATABASE_URL=postgres://...): it races real connections / uses pg_dump",
+    reason="runs in the PostgreSQL run of the suite (DATABASE_URL=postgres://..., as .ci/run does)",
 )
 
 

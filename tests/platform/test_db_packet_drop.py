@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.integrity_support import needs_postgresql
 from tests.platform.test_operations import manage, postgres_available, psql
 
 REPO = Path(__file__).resolve().parents[2]
@@ -72,6 +73,7 @@ def get(sock_path, url, timeout=40):
 
 
 @pytest.mark.slow
+@needs_postgresql
 def test_dropped_packets_give_503_within_the_timeouts_then_recover(requirements, tmp_path):
     tag = f"{os.getpid() % 100000}"
     app_ns, db_ns = f"alliances-app-{tag}", f"alliances-db-{tag}"

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.integrity_support import needs_postgresql
+
 REPO = Path(__file__).resolve().parents[2]
 PG_BASE = os.environ.get("PG_URL_BASE", "postgres://postgres@127.0.0.1:5432")
 PRODUCTION_ENV = {
@@ -88,11 +90,6 @@ def postgres_available():
         return False
 
 
-needs_postgres = pytest.mark.skipif(
-    not postgres_available() and not os.environ.get("CI"),
-    reason="needs the local PostgreSQL (CI always has it, and then this test must run)",
-)
-
 SNAPSHOT_URLS = [
     "/api/v1/countries/RO/memberships/?as_of=2021-12-30",
     "/api/v1/countries/GB/memberships/?history=true&status=all",
@@ -137,7 +134,7 @@ def snapshot(database_url):
 
 
 @pytest.mark.slow
-@needs_postgres
+@needs_postgresql
 def test_dumpdata_round_trip_between_engines_gives_the_same_answers(tmp_path):
     sqlite_a = f"sqlite:///{tmp_path / 'a.sqlite3'}"
     sqlite_b = f"sqlite:///{tmp_path / 'b.sqlite3'}"
@@ -242,7 +239,7 @@ def free_port():
 
 
 @pytest.mark.slow
-@needs_postgres
+@needs_postgresql
 def test_database_outage_gives_503_then_recovers():
     pg_name = f"alliances_fault_{os.getpid()}"
     psql(f"DROP DATABASE IF EXISTS {pg_name}")
