@@ -12,6 +12,7 @@ a CI run that silently skipped them would prove nothing.
 
 import os
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,7 @@ def browser():
 
 
 _loaded_rows = {}
+_loaded_copy = []  # SQLite in memory: a page-for-page copy of the loaded database
 
 
 def _alliances_models():
@@ -71,33 +73,50 @@ def _alliances_models():
     return list(apps.get_app_config("alliances").get_models(include_auto_created=True))
 
 
+def _in_memory_sqlite():
+    return connection.vendor == "sqlite" and connection.is_in_memory_db()
+
+
 def load_data():
     """The fixtures, loaded as ``load_fixtures`` does, and the curators group.
 
-    ``load_fixtures`` (about 1.5 s) runs for the first test of the session; its
-    rows, audit trail included, are kept and written back for each later test
-    in one bulk insert per table, which gives the same database in a few
-    milliseconds. The flush between tests leaves an empty audit trail
-    (tests/conftest.py); the write-back runs in the same maintenance mode, since
-    the audit rows are otherwise append-only (alliances/integrity.py).
+    ``load_fixtures`` runs for the first test of the session; what it wrote is
+    kept and written back for each later test. On SQLite in memory (the quick
+    start's test database) the whole database is copied back with SQLite's
+    backup API, a few milliseconds; elsewhere the rows, audit trail included,
+    go back in one bulk insert per table. The flush between tests leaves an
+    empty audit trail (tests/conftest.py); the write-back runs in the same
+    maintenance mode, since the audit rows are otherwise append-only
+    (alliances/integrity.py).
     """
-    if _loaded_rows and Membership.objects.exists():
+    if (_loaded_rows or _loaded_copy) and Membership.objects.exists():
         # The first test of a later browser module: the previous module's teardown has
         # already written the data back (a second write-back would collide with it).
         curators.ensure_group()
         return
+    if _loaded_copy:
+        connection.ensure_connection()
+        _loaded_copy[0].backup(connection.connection)
+        curators.ensure_group()
+        return
     if not _loaded_rows:
         call_command("load_fixtures", verbosity=0)
+        curators.ensure_group()
+        if _in_memory_sqlite():
+            copy = sqlite3.connect(":memory:", check_same_thread=False)
+            connection.connection.backup(copy)
+            _loaded_copy.append(copy)
+            return
         _loaded_rows.update({model: list(model._base_manager.all()) for model in _alliances_models()})
-    else:
-        with transaction.atomic(), integrity.maintenance(connection):
-            for model in _alliances_models():
-                if model is not AuditEvent:
-                    model._base_manager.bulk_create(_loaded_rows[model])
-            # Where the triggers recorded those inserts as the test's own (SQLite), the loader's trail replaces them.
-            with connection.cursor() as cursor:
-                cursor.execute(f"DELETE FROM {integrity.AUDIT_TABLE}")
-            AuditEvent.objects.bulk_create(_loaded_rows[AuditEvent])
+        return
+    with transaction.atomic(), integrity.maintenance(connection):
+        for model in _alliances_models():
+            if model is not AuditEvent:
+                model._base_manager.bulk_create(_loaded_rows[model])
+        # Where the triggers recorded those inserts as the test's own (SQLite), the loader's trail replaces them.
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {integrity.AUDIT_TABLE}")
+        AuditEvent.objects.bulk_create(_loaded_rows[AuditEvent])
     curators.ensure_group()
 
 
