@@ -9,7 +9,8 @@ and for trying ``DATABASE_REPLICA_URLS`` by hand:
     .venv/bin/python scripts/pg_replica.py start --port 55440    # prints the replica's URL and directory (JSON)
     .venv/bin/python scripts/pg_replica.py pause --port 55440    # stop replaying WAL: the replica lags
     .venv/bin/python scripts/pg_replica.py resume --port 55440
-    .venv/bin/python scripts/pg_replica.py stop --dir /tmp/alliances-replica-...
+    .venv/bin/python scripts/pg_replica.py stop --dir /tmp/alliances-replica-... [--keep]
+    .venv/bin/python scripts/pg_replica.py start --port 55440 --dir /tmp/alliances-replica-...   # again
 
 ``start`` copies the primary with ``pg_basebackup -R -X stream`` (``-R`` writes
 ``standby.signal`` and ``primary_conninfo``) into a fresh directory owned by the
@@ -152,7 +153,20 @@ def start(port, directory=None, timeout=60):
         raise ReplicaError(f"{why}\n\n{how_to_allow()}")
     if not port_free(port):
         raise ReplicaError(f"port {port} is in use; choose another with --port")
+    if directory and os.path.exists(os.path.join(directory, "data", "PG_VERSION")):
+        return _start_copy(directory, port, timeout, began=time.monotonic(), copied=0.0)
+    created = not directory or not os.path.exists(directory)
     directory = directory or tempfile.mkdtemp(prefix="alliances-replica-")
+    os.makedirs(directory, exist_ok=True)
+    try:
+        return _copy_and_start(directory, port, timeout)
+    except BaseException:
+        if created:
+            stop(directory)
+        raise
+
+
+def _copy_and_start(directory, port, timeout):
     data = os.path.join(directory, "data")
     owner = pwd.getpwnam(OS_USER) if os.geteuid() == 0 else None
     if owner:
@@ -191,9 +205,15 @@ def start(port, directory=None, timeout=60):
             f.write(text)
         if owner:
             os.chown(path, owner.pw_uid, owner.pw_gid)
+    return _start_copy(directory, port, timeout, began, copied)
+
+
+def _start_copy(directory, port, timeout, began, copied):
+    """Start the copy in ``directory`` (made by ``start``, perhaps stopped since) and wait until it streams."""
+    data = os.path.join(directory, "data")
     log = os.path.join(directory, "replica.log")
     _run(
-        _as_postgres([_bin("pg_ctl"), "-D", data, "-l", log, "-w", "-t", str(timeout), "start"]),
+        _as_postgres([_bin("pg_ctl"), "-D", data, "-l", log, "-o", f"-p {port}", "-w", "-t", str(timeout), "start"]),
         f"pg_ctl start (log: {log})",
         timeout=timeout + 5,
     )
@@ -217,7 +237,11 @@ def start(port, directory=None, timeout=60):
 
 
 def stop(directory, remove=True):
-    """Stop the replica in ``directory`` (fast shutdown) and, by default, delete the directory."""
+    """Stop the replica in ``directory`` and, by default, delete the directory.
+
+    An immediate shutdown: the copy has nothing worth flushing, and starting it
+    again recovers like a standby after a crash.
+    """
     data = os.path.join(directory, "data")
     if os.path.exists(os.path.join(data, "postmaster.pid")):
         subprocess.run(
@@ -249,7 +273,7 @@ def main(argv=None):
     sub.add_parser("allow-replication", help="add the pg_hba.conf line and reload the primary (no restart)")
     p = sub.add_parser("start", help="copy the primary and start the copy as a streaming replica")
     p.add_argument("--port", type=int, required=True)
-    p.add_argument("--dir", help="an empty or missing directory (default: a new temporary one)")
+    p.add_argument("--dir", help="a new directory (default: a temporary one), or a stopped replica's to start it again")
     p = sub.add_parser("stop", help="stop the replica and delete its directory")
     p.add_argument("--dir", required=True)
     p.add_argument("--keep", action="store_true", help="keep the directory")
