@@ -39,6 +39,7 @@ from django.conf import settings
 from django.core.signals import request_finished
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.http.cookie import parse_cookie
+from psycopg.pq import ExecStatus
 
 from alliances import locks
 
@@ -107,15 +108,42 @@ def primary_only(environ):
     return bool(cookies) and settings.SESSION_COOKIE_NAME in parse_cookie(cookies)
 
 
+PROBE_STATEMENT = b"alliances_replica_probe"
+
+
+def _probe_prepared(connection, pgconn):
+    """``PROBE_SQL`` as a libpq prepared statement: a quarter of a Django cursor's round trip.
+
+    Prepared once per database session (a reconnect gets a new ``pgconn``), as the
+    fast path's version read on the primary is.
+    """
+    if getattr(connection, "_probe_pgconn", None) is not pgconn:
+        result = pgconn.prepare(PROBE_STATEMENT, PROBE_SQL.encode())
+        if result.status != ExecStatus.COMMAND_OK:
+            raise RuntimeError(result.error_message)
+        connection._probe_pgconn = pgconn
+    result = pgconn.exec_prepared(PROBE_STATEMENT, None)
+    if result.status != ExecStatus.TUPLES_OK:
+        raise RuntimeError(result.error_message)
+    if result.ntuples == 0:
+        return None
+    return [None if value is None else value.decode() for value in (result.get_value(0, i) for i in range(3))]
+
+
 def probe(alias):
     """(data version, lag in seconds or None) of one replica, on its persistent connection."""
     connection = connections[alias]
     close_at = connection.close_at
     if connection.connection is not None and close_at is not None and time.monotonic() >= close_at:
         connection.close()  # past CONN_MAX_AGE (the fast path runs before Django's request_started)
-    with connection.cursor() as cursor:
-        cursor.execute(PROBE_SQL)
-        row = cursor.fetchone()
+    connection.ensure_connection()
+    pgconn = getattr(connection.connection, "pgconn", None)
+    if pgconn is not None and not connection.in_atomic_block:
+        row = _probe_prepared(connection, pgconn)
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(PROBE_SQL)
+            row = cursor.fetchone()
     if row is None:
         return None, None
     return f"{row[0]}.{row[1]}", (None if row[2] is None else float(row[2]))
