@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from corsheaders.defaults import default_headers as default_cors_headers
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -142,7 +143,10 @@ CORS_URLS_REGEX = r"^/(api/|downloads(/|\.json|$))"
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_CREDENTIALS = False
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
-CORS_EXPOSE_HEADERS = ["ETag", "Link", "Content-Disposition"]
+# Data-Version (alliances/platform/replicas.py): a browser client may read it and send it back,
+# so a page never shows an older version than the one it has seen, whichever replica answers.
+CORS_EXPOSE_HEADERS = ["ETag", "Link", "Content-Disposition", "Data-Version"]
+CORS_ALLOW_HEADERS = [*default_cors_headers, "data-version"]
 
 ROOT_URLCONF = "config.urls"
 

@@ -223,3 +223,13 @@ def test_the_fast_path_keeps_the_answers_of_a_replica_and_of_the_primary_side_by
     assert get(app).headers["x-cache"] == "hit" and get(app).headers["x-cache"] == "hit"
     assert app.inner.calls == 2
     assert first.body == second.body
+
+
+def test_a_browser_on_another_origin_may_read_the_version_and_send_it_back(db, client, monkeypatch):
+    FakeReplica(monkeypatch, lag=None)
+    origin = "https://research.example.org"
+    asks = {"HTTP_ACCESS_CONTROL_REQUEST_METHOD": "GET", "HTTP_ACCESS_CONTROL_REQUEST_HEADERS": "data-version"}
+    preflight = client.options(URL, HTTP_ORIGIN=origin, **asks)
+    assert "data-version" in preflight["Access-Control-Allow-Headers"].lower()
+    read = client.get(URL, HTTP_ORIGIN=origin, HTTP_DATA_VERSION="1")
+    assert read.has_header("Data-Version") and "Data-Version" in read["Access-Control-Expose-Headers"]
