@@ -58,8 +58,10 @@ MAX_COUNTER_DIGITS = 18  # a bigint; a longer "version" from a client is ignored
 
 # The version row and the replica's own view of how far behind it is, in one round trip.
 # The lag is 0 when the replica has replayed all the WAL it has received (it cannot know about
-# WAL still on its way), the age of its last replayed commit when it has not, and NULL (never
-# serve) when it is not streaming from the primary: then it cannot tell how far behind it is.
+# WAL still on its way); when it has not, the age of its last replayed commit, an upper bound
+# (every commit it lacks came after that one; a long transaction elsewhere in the cluster
+# makes it large, which only sends reads to the primary); NULL (never serve) when it is not
+# streaming from the primary, since then it cannot tell how far behind it is.
 # A promoted replica or the primary itself (not in recovery) is current by definition.
 PROBE_SQL = f"""
 SELECT v.version, v.token,
