@@ -12,7 +12,9 @@ the full stack would make still pass:
   a raw cursor of the worker's persistent connection; the key contains it and
   today's date, so a hit is the answer computed under the version the database
   holds *now*. There is no time window: a request that arrives after a commit
-  sees its version.
+  sees its version. With read replicas the version is read on the copy the
+  request reads (``alliances.platform.replicas.choose``), so the key is the
+  version of the data the full stack would answer from there.
 - **Throttled.** The anonymous rate limit is counted exactly as the view
   counts it (same throttle class, same counter store); over the limit, the
   answer is the full stack's 429 for the same request and the same Retry-After

@@ -86,7 +86,8 @@ class Replica:
     def counter(self):
         return self.sql(f"SELECT version FROM {integrity.VERSION_TABLE} WHERE id = 1")[0]
 
-    def wait_for(self, condition, what, timeout=10):
+    def wait_for(self, condition, what, timeout=30):
+        # The replica replays the whole cluster's WAL: another database's bulk load delays it.
         deadline = time.monotonic() + timeout
         while not condition():
             assert time.monotonic() < deadline, f"the replica did not {what} within {timeout} s"
