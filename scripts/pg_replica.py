@@ -129,6 +129,8 @@ def allow_replication():
 
 def port_free(port):
     with socket.socket() as s:
+        # As PostgreSQL binds: a port whose last connections are in TIME_WAIT is free.
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
         except OSError:

@@ -56,6 +56,7 @@ def _free_port():
     offset = int(worker[2:]) if worker[2:].isdigit() else 0
     for port in [*PORTS[offset:], *PORTS[:offset]]:
         with socket.socket() as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as PostgreSQL binds
             try:
                 s.bind(("127.0.0.1", port))
             except OSError:
