@@ -214,11 +214,15 @@ def _start_copy(directory, port, timeout, began, copied):
     """Start the copy in ``directory`` (made by ``start``, perhaps stopped since) and wait until it streams."""
     data = os.path.join(directory, "data")
     log = os.path.join(directory, "replica.log")
-    _run(
-        _as_postgres([_bin("pg_ctl"), "-D", data, "-l", log, "-o", f"-p {port}", "-w", "-t", str(timeout), "start"]),
-        f"pg_ctl start (log: {log})",
-        timeout=timeout + 5,
-    )
+    try:
+        _run(
+            _as_postgres([_bin("pg_ctl"), "-D", data, "-l", log, "-o", f"-p {port}", "-w", "-t", str(timeout)])
+            + ["start"],
+            "pg_ctl start",
+            timeout=timeout + 5,
+        )
+    except ReplicaError as error:
+        raise ReplicaError(f"{error}\n-- end of {log}:\n{_tail(log)}") from None
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         result = _psql("SELECT status FROM pg_stat_wal_receiver", port=port)
@@ -226,8 +230,9 @@ def _start_copy(directory, port, timeout, began, copied):
             break
         time.sleep(0.1)
     else:
+        message = f"the replica on port {port} did not start streaming within {timeout} s; end of {log}:\n{_tail(log)}"
         stop(directory, remove=False)
-        raise ReplicaError(f"the replica on port {port} did not start streaming within {timeout} s (log: {log})")
+        raise ReplicaError(message)
     return {
         "port": port,
         "dir": directory,
@@ -236,6 +241,14 @@ def _start_copy(directory, port, timeout, began, copied):
         "copy_seconds": round(copied, 2),
         "start_seconds": round(time.monotonic() - began, 2),
     }
+
+
+def _tail(path, lines=15):
+    try:
+        with open(path, errors="replace") as f:
+            return "".join(f.readlines()[-lines:])
+    except OSError as error:
+        return f"({error})"
 
 
 def stop(directory, remove=True):

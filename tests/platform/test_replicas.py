@@ -51,10 +51,12 @@ URL = f"/api/v1/sources/{SLUG}/"
 PASSWORD = "replica-writer-password"
 
 
-def _free_port():
+def _free_port(skip=()):
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
     offset = int(worker[2:]) if worker[2:].isdigit() else 0
     for port in [*PORTS[offset:], *PORTS[:offset]]:
+        if port in skip:
+            continue
         with socket.socket() as s:
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as PostgreSQL binds
             try:
@@ -130,6 +132,10 @@ def note(answer):
 def replica(django_db_setup, django_db_blocker):
     port = _free_port()
     result = _script("start", "--port", str(port)) if port else None
+    if result is not None and result.returncode != 0:
+        # Once more on another port: on a shared machine another program may have taken it meanwhile.
+        port = _free_port(skip={port})
+        result = _script("start", "--port", str(port)) if port else None
     if result is None or result.returncode != 0:
         why = result.stderr if result is not None else f"no free port in {PORTS.start}-{PORTS.stop - 1}"
         message = f"could not start a streaming replica with {SCRIPT.name}:\n{why}"
