@@ -9,7 +9,7 @@ table on SQLite (which has a single writer at a time).
 
 import contextlib
 
-from django.db import connection, transaction
+from django.db import connection, connections, router, transaction
 from django.db.models import Max
 
 from alliances import locks
@@ -116,14 +116,16 @@ def acting_as(actor):
                 _set_actor("")
 
 
-def data_version():
+def data_version(using=None):
     """A value that every committed write to the audited tables changes, in commit order.
 
     The one-row counter of alliances/integrity.py (bumped by triggers inside the
     writing transaction, under a row lock held to commit) with its random token.
-    Plain SQL, one primary-key lookup: it runs on every API request.
+    Plain SQL, one primary-key lookup: it runs on every API request. Read from
+    the database the request's reads go to (a read replica, if the router chose
+    one), so the version names the data the answer is computed from.
     """
-    with connection.cursor() as cursor:
+    with connections[using or router.db_for_read(AuditEvent)].cursor() as cursor:
         return locks.read_version(cursor)
 
 

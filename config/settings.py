@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from corsheaders.defaults import default_headers as default_cors_headers
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -81,6 +82,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "alliances.platform.limits.UploadSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the database: picks the copy this request reads (a replica or the primary).
+    "alliances.platform.replicas.ReadReplicaMiddleware",
     "alliances.platform.unavailable.DatabaseUnavailableMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
     # Marks answers that alliances.platform.fastpath (config/wsgi.py) may replay.
@@ -140,7 +143,10 @@ CORS_URLS_REGEX = r"^/(api/|downloads(/|\.json|$))"
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_CREDENTIALS = False
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
-CORS_EXPOSE_HEADERS = ["ETag", "Link", "Content-Disposition"]
+# Data-Version (alliances/platform/replicas.py): a browser client may read it and send it back,
+# so a page never shows an older version than the one it has seen, whichever replica answers.
+CORS_EXPOSE_HEADERS = ["ETag", "Link", "Content-Disposition", "Data-Version"]
+CORS_ALLOW_HEADERS = [*default_cors_headers, "data-version"]
 
 ROOT_URLCONF = "config.urls"
 
@@ -161,30 +167,47 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "config.wsgi.application"
 
-DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+
+def database(url):
+    """One DATABASES entry from a URL, with the connection reuse and timeouts every alias shares."""
+    config = dj_database_url.parse(
+        url,
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
         # A connection that broke while the database was away is replaced, not reused.
         conn_health_checks=True,
     )
-}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Fail fast (then a 503) rather than hang when the database cannot be reached or
-    # stops answering: connect_timeout bounds connecting; TCP keepalives and
-    # tcp_user_timeout notice a peer that silently drops packets mid-query (no RST
-    # ever comes); statement_timeout bounds a query the server is still running.
-    _db_timeout = int(os.environ.get("DB_CONNECT_TIMEOUT", "3"))
-    _statement_ms = int(os.environ.get("DB_STATEMENT_TIMEOUT_MS", "5000"))
-    _db_options = DATABASES["default"].setdefault("OPTIONS", {})
-    _db_options.setdefault("connect_timeout", _db_timeout)
-    _db_options.setdefault("keepalives", 1)
-    _db_options.setdefault("keepalives_idle", max(1, _db_timeout))
-    _db_options.setdefault("keepalives_interval", 1)
-    _db_options.setdefault("keepalives_count", 2)
-    # Unacknowledged data for longer than a statement may run means the path is dead.
-    _db_options.setdefault("tcp_user_timeout", _statement_ms)
-    _db_options.setdefault("options", f"-c statement_timeout={_statement_ms}")
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        # Fail fast (then a 503) rather than hang when the database cannot be reached or
+        # stops answering: connect_timeout bounds connecting; TCP keepalives and
+        # tcp_user_timeout notice a peer that silently drops packets mid-query (no RST
+        # ever comes); statement_timeout bounds a query the server is still running.
+        db_timeout = int(os.environ.get("DB_CONNECT_TIMEOUT", "3"))
+        statement_ms = int(os.environ.get("DB_STATEMENT_TIMEOUT_MS", "5000"))
+        options = config.setdefault("OPTIONS", {})
+        options.setdefault("connect_timeout", db_timeout)
+        options.setdefault("keepalives", 1)
+        options.setdefault("keepalives_idle", max(1, db_timeout))
+        options.setdefault("keepalives_interval", 1)
+        options.setdefault("keepalives_count", 2)
+        # Unacknowledged data for longer than a statement may run means the path is dead.
+        options.setdefault("tcp_user_timeout", statement_ms)
+        options.setdefault("options", f"-c statement_timeout={statement_ms}")
+    return config
+
+
+DATABASES = {"default": database(os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"))}
+# Streaming replicas of the primary (alliances/platform/replicas.py): reads go to one of them
+# unless the client's own last write or the replica's lag says the primary must answer.
+# In tests each mirrors "default", so the suite runs against the one test database.
+for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=1):
+    DATABASES[f"replica_{_number}"] = {**database(_url), "TEST": {"MIRROR": "default"}}
+if len(DATABASES) > 1:
+    DATABASE_ROUTERS = ["alliances.platform.replicas.ReplicaRouter"]
+# A replica serves a read only if it has replayed all the WAL it received, or its last replayed
+# commit is at most this many seconds old (it still lags); else the primary answers.
+REPLICA_MAX_LAG = float(os.environ.get("REPLICA_MAX_LAG", "0"))
+# After a replica fails, seconds each process reads from the primary before trying it again.
+REPLICA_RETRY_SECONDS = float(os.environ.get("REPLICA_RETRY_SECONDS", "5"))
 
 # "default" is shared by every worker process (throttle counters): the database
 # cache, or Redis when REDIS_URL is set. "responses" holds rendered read

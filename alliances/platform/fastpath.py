@@ -12,7 +12,9 @@ the full stack would make still pass:
   a raw cursor of the worker's persistent connection; the key contains it and
   today's date, so a hit is the answer computed under the version the database
   holds *now*. There is no time window: a request that arrives after a commit
-  sees its version.
+  sees its version. With read replicas the version is read on the copy the
+  request reads (``alliances.platform.replicas.choose``), so the key is the
+  version of the data the full stack would answer from there.
 - **Throttled.** The anonymous rate limit is counted exactly as the view
   counts it (same throttle class, same counter store); over the limit, the
   answer is the full stack's 429 for the same request and the same Retry-After
@@ -43,9 +45,10 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 
 from alliances import locks
+from alliances.platform import replicas
 from alliances.platform.throttling import AnonThrottle
 
-VERSION_ENV = "alliances.data_version"  # the version this request reads; the stack reuses it
+VERSION_ENV = replicas.VERSION_ENV  # the version this request reads; the stack reuses it
 OVER_LIMIT_ENV = "alliances.over_limit"  # the fast path's throttle refused: a 429 may be stored
 REPLAYABLE_ENV = "alliances.replayable"  # set by MarkReplayableMiddleware: the version the answer is for
 
@@ -77,6 +80,9 @@ BYPASS_ENVIRON = (
 )
 REPLAYABLE_STATUS = ("200 OK", "304 Not Modified")
 MAX_ENTRIES = 2000
+# (version, day) pairs kept at once: with read replicas a lagging copy and the primary
+# answer under different versions at the same time, and each would empty the other's entries.
+MAX_GENERATIONS = 3
 MAX_BODY_BYTES = 512 * 1024
 
 
@@ -159,8 +165,7 @@ class FastPath:
     def __init__(self, application, prefix="/api/v1/"):
         self.application = application
         self.prefix = prefix
-        self.entries = {}
-        self.generation = None  # (version, date) the entries are for
+        self.generations = {}  # (version, date) -> {key: (status, headers, body)}, oldest first
 
     def eligible(self, environ):
         if environ.get("REQUEST_METHOD") != "GET" or not environ.get("PATH_INFO", "").startswith(self.prefix):
@@ -184,22 +189,28 @@ class FastPath:
     def __call__(self, environ, start_response):
         if not self.eligible(environ):
             return self.application(environ, start_response)
-        version = _version()
+        # The copy this request reads (a replica or the primary) and the version read there: the key
+        # is the version of the database the full stack would compute the answer from.
+        alias, version = replicas.choose(environ)
+        if version is None:
+            version = _version(alias)
         if version is None:
             return self.application(environ, start_response)
         generation = (version, datetime.date.today())
-        if generation != self.generation:
-            self.entries = {}
-            self.generation = generation
+        entries = self.generations.get(generation)
+        if entries is None:
+            entries = self.generations[generation] = {}
+            while len(self.generations) > MAX_GENERATIONS:
+                self.generations.pop(next(iter(self.generations)))
         key = tuple(environ.get(name) for name in KEY_ENVIRON)
-        entry = self.entries.get(key)
+        entry = entries.get(key)
         if entry is not None:
             wait = self.allowed(environ)
             if wait is not None:
                 # Over the limit: the full stack's 429 for this request and this Retry-After,
                 # replayed (a client hammering past its limit costs no more than a hit).
                 key = (*key, 429, wait)
-                entry = self.entries.get(key) if wait > 0 else None
+                entry = entries.get(key) if wait > 0 else None
                 environ[OVER_LIMIT_ENV] = wait
         if entry is not None:
             status, headers, body = entry
@@ -227,11 +238,13 @@ class FastPath:
         finally:
             if hasattr(result, "close"):
                 result.close()  # Django's request_finished
-        if len(body) <= MAX_BODY_BYTES and self.generation == generation:
-            if len(self.entries) >= MAX_ENTRIES:
-                self.entries.pop(next(iter(self.entries)))
+        entries = self.generations.get(generation)
+        if entries is not None and len(body) <= MAX_BODY_BYTES:
+            if sum(len(e) for e in self.generations.values()) >= MAX_ENTRIES:
+                oldest = next(e for e in self.generations.values() if e)
+                oldest.pop(next(iter(oldest)))
             headers = [(n, "hit" if n == "X-Cache" else v) for n, v in seen["headers"]]
-            self.entries[key] = (seen["status"], headers, body)
+            entries[key] = (seen["status"], headers, body)
         return [body]
 
 
