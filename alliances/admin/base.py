@@ -20,6 +20,14 @@ class AuditedAdmin(admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     object_history_template = "admin/alliances/audit_history.html"
 
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        # An admin that lists its fields would leave the stale-edit token off the page, and
+        # every save would then be refused as stale (the alias pages were).
+        if obj is not None and "loaded_version" not in fields:
+            fields = [*fields, "loaded_version"]
+        return fields
+
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         if request.method == "POST":
             try:

@@ -1,8 +1,10 @@
 """API representations. Reads are flat and prefetched; writes go through services."""
 
+from django.core import serializers as django_serializers
 from rest_framework import serializers
+from rest_framework.renderers import JSONRenderer
 
-from alliances import requirements, selectors, services
+from alliances import concurrency, requirements, selectors, services
 from alliances.choices import (
     STATUS_HELP,
     MembershipStatus,
@@ -198,8 +200,7 @@ class OrganizationWriteSerializer(serializers.ModelSerializer):
     def to_representation(self, instance):
         # Re-read (inside the write's transaction, so not from the snapshot) for
         # member_count, aliases and requirements as every other read shows them.
-        fresh = selectors.organization_list().prefetch_related("aliases", "members_must_belong_to").get(pk=instance.pk)
-        return OrganizationSerializer(reference.attach_names(fresh), context=self.context).data
+        return OrganizationSerializer(current_record(Organization, instance.pk), context=self.context).data
 
 
 class CitationSerializer(serializers.ModelSerializer):
@@ -321,8 +322,7 @@ class MembershipWriteSerializer(serializers.ModelSerializer):
         return services.membership_update(membership=instance, **validated_data)
 
     def to_representation(self, instance):
-        instance = selectors.membership_list(statuses=None).get(pk=instance.pk)
-        return MembershipSerializer(instance, context=self.context).data
+        return MembershipSerializer(current_record(Membership, instance.pk), context=self.context).data
 
 
 class CountryWriteSerializer(serializers.ModelSerializer):
@@ -337,8 +337,7 @@ class CountryWriteSerializer(serializers.ModelSerializer):
         return services.named_record_save(instance, **validated_data)
 
     def to_representation(self, instance):
-        fresh = Country.objects.prefetch_related("aliases", *reference.history_prefetches()).get(pk=instance.pk)
-        return CountrySerializer(reference.attach_names(fresh), context=self.context).data
+        return CountrySerializer(current_record(Country, instance.pk), context=self.context).data
 
 
 class SourceSerializer(serializers.ModelSerializer):
@@ -351,6 +350,58 @@ class SourceSerializer(serializers.ModelSerializer):
 
     def update(self, instance, validated_data):
         return services.record_save(instance, **validated_data)
+
+
+# The representation a GET of one record gives, by model (the records the API serves).
+OUTPUT_SERIALIZERS = {
+    Country: CountrySerializer,
+    Organization: OrganizationSerializer,
+    Membership: MembershipSerializer,
+    Source: SourceSerializer,
+}
+
+
+def record_queryset(model):
+    """The rows of ``model`` as a GET of one of them reads them, with what its representation shows."""
+    if model is Country:
+        return Country.objects.prefetch_related("aliases", *reference.history_prefetches())
+    if model is Organization:
+        return selectors.organization_list().prefetch_related("aliases", "members_must_belong_to")
+    if model is Membership:
+        return selectors.membership_list(statuses=None)
+    return model._default_manager.all()
+
+
+def current_record(model, pk, *, lock=False):
+    """Row ``pk`` of ``model`` as a GET of it shows it now, or None if it no longer exists.
+
+    Read from the database, not from the request's snapshot: a write may just
+    have changed its names. ``lock`` holds the row until the transaction ends
+    (PostgreSQL), so no other write slips between a check and the save.
+    """
+    queryset = record_queryset(model)
+    if lock:
+        queryset = queryset.select_for_update(of=("self",))
+    record = queryset.filter(pk=pk).first()
+    if record is not None and model in (Country, Organization):
+        reference.attach_names(record)
+    return record
+
+
+def record_token(model, pk, *, lock=True):
+    """The lost-update token of a record, for the API's If-Match and the admin's change form alike.
+
+    The ETag of the JSON body a GET of the record gives (alliances/concurrency.py
+    says why this token); a record the API does not serve (an alias, a citation,
+    a succession) hashes its stored fields. None once the record is gone.
+    """
+    record = current_record(model, pk, lock=lock)
+    if record is None:
+        return None
+    serializer = OUTPUT_SERIALIZERS.get(model)
+    if serializer is None:
+        return concurrency.token_of(django_serializers.serialize("json", [record]).encode())
+    return concurrency.token_of(JSONRenderer().render(serializer(record).data))
 
 
 def parse_statuses(query_params, default=(MembershipStatus.MEMBER,)):
