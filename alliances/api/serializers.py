@@ -1,6 +1,13 @@
-"""API representations. Reads are flat and prefetched; writes go through services."""
+"""API representations. Reads are flat and prefetched; writes go through services.
+
+A record's input (what a write reads) and output (what every answer shows)
+serializers are named as such; their OpenAPI components keep their published
+names (``Country``, ``CountryWrite``, ...) through ``component_name``, so the
+schema, and the clients generated from it, do not change with the class names.
+"""
 
 from django.core import serializers as django_serializers
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 
@@ -125,7 +132,8 @@ class SuccessorsField(SnapshotListField):
     attribute = "successor_items"
 
 
-class CountrySerializer(CowCodesMixin, serializers.ModelSerializer):
+@extend_schema_serializer(component_name="Country")
+class CountryOutputSerializer(CowCodesMixin, serializers.ModelSerializer):
     aliases = AliasNamesField(read_only=True)
     predecessors = PredecessorsField(read_only=True)
     successors = SuccessorsField(read_only=True)
@@ -157,7 +165,8 @@ ORGANIZATION_FIELDS = [
 ]
 
 
-class OrganizationSerializer(serializers.ModelSerializer):
+@extend_schema_serializer(component_name="Organization")
+class OrganizationOutputSerializer(serializers.ModelSerializer):
     aliases = AliasNamesField(read_only=True)
     member_count = serializers.IntegerField(read_only=True, help_text="Number of members today.")
     members_must_belong_to = RequiredSlugsField(
@@ -169,7 +178,8 @@ class OrganizationSerializer(serializers.ModelSerializer):
         fields = [*ORGANIZATION_FIELDS, "aliases", "member_count"]
 
 
-class OrganizationWriteSerializer(serializers.ModelSerializer):
+@extend_schema_serializer(component_name="OrganizationWrite")
+class OrganizationInputSerializer(serializers.ModelSerializer):
     """Create or change an organization; answers with the read representation."""
 
     members_must_belong_to = SlugRelatedField(
@@ -200,10 +210,11 @@ class OrganizationWriteSerializer(serializers.ModelSerializer):
     def to_representation(self, instance):
         # Re-read (inside the write's transaction, so not from the snapshot) for
         # member_count, aliases and requirements as every other read shows them.
-        return OrganizationSerializer(current_record(Organization, instance.pk), context=self.context).data
+        return OrganizationOutputSerializer(current_record(Organization, instance.pk), context=self.context).data
 
 
-class CitationSerializer(serializers.ModelSerializer):
+@extend_schema_serializer(component_name="Citation")
+class CitationOutputSerializer(serializers.ModelSerializer):
     """A source with the sentence quoted from it."""
 
     title = serializers.CharField(source="source.title", read_only=True)
@@ -220,7 +231,8 @@ def _date(value):
     return value.isoformat() if value is not None else None
 
 
-class MembershipSerializer(serializers.ModelSerializer):
+@extend_schema_serializer(component_name="Membership")
+class MembershipOutputSerializer(serializers.ModelSerializer):
     """A membership period with its country, organization and sources.
 
     The declared fields define the contract (and the OpenAPI schema);
@@ -231,7 +243,7 @@ class MembershipSerializer(serializers.ModelSerializer):
 
     country = CountryBriefSerializer(read_only=True)
     organization = OrganizationBriefSerializer(read_only=True)
-    sources = CitationSerializer(source="cited", many=True, read_only=True)
+    sources = CitationOutputSerializer(source="cited", many=True, read_only=True)
 
     class Meta:
         model = Membership
@@ -302,7 +314,8 @@ class CitationInputSerializer(serializers.Serializer):
     quote = serializers.CharField(max_length=5000)
 
 
-class MembershipWriteSerializer(serializers.ModelSerializer):
+@extend_schema_serializer(component_name="MembershipWrite")
+class MembershipInputSerializer(serializers.ModelSerializer):
     """Create or change a membership period; every rule of the admin applies."""
 
     country = IdentifierField(selectors.country_resolve, help_text="Country code, name or alias, e.g. RO.")
@@ -322,10 +335,11 @@ class MembershipWriteSerializer(serializers.ModelSerializer):
         return services.membership_update(membership=instance, **validated_data)
 
     def to_representation(self, instance):
-        return MembershipSerializer(current_record(Membership, instance.pk), context=self.context).data
+        return MembershipOutputSerializer(current_record(Membership, instance.pk), context=self.context).data
 
 
-class CountryWriteSerializer(serializers.ModelSerializer):
+@extend_schema_serializer(component_name="CountryWrite")
+class CountryInputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Country
         fields = ["code", "iso2", "iso3", "numeric", "name", "official_name", "exists_from", "exists_to"]
@@ -337,7 +351,7 @@ class CountryWriteSerializer(serializers.ModelSerializer):
         return services.named_record_save(instance, **validated_data)
 
     def to_representation(self, instance):
-        return CountrySerializer(current_record(Country, instance.pk), context=self.context).data
+        return CountryOutputSerializer(current_record(Country, instance.pk), context=self.context).data
 
 
 class SourceSerializer(serializers.ModelSerializer):
@@ -354,9 +368,9 @@ class SourceSerializer(serializers.ModelSerializer):
 
 # The representation a GET of one record gives, by model (the records the API serves).
 OUTPUT_SERIALIZERS = {
-    Country: CountrySerializer,
-    Organization: OrganizationSerializer,
-    Membership: MembershipSerializer,
+    Country: CountryOutputSerializer,
+    Organization: OrganizationOutputSerializer,
+    Membership: MembershipOutputSerializer,
     Source: SourceSerializer,
 }
 
@@ -456,7 +470,7 @@ class ChangesQuerySerializer(serializers.Serializer):
 class ChangeSerializer(serializers.Serializer):
     date = serializers.DateField()
     change = serializers.ChoiceField(choices=["joined", "left"])
-    membership = MembershipSerializer()
+    membership = MembershipOutputSerializer()
 
 
 class AuditEventSerializer(serializers.ModelSerializer):

@@ -47,7 +47,7 @@ def membership_query(request, serializer_class=s.MembershipQuerySerializer):
 
 
 def listing(header_key, header, as_of, memberships, context, statuses=(MembershipStatus.MEMBER,)):
-    items = s.MembershipSerializer(memberships, many=True, context=context).data
+    items = s.MembershipOutputSerializer(memberships, many=True, context=context).data
     return Response(
         {
             header_key: header,
@@ -74,7 +74,7 @@ def listing_serializer(name, header_serializer, header_key):
             "as_of": serializers.DateField(allow_null=True),
             "statuses": serializers.ListField(child=serializers.CharField(), help_text="Statuses included."),
             "count": serializers.IntegerField(),
-            "results": s.MembershipSerializer(many=True),
+            "results": s.MembershipOutputSerializer(many=True),
         },
     )
 
@@ -101,10 +101,12 @@ def listing_serializer(name, header_serializer, header_key):
         ],
     ),
     retrieve=extend_schema(summary="One country by code, name or alias", parameters=[IDENTIFIER]),
-    create=extend_schema(request=s.CountryWriteSerializer, responses=s.CountrySerializer),
-    update=extend_schema(request=s.CountryWriteSerializer, responses=s.CountrySerializer, parameters=[IDENTIFIER]),
+    create=extend_schema(request=s.CountryInputSerializer, responses=s.CountryOutputSerializer),
+    update=extend_schema(
+        request=s.CountryInputSerializer, responses=s.CountryOutputSerializer, parameters=[IDENTIFIER]
+    ),
     partial_update=extend_schema(
-        request=s.CountryWriteSerializer, responses=s.CountrySerializer, parameters=[IDENTIFIER]
+        request=s.CountryInputSerializer, responses=s.CountryOutputSerializer, parameters=[IDENTIFIER]
     ),
     destroy=extend_schema(parameters=[IDENTIFIER]),
 )
@@ -112,8 +114,8 @@ class CountryViewSet(BaseViewSet):
     """States and territories of ISO 3166-1, addressed by any code, name or alias."""
 
     queryset = Country.objects.all()
-    input_serializer_class = s.CountryWriteSerializer
-    output_serializer_class = s.CountrySerializer
+    input_serializer_class = s.CountryInputSerializer
+    output_serializer_class = s.CountryOutputSerializer
     filterset_class = CountryFilterSet
     pagination_class = StatusesPagination
     lookup_field = "identifier"
@@ -173,8 +175,8 @@ class OrganizationViewSet(BaseViewSet):
     """International organizations, addressed by slug, acronym, name or alias."""
 
     queryset = Organization.objects.all()
-    input_serializer_class = s.OrganizationWriteSerializer
-    output_serializer_class = s.OrganizationSerializer
+    input_serializer_class = s.OrganizationInputSerializer
+    output_serializer_class = s.OrganizationOutputSerializer
     lookup_field = "identifier"
     lookup_value_regex = "[^/]+"
     download_name = "organizations"
@@ -252,16 +254,16 @@ class OrganizationViewSet(BaseViewSet):
 
 
 @extend_schema_view(
-    create=extend_schema(request=s.MembershipWriteSerializer, responses={201: s.MembershipSerializer}),
-    update=extend_schema(request=s.MembershipWriteSerializer, responses=s.MembershipSerializer),
-    partial_update=extend_schema(request=s.MembershipWriteSerializer, responses=s.MembershipSerializer),
+    create=extend_schema(request=s.MembershipInputSerializer, responses={201: s.MembershipOutputSerializer}),
+    update=extend_schema(request=s.MembershipInputSerializer, responses=s.MembershipOutputSerializer),
+    partial_update=extend_schema(request=s.MembershipInputSerializer, responses=s.MembershipOutputSerializer),
 )
 class MembershipViewSet(BaseViewSet):
     """Dated membership periods with their sources. Without `as_of`, every period."""
 
     queryset = Membership.objects.all()
-    input_serializer_class = s.MembershipWriteSerializer
-    output_serializer_class = s.MembershipSerializer
+    input_serializer_class = s.MembershipInputSerializer
+    output_serializer_class = s.MembershipOutputSerializer
     filterset_class = MembershipFilterSet
     pagination_class = StatusesWindowCountPagination
     lookup_value_regex = "[0-9]{1,18}"

@@ -6,7 +6,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from alliances import selectors
-from alliances.api.serializers import MembershipSerializer
+from alliances.api.serializers import MembershipOutputSerializer
 from alliances.choices import STATUS_HELP, UnknownStatus, statuses_for, statuses_included
 from alliances.platform.renderers import columns_of, stream_csv
 
@@ -72,7 +72,7 @@ class MembershipTableCommand(BaseCommand):
         as_of, statuses = parse_query(options)
         record, memberships, noun, headers, row = self.query(options["identifier"], as_of, statuses)
         if options["format"] == "csv":
-            serializer = MembershipSerializer()
+            serializer = MembershipOutputSerializer()
             for line in stream_csv(columns_of(serializer), memberships, serializer.to_representation):
                 self.stdout.write(line, ending="")
             return
@@ -82,7 +82,7 @@ class MembershipTableCommand(BaseCommand):
                 "as_of": as_of.isoformat() if as_of else None,
                 "statuses": statuses_included(statuses),
                 "count": len(memberships),
-                "results": MembershipSerializer(memberships, many=True).data,
+                "results": MembershipOutputSerializer(memberships, many=True).data,
             }
             self.stdout.write(json.dumps(document, ensure_ascii=False, indent=1))
             return
