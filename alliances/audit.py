@@ -10,7 +10,7 @@ table on SQLite (which has a single writer at a time).
 import contextlib
 
 from django.db import connection, connections, router, transaction
-from django.db.models import Max
+from django.db.models import Q
 
 from alliances import locks
 from alliances.models import AuditEvent
@@ -129,9 +129,19 @@ def data_version(using=None):
         return locks.read_version(cursor)
 
 
-def row_version(model, pk):
-    """A number that every write to this row increases (0 if it was never written)."""
-    return AuditEvent.objects.filter(table=model._meta.db_table, row_id=pk).aggregate(v=Max("id"))["v"] or 0
+def last_change(model, pk):
+    """The latest recorded change of the row or of a row that refers to it (an alias, a citation, a period).
+
+    What a stale edit is told about: the lost-update token (alliances/concurrency.py)
+    covers what the record's page shows, which includes such rows.
+    """
+    changes = Q(table=model._meta.db_table, row_id=pk)
+    for relation in model._meta.related_objects:
+        table = relation.related_model._meta.db_table
+        if table in AUDITED_TABLES and not relation.many_to_many:
+            column = relation.field.column
+            changes |= Q(table=table) & (Q(**{f"after__{column}": pk}) | Q(**{f"before__{column}": pk}))
+    return AuditEvent.objects.filter(changes).order_by("-id").first()
 
 
 def row_history(model, pk):

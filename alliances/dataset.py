@@ -94,20 +94,9 @@ def organization_table():
         _field("identifiers_source", "string", "Where cow_igo and wikidata were taken from."),
         _field("members_must_belong_to", "string", "Slugs of organizations every member must belong to, joined by |."),
     ]
+    # Every column but the last is the attribute of its name; the last joins the required organizations.
     rows = (
-        [
-            o.slug,
-            o.acronym,
-            o.name,
-            o.kind,
-            o.founded,
-            o.dissolved,
-            o.website,
-            o.cow_igo,
-            o.wikidata,
-            o.identifiers_source,
-            "|".join(sorted(r.slug for r in o.members_must_belong_to.all())),
-        ]
+        [*_attributes(o, fields[:-1]), "|".join(sorted(r.slug for r in o.members_must_belong_to.all()))]
         for o in Organization.objects.prefetch_related("members_must_belong_to").order_by("slug")
     )
     return "organizations", fields, ["slug"], [], rows

@@ -197,6 +197,21 @@ def requirement_gaps(organization, required):
     return gaps
 
 
+def iso_code_problems(country, code, known, register, unknown):
+    """What is wrong with ``country``'s codes against ``known``, its entry in an ISO ``register`` (None: absent).
+
+    ``code`` names the country in the messages; ``unknown`` says why an absent entry is a problem.
+    """
+    if known is None:
+        return [f"Country {code} ({country.name}): {unknown}."]
+    if (known.alpha_3, known.numeric) != (country.iso3, country.numeric):
+        return [
+            f"Country {code}: codes {country.iso3}/{country.numeric} differ from "
+            f"{register}'s {known.alpha_3}/{known.numeric}."
+        ]
+    return []
+
+
 def find_problems():
     """Every rule broken by the stored data, as readable sentences."""
     problems = []
@@ -249,13 +264,7 @@ def find_problems():
 
     for country in Country.objects.filter(iso2__isnull=False):
         known = pycountry.countries.get(alpha_2=country.iso2)
-        if known is None:
-            problems.append(f"Country {country.iso2} ({country.name}): pycountry does not know this code.")
-        elif (known.alpha_3, known.numeric) != (country.iso3, country.numeric):
-            problems.append(
-                f"Country {country.iso2}: codes {country.iso3}/{country.numeric} differ from "
-                f"pycountry's {known.alpha_3}/{known.numeric}."
-            )
+        problems += iso_code_problems(country, country.iso2, known, "pycountry", "pycountry does not know this code")
 
     for alias_model in (CountryAlias, OrganizationAlias):
         for alias in alias_model.objects.all():
@@ -332,13 +341,7 @@ def history_problems(memberships):
                 problems.append(f"Country {country.iso2}: its code {country.code} should be its alpha-2 code.")
             continue
         known = pycountry.historic_countries.get(alpha_4=country.code)
-        if known is None:
-            problems.append(f"Country {country.code} ({country.name}): not a former state in ISO 3166-3.")
-        elif (known.alpha_3, known.numeric) != (country.iso3, country.numeric):
-            problems.append(
-                f"Country {country.code}: codes {country.iso3}/{country.numeric} differ from "
-                f"ISO 3166-3's {known.alpha_3}/{known.numeric}."
-            )
+        problems += iso_code_problems(country, country.code, known, "ISO 3166-3", "not a former state in ISO 3166-3")
         if country.exists_to is None:
             problems.append(f"Country {country.code} ({country.name}): a former state needs its last day.")
     return problems

@@ -4,12 +4,14 @@ import contextlib
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 
 from alliances import audit, constraints
-from alliances.admin.forms import StaleEditForm
+from alliances.admin.forms import StaleEditForm, add_service_errors
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -19,6 +21,14 @@ class AuditedAdmin(admin.ModelAdmin):
     # Django 6.0's default, chosen now: a URL typed without a scheme means https.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     object_history_template = "admin/alliances/audit_history.html"
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        # An admin that lists its fields would leave the stale-edit token off the page, and
+        # every save would then be refused as stale (the alias pages were).
+        if obj is not None and "loaded_version" not in fields:
+            fields = [*fields, "loaded_version"]
+        return fields
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         if request.method == "POST":
@@ -46,6 +56,27 @@ class AuditedAdmin(admin.ModelAdmin):
     def audited(self, request):
         """For a custom admin view: its writes are recorded as the curator's, in one transaction."""
         return audit.acting_as(request.user) if request.method == "POST" else contextlib.nullcontext()
+
+    def workflow_submit(self, request, form, service, *, success, field_map=None, refused=None):
+        """A curation form's submit: ``service(cleaned_data)`` runs as the curator, in one transaction.
+
+        A refusal shows on the form (``field_map`` maps the service's keys to its fields;
+        ``refused`` undoes what the refused service left on an object in memory) and None is
+        returned, so the page is shown again. Success says ``success(period)`` and opens the
+        membership period the service returns.
+        """
+        if request.method != "POST" or not form.is_valid():
+            return None
+        try:
+            with self.audited(request):
+                period = service(form.cleaned_data)
+        except ValidationError as exc:
+            if refused is not None:
+                refused()
+            add_service_errors(form, exc, field_map)
+            return None
+        self.message_user(request, success(period), messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:alliances_membership_change", args=[period.pk]))
 
     def workflow_page(self, request, *, title, form, obj=None, template="admin/alliances/workflow_form.html", **extra):
         """Render a curation form with the admin's own field markup, so errors sit next to their field."""

@@ -6,7 +6,8 @@ from django.contrib.admin.widgets import AdminDateWidget, AutocompleteSelect
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.forms.models import BaseInlineFormSet
 
-from alliances import audit, selectors, validation
+from alliances import audit, concurrency, selectors, validation
+from alliances.api.serializers import record_token
 from alliances.choices import MembershipStatus
 from alliances.models import Citation, Country, Membership, Source
 from alliances.periods import describe_period, overlaps
@@ -124,28 +125,28 @@ class ChangeStatusForm(CitationFields):
 class StaleEditForm(forms.ModelForm):
     """Refuse a save if someone else changed the record since this form was opened.
 
-    The form carries the row's audit version (the id of its latest audit event);
-    if the stored version moved on, the save is refused instead of silently
-    overwriting the other curator's edit.
+    The form carries the record's lost-update token, the one the API sends as
+    its ETag and checks in If-Match (``record_token``; alliances/concurrency.py
+    says why that one); if the record's token moved on, the save is refused
+    instead of silently overwriting the other curator's (or API client's) edit.
     """
 
-    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    loaded_version = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk is not None:
-            self.fields["loaded_version"].initial = audit.row_version(type(self.instance), self.instance.pk)
+            self.fields["loaded_version"].initial = record_token(type(self.instance), self.instance.pk, lock=False)
 
     def clean(self):
         cleaned = super().clean()
         if self.instance.pk is None:
             return cleaned
         model = type(self.instance)
-        # Lock the row (PostgreSQL) so no other save slips between this check and ours.
-        list(model.objects.select_for_update().filter(pk=self.instance.pk).values_list("pk"))
-        current = audit.row_version(model, self.instance.pk)
-        if cleaned.get("loaded_version") != current:
-            last = audit.row_history(model, self.instance.pk).last()
+        # Computed from the locked row (PostgreSQL), so no other save slips between this check and ours.
+        current = record_token(model, self.instance.pk)
+        if not concurrency.matches(cleaned.get("loaded_version"), current):
+            last = audit.last_change(model, self.instance.pk)
             who = f" by {last.actor}" if last and last.actor else ""
             when = f" at {last.at:%Y-%m-%d %H:%M} UTC" if last else ""
             raise forms.ValidationError(

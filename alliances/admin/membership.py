@@ -13,7 +13,7 @@ from import_export.formats.base_formats import CSV
 
 from alliances import audit, services, validation
 from alliances.admin.base import AuditedAdmin
-from alliances.admin.forms import ChangeStatusForm, EndOnDateForm, add_service_errors
+from alliances.admin.forms import ChangeStatusForm, EndOnDateForm
 from alliances.admin.inlines import MembershipCitationInline
 from alliances.models import Citation, Membership
 from alliances.resources import MembershipResource
@@ -146,30 +146,23 @@ class MembershipAdmin(ImportExportMixin, AuditedAdmin):
         if not self.has_change_status_permission(request, membership):
             raise PermissionDenied
         form = ChangeStatusForm(request.POST or None, membership=membership)
-        if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
-            try:
-                with self.audited(request):
-                    new = services.membership_change_status(
-                        membership=membership,
-                        new_status=data["new_status"],
-                        on=data["on"],
-                        note=data["note"],
-                        citations=[(data["source"], data["quote"])],
-                    )
-            except ValidationError as exc:
-                membership.refresh_from_db()  # the service set the end date before it was refused
-                # The service's keys are about either period's dates; both are the "from" date here.
-                add_service_errors(
-                    form, exc, {"start_date": "on", "end_date": "on", "status": "new_status", "quote": "quote"}
-                )
-            else:
-                self.message_user(
-                    request,
-                    f"Status changed: {membership} is ended and {new} begins.",
-                    messages.SUCCESS,
-                )
-                return HttpResponseRedirect(reverse("admin:alliances_membership_change", args=[new.pk]))
+        done = self.workflow_submit(
+            request,
+            form,
+            lambda data: services.membership_change_status(
+                membership=membership,
+                new_status=data["new_status"],
+                on=data["on"],
+                note=data["note"],
+                citations=[(data["source"], data["quote"])],
+            ),
+            success=lambda new: f"Status changed: {membership} is ended and {new} begins.",
+            # The service's keys are about either period's dates; both are the "from" date here.
+            field_map={"start_date": "on", "end_date": "on", "status": "new_status", "quote": "quote"},
+            refused=membership.refresh_from_db,  # the service set the end date before it was refused
+        )
+        if done is not None:
+            return done
         return self.workflow_page(request, title="Change status", form=form, obj=membership, membership=membership)
 
     def has_delete_permission(self, request, obj=None):

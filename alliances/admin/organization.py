@@ -1,14 +1,13 @@
 """Organizations, and the accession workflow (a new period and its citation in one form)."""
 
-from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseRedirect
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 
 from alliances import selectors, services
 from alliances.admin.base import AuditedAdmin
-from alliances.admin.forms import AccessionForm, OrganizationForm, add_service_errors
+from alliances.admin.forms import AccessionForm, OrganizationForm
 from alliances.admin.inlines import OrganizationAliasInline, OrganizationCitationInline
 from alliances.models import Organization
 
@@ -57,30 +56,23 @@ class OrganizationAdmin(AuditedAdmin):
         if not (self.has_view_permission(request, organization) and self.has_accession_permission(request)):
             raise PermissionDenied
         form = AccessionForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
-            try:
-                with self.audited(request):
-                    membership = services.membership_create(
-                        organization=organization,
-                        country=data["country"],
-                        status=data["status"],
-                        founding=data["founding"],
-                        start_date=data["start_date"],
-                        end_date=data["end_date"],
-                        note=data["note"],
-                        citations=[(data["source"], data["quote"])],
-                    )
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                url = reverse("admin:alliances_membership_change", args=[membership.pk])
-                self.message_user(
-                    request,
-                    f"Recorded: {membership}, with its citation.",
-                    messages.SUCCESS,
-                )
-                return HttpResponseRedirect(url)
+        done = self.workflow_submit(
+            request,
+            form,
+            lambda data: services.membership_create(
+                organization=organization,
+                country=data["country"],
+                status=data["status"],
+                founding=data["founding"],
+                start_date=data["start_date"],
+                end_date=data["end_date"],
+                note=data["note"],
+                citations=[(data["source"], data["quote"])],
+            ),
+            success=lambda membership: f"Recorded: {membership}, with its citation.",
+        )
+        if done is not None:
+            return done
         return self.workflow_page(
             request, title=f"Record an accession to {organization.acronym}", form=form, obj=organization
         )

@@ -52,7 +52,17 @@ class IdentifierFilter(django_filters.Filter):
     field_class = IdentifierField
 
 
-class CountryFilterSet(django_filters.FilterSet):
+class SelectorFilterSet(django_filters.FilterSet):
+    """A filterset that validates and documents its parameters; a selector applies them all at once.
+
+    Each filter is ``method="noop"``; ``filter_queryset`` hands the cleaned values to the selector.
+    """
+
+    def noop(self, queryset, name, value):
+        return queryset
+
+
+class CountryFilterSet(SelectorFilterSet):
     """Countries, optionally those in all of ``member_of`` and none of ``not_member_of`` on ``as_of``."""
 
     search = django_filters.CharFilter(
@@ -77,9 +87,6 @@ class CountryFilterSet(django_filters.FilterSet):
         model = Country
         fields = []
 
-    def noop(self, queryset, name, value):
-        return queryset
-
     def filter_queryset(self, queryset):
         data = self.form.cleaned_data
         return selectors.country_list(
@@ -91,7 +98,7 @@ class CountryFilterSet(django_filters.FilterSet):
         )
 
 
-class MembershipFilterSet(django_filters.FilterSet):
+class MembershipFilterSet(SelectorFilterSet):
     """Membership periods; with ``as_of``, only those that include that day."""
 
     country = IdentifierFilter(
@@ -110,9 +117,6 @@ class MembershipFilterSet(django_filters.FilterSet):
     class Meta:
         model = Membership
         fields = []
-
-    def noop(self, queryset, name, value):
-        return queryset
 
     def filter_queryset(self, queryset):
         data = self.form.cleaned_data

@@ -1,8 +1,17 @@
-"""API representations. Reads are flat and prefetched; writes go through services."""
+"""API representations. Reads are flat and prefetched; writes go through services.
 
+A record's input (what a write reads) and output (what every answer shows)
+serializers are named as such; their OpenAPI components keep their published
+names (``Country``, ``CountryWrite``, ...) through ``component_name``, so the
+schema, and the clients generated from it, do not change with the class names.
+"""
+
+from django.core import serializers as django_serializers
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
+from rest_framework.renderers import JSONRenderer
 
-from alliances import requirements, selectors, services
+from alliances import concurrency, requirements, selectors, services
 from alliances.choices import (
     STATUS_HELP,
     MembershipStatus,
@@ -123,7 +132,8 @@ class SuccessorsField(SnapshotListField):
     attribute = "successor_items"
 
 
-class CountrySerializer(CowCodesMixin, serializers.ModelSerializer):
+@extend_schema_serializer(component_name="Country")
+class CountryOutputSerializer(CowCodesMixin, serializers.ModelSerializer):
     aliases = AliasNamesField(read_only=True)
     predecessors = PredecessorsField(read_only=True)
     successors = SuccessorsField(read_only=True)
@@ -155,7 +165,8 @@ ORGANIZATION_FIELDS = [
 ]
 
 
-class OrganizationSerializer(serializers.ModelSerializer):
+@extend_schema_serializer(component_name="Organization")
+class OrganizationOutputSerializer(serializers.ModelSerializer):
     aliases = AliasNamesField(read_only=True)
     member_count = serializers.IntegerField(read_only=True, help_text="Number of members today.")
     members_must_belong_to = RequiredSlugsField(
@@ -167,7 +178,8 @@ class OrganizationSerializer(serializers.ModelSerializer):
         fields = [*ORGANIZATION_FIELDS, "aliases", "member_count"]
 
 
-class OrganizationWriteSerializer(serializers.ModelSerializer):
+@extend_schema_serializer(component_name="OrganizationWrite")
+class OrganizationInputSerializer(serializers.ModelSerializer):
     """Create or change an organization; answers with the read representation."""
 
     members_must_belong_to = SlugRelatedField(
@@ -198,11 +210,11 @@ class OrganizationWriteSerializer(serializers.ModelSerializer):
     def to_representation(self, instance):
         # Re-read (inside the write's transaction, so not from the snapshot) for
         # member_count, aliases and requirements as every other read shows them.
-        fresh = selectors.organization_list().prefetch_related("aliases", "members_must_belong_to").get(pk=instance.pk)
-        return OrganizationSerializer(reference.attach_names(fresh), context=self.context).data
+        return OrganizationOutputSerializer(current_record(Organization, instance.pk), context=self.context).data
 
 
-class CitationSerializer(serializers.ModelSerializer):
+@extend_schema_serializer(component_name="Citation")
+class CitationOutputSerializer(serializers.ModelSerializer):
     """A source with the sentence quoted from it."""
 
     title = serializers.CharField(source="source.title", read_only=True)
@@ -219,7 +231,8 @@ def _date(value):
     return value.isoformat() if value is not None else None
 
 
-class MembershipSerializer(serializers.ModelSerializer):
+@extend_schema_serializer(component_name="Membership")
+class MembershipOutputSerializer(serializers.ModelSerializer):
     """A membership period with its country, organization and sources.
 
     The declared fields define the contract (and the OpenAPI schema);
@@ -230,7 +243,7 @@ class MembershipSerializer(serializers.ModelSerializer):
 
     country = CountryBriefSerializer(read_only=True)
     organization = OrganizationBriefSerializer(read_only=True)
-    sources = CitationSerializer(source="cited", many=True, read_only=True)
+    sources = CitationOutputSerializer(source="cited", many=True, read_only=True)
 
     class Meta:
         model = Membership
@@ -301,7 +314,8 @@ class CitationInputSerializer(serializers.Serializer):
     quote = serializers.CharField(max_length=5000)
 
 
-class MembershipWriteSerializer(serializers.ModelSerializer):
+@extend_schema_serializer(component_name="MembershipWrite")
+class MembershipInputSerializer(serializers.ModelSerializer):
     """Create or change a membership period; every rule of the admin applies."""
 
     country = IdentifierField(selectors.country_resolve, help_text="Country code, name or alias, e.g. RO.")
@@ -321,11 +335,11 @@ class MembershipWriteSerializer(serializers.ModelSerializer):
         return services.membership_update(membership=instance, **validated_data)
 
     def to_representation(self, instance):
-        instance = selectors.membership_list(statuses=None).get(pk=instance.pk)
-        return MembershipSerializer(instance, context=self.context).data
+        return MembershipOutputSerializer(current_record(Membership, instance.pk), context=self.context).data
 
 
-class CountryWriteSerializer(serializers.ModelSerializer):
+@extend_schema_serializer(component_name="CountryWrite")
+class CountryInputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Country
         fields = ["code", "iso2", "iso3", "numeric", "name", "official_name", "exists_from", "exists_to"]
@@ -337,8 +351,7 @@ class CountryWriteSerializer(serializers.ModelSerializer):
         return services.named_record_save(instance, **validated_data)
 
     def to_representation(self, instance):
-        fresh = Country.objects.prefetch_related("aliases", *reference.history_prefetches()).get(pk=instance.pk)
-        return CountrySerializer(reference.attach_names(fresh), context=self.context).data
+        return CountryOutputSerializer(current_record(Country, instance.pk), context=self.context).data
 
 
 class SourceSerializer(serializers.ModelSerializer):
@@ -351,6 +364,58 @@ class SourceSerializer(serializers.ModelSerializer):
 
     def update(self, instance, validated_data):
         return services.record_save(instance, **validated_data)
+
+
+# The representation a GET of one record gives, by model (the records the API serves).
+OUTPUT_SERIALIZERS = {
+    Country: CountryOutputSerializer,
+    Organization: OrganizationOutputSerializer,
+    Membership: MembershipOutputSerializer,
+    Source: SourceSerializer,
+}
+
+
+def record_queryset(model):
+    """The rows of ``model`` as a GET of one of them reads them, with what its representation shows."""
+    if model is Country:
+        return Country.objects.prefetch_related("aliases", *reference.history_prefetches())
+    if model is Organization:
+        return selectors.organization_list().prefetch_related("aliases", "members_must_belong_to")
+    if model is Membership:
+        return selectors.membership_list(statuses=None)
+    return model._default_manager.all()
+
+
+def current_record(model, pk, *, lock=False):
+    """Row ``pk`` of ``model`` as a GET of it shows it now, or None if it no longer exists.
+
+    Read from the database, not from the request's snapshot: a write may just
+    have changed its names. ``lock`` holds the row until the transaction ends
+    (PostgreSQL), so no other write slips between a check and the save.
+    """
+    queryset = record_queryset(model)
+    if lock:
+        queryset = queryset.select_for_update(of=("self",))
+    record = queryset.filter(pk=pk).first()
+    if record is not None and model in (Country, Organization):
+        reference.attach_names(record)
+    return record
+
+
+def record_token(model, pk, *, lock=True):
+    """The lost-update token of a record, for the API's If-Match and the admin's change form alike.
+
+    The ETag of the JSON body a GET of the record gives (alliances/concurrency.py
+    says why this token); a record the API does not serve (an alias, a citation,
+    a succession) hashes its stored fields. None once the record is gone.
+    """
+    record = current_record(model, pk, lock=lock)
+    if record is None:
+        return None
+    serializer = OUTPUT_SERIALIZERS.get(model)
+    if serializer is None:
+        return concurrency.token_of(django_serializers.serialize("json", [record]).encode())
+    return concurrency.token_of(JSONRenderer().render(serializer(record).data))
 
 
 def parse_statuses(query_params, default=(MembershipStatus.MEMBER,)):
@@ -405,7 +470,7 @@ class ChangesQuerySerializer(serializers.Serializer):
 class ChangeSerializer(serializers.Serializer):
     date = serializers.DateField()
     change = serializers.ChoiceField(choices=["joined", "left"])
-    membership = MembershipSerializer()
+    membership = MembershipOutputSerializer()
 
 
 class AuditEventSerializer(serializers.ModelSerializer):

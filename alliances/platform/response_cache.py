@@ -17,7 +17,7 @@ from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.utils.cache import patch_vary_headers
 from django.utils.http import quote_etag
 
-from alliances import audit
+from alliances import audit, concurrency
 from alliances.platform.throttling import AnonThrottle
 from alliances.platform.unavailable import DATABASE_UNAVAILABLE, database_unavailable_response
 
@@ -27,8 +27,8 @@ VARY = ("Accept", "Cookie", "Authorization")
 
 
 def etag_of(body):
-    """The ETag Django's ConditionalGetMiddleware gives a response with this body."""
-    return quote_etag(hashlib.md5(body, usedforsecurity=False).hexdigest())
+    """The ETag Django's ConditionalGetMiddleware gives a response with this body (the lost-update token too)."""
+    return concurrency.token_of(body)
 
 
 def cache_key(request, version):

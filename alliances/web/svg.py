@@ -80,6 +80,18 @@ def _pattern_defs(prefix, statuses):
     return f"<defs>{''.join(out)}</defs>" if out else ""
 
 
+def _chart_head(prefix, kind, width, height, title, desc, statuses):
+    """The opening of a chart: the ``<svg>`` element named by its title and description, and its patterns."""
+    return [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-labelledby="{prefix}-title {prefix}-desc" class="chart {kind}" font-family="{escape(FONT)}" '
+        f'font-size="14">',
+        _tag("title", title, id=f"{prefix}-title"),
+        _tag("desc", desc, id=f"{prefix}-desc"),
+        _pattern_defs(prefix, statuses),
+    ]
+
+
 def _fill(prefix, status):
     colour, pattern = style_of(status)
     return f"url(#{prefix}-{status})" if pattern else colour
@@ -156,14 +168,7 @@ def timeline(bars, *, title, desc, today, labels, prefix="tl", width=560):
     )
     height = plot_bottom + 34 + legend_height + 4
 
-    out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-labelledby="{prefix}-title {prefix}-desc" class="chart timeline" font-family="{escape(FONT)}" '
-        f'font-size="14">',
-        _tag("title", title, id=f"{prefix}-title"),
-        _tag("desc", desc, id=f"{prefix}-desc"),
-        _pattern_defs(prefix, statuses),
-    ]
+    out = _chart_head(prefix, "timeline", width, height, title, desc, statuses)
     for tick in scale.year_ticks():
         x = scale.x(tick)
         out.append(_tag("line", x1=x, x2=x, y1=top, y2=plot_bottom, stroke=GRID, stroke_width=1))
@@ -215,14 +220,7 @@ def step_chart(series, *, title, desc, today, labels, prefix="sc", width=560, he
     def y(count):
         return round(plot_bottom - count / y_max * (plot_bottom - top), 2)
 
-    out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {total_height}" role="img" '
-        f'aria-labelledby="{prefix}-title {prefix}-desc" class="chart step-chart" font-family="{escape(FONT)}" '
-        f'font-size="14">',
-        _tag("title", title, id=f"{prefix}-title"),
-        _tag("desc", desc, id=f"{prefix}-desc"),
-        _pattern_defs(prefix, statuses),
-    ]
+    out = _chart_head(prefix, "step-chart", width, total_height, title, desc, statuses)
     for value in range(0, y_max + 1, step):
         out.append(_tag("line", x1=left, x2=width - right, y1=y(value), y2=y(value), stroke=GRID))
         out.append(_tag("text", value, x=left - 8, y=y(value) + 5, text_anchor="end", fill=TEXT))

@@ -103,6 +103,22 @@ def not_found_page(request, identifier, errors):
     return render(request, "alliances/web/not_found.html", context, status=404)
 
 
+def canonical_record(request, resolver, identifier, url_of):
+    """``(record, its canonical path, None)``, or ``(None, None, answer)`` when the page is answered otherwise.
+
+    That answer is the not-found page with the close names, or a permanent redirect
+    to the record's canonical URL when ``identifier`` named it some other way.
+    """
+    try:
+        record = resolver(identifier, version=data_version(request))
+    except selectors.NotFound as error:
+        return None, None, not_found_page(request, identifier, [error])
+    canonical_path = url_of(record)
+    if request.path != canonical_path:
+        return None, None, canonical_redirect(request, canonical_path)
+    return record, canonical_path, None
+
+
 def base_context(request, *, title, description, canonical_path, ld):
     return {
         "title": title,
@@ -193,13 +209,9 @@ def _citations(membership):
 
 @public_page
 def country(request, identifier):
-    try:
-        country = selectors.country_resolve(identifier, version=data_version(request))
-    except selectors.NotFound as error:
-        return not_found_page(request, identifier, [error])
-    canonical_path = country_url(country)
-    if request.path != canonical_path:
-        return canonical_redirect(request, canonical_path)
+    country, canonical_path, answer = canonical_record(request, selectors.country_resolve, identifier, country_url)
+    if answer is not None:
+        return answer
 
     today = datetime.date.today()
     periods = selectors.country_timeline(country)
@@ -301,13 +313,11 @@ def country_successions(country):
 
 @public_page
 def organization(request, identifier):
-    try:
-        organization = selectors.organization_resolve(identifier, version=data_version(request))
-    except selectors.NotFound as error:
-        return not_found_page(request, identifier, [error])
-    canonical_path = organization_url(organization)
-    if request.path != canonical_path:
-        return canonical_redirect(request, canonical_path)
+    organization, canonical_path, answer = canonical_record(
+        request, selectors.organization_resolve, identifier, organization_url
+    )
+    if answer is not None:
+        return answer
 
     today = datetime.date.today()
     as_of, error = parse_as_of(request)

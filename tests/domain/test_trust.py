@@ -1,5 +1,6 @@
 """Audit history, no lost updates, limits and health (issue: trust)."""
 
+import html
 from html.parser import HTMLParser
 
 import pytest
@@ -8,8 +9,8 @@ from django.core.cache import caches
 from django.http import HttpRequest
 from rest_framework.test import APIClient
 
-from alliances import audit, selectors
-from alliances.models import AuditEvent, Membership
+from alliances import audit, selectors, services
+from alliances.models import AuditEvent, Country, CountryAlias, Membership, Organization
 
 pytestmark = pytest.mark.django_db
 
@@ -211,6 +212,119 @@ def test_admin_refuses_a_stale_form(client):
     assert refused.status_code == 200
     assert "changed by first" in html_lib.unescape(refused.content.decode())
     assert uk_eu().note == "First curator's note"
+
+
+# One token for the admin and the API (alliances/concurrency.py): each sees the other's edits.
+
+
+def signed_in_superuser(username):
+    User.objects.create_superuser(username, password="pw-for-tests-only")
+    client = APIClient()
+    client.login(request=HttpRequest(), username=username, password="pw-for-tests-only")
+    return client
+
+
+def refusal_text(response):
+    return html.unescape(response.content.decode())
+
+
+@pytest.mark.parametrize(
+    "api_url, admin_url",
+    [
+        ("/api/v1/memberships/{pk}/", "/admin/alliances/membership/{pk}/change/"),
+        ("/api/v1/countries/RO/", "/admin/alliances/country/{pk}/change/"),
+        ("/api/v1/organizations/nato/", "/admin/alliances/organization/{pk}/change/"),
+    ],
+)
+def test_the_admin_form_carries_the_etag_the_api_sends(api_url, admin_url):
+    pks = {"membership": uk_eu().pk, "country": Country.objects.get(code="RO").pk}
+    pks["organization"] = Organization.objects.get(slug="nato").pk
+    kind = admin_url.split("/")[3]
+    admin = signed_in_superuser("curator")
+    etag = APIClient().get(api_url.format(pk=pks[kind]))["ETag"]
+    assert etag.startswith('"')
+    assert admin_form_data(admin, admin_url.format(pk=pks[kind]))["loaded_version"] == etag
+
+
+def test_an_api_edit_makes_an_open_admin_form_stale():
+    admin = signed_in_superuser("curator")
+    url = f"/admin/alliances/membership/{uk_eu().pk}/change/"
+    form = admin_form_data(admin, url)
+
+    api = curator("alice", "change_membership")
+    api_url = f"/api/v1/memberships/{uk_eu().pk}/"
+    assert (
+        api.patch(api_url, {"note": "Alice's note"}, format="json", HTTP_IF_MATCH=api.get(api_url)["ETag"]).status_code
+        == 200
+    )
+
+    form["note"] = "Curator's note"
+    refused = admin.post(url, form)
+    assert refused.status_code == 200
+    assert "changed by alice" in refusal_text(refused)
+    assert uk_eu().note == "Alice's note"
+
+
+def test_an_admin_edit_makes_the_old_etag_fail_in_the_api():
+    api = curator("alice", "change_membership")
+    api_url = f"/api/v1/memberships/{uk_eu().pk}/"
+    old_etag = api.get(api_url)["ETag"]
+
+    admin = signed_in_superuser("curator")
+    url = f"/admin/alliances/membership/{uk_eu().pk}/change/"
+    form = admin_form_data(admin, url)
+    assert form["loaded_version"] == old_etag
+    form["note"] = "Curator's note"
+    assert admin.post(url, form).status_code == 302
+
+    refused = api.patch(api_url, {"note": "Alice's note"}, format="json", HTTP_IF_MATCH=old_etag)
+    assert refused.status_code == 412
+    new_etag = api.get(api_url)["ETag"]
+    assert new_etag != old_etag
+    assert refused.json()["current_etag"] == new_etag
+    assert admin_form_data(admin, url)["loaded_version"] == new_etag
+    assert uk_eu().note == "Curator's note"
+
+
+def test_a_new_alias_makes_the_country_form_stale_and_names_who_added_it():
+    # The token covers what the page and the API show besides the row's own columns.
+    admin = signed_in_superuser("curator")
+    romania = Country.objects.get(code="RO")
+    url = f"/admin/alliances/country/{romania.pk}/change/"
+    form = admin_form_data(admin, url)
+    etag = APIClient().get("/api/v1/countries/RO/")["ETag"]
+
+    with audit.acting_as("bob"):
+        services.record_save(CountryAlias(country=romania), name="Rumania")
+
+    assert APIClient().get("/api/v1/countries/RO/", HTTP_IF_NONE_MATCH=etag).status_code == 200
+    form["official_name"] = "Romania (edited)"
+    refused = admin.post(url, form)
+    assert refused.status_code == 200
+    assert "changed by bob" in refusal_text(refused)
+    assert Country.objects.get(pk=romania.pk).official_name != "Romania (edited)"
+
+
+def test_a_record_the_api_does_not_serve_is_still_protected():
+    admin = signed_in_superuser("curator")
+    alias = CountryAlias.objects.filter(country__code="CZ").first()
+    url = f"/admin/alliances/countryalias/{alias.pk}/change/"
+    form = admin_form_data(admin, url)
+    assert form["loaded_version"]
+
+    with audit.acting_as("bob"):
+        services.record_save(alias, name="Czech Lands (edited elsewhere)")
+
+    form["name"] = "Czech Lands (edited here)"
+    refused = admin.post(url, form)
+    assert refused.status_code == 200
+    assert "changed by bob" in refusal_text(refused)
+    assert CountryAlias.objects.get(pk=alias.pk).name == "Czech Lands (edited elsewhere)"
+
+    form = admin_form_data(admin, url)
+    form["name"] = "Czech Lands (edited here)"
+    assert admin.post(url, form).status_code == 302
+    assert CountryAlias.objects.get(pk=alias.pk).name == "Czech Lands (edited here)"
 
 
 # --- limits ------------------------------------------------------------------

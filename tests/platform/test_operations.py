@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.integrity_support import needs_postgresql
+from tests.platform.tools.forward import pipe
 
 REPO = Path(__file__).resolve().parents[2]
 PG_BASE = os.environ.get("PG_URL_BASE", "postgres://postgres@127.0.0.1:5432")
@@ -189,21 +190,7 @@ class Switchable(threading.Thread):
             upstream = socket.create_connection(("127.0.0.1", self.target_port))
             self.connections += [client, upstream]
             for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self.pipe, args=(a, b), daemon=True).start()
-
-    @staticmethod
-    def pipe(a, b):
-        try:
-            while data := a.recv(65536):
-                b.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for s in (a, b):
-                try:
-                    s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
+                threading.Thread(target=pipe, args=(a, b), daemon=True).start()
 
     def cut(self):
         self.up = False

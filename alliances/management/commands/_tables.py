@@ -6,7 +6,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from alliances import selectors
-from alliances.api.serializers import MembershipSerializer
+from alliances.api.serializers import MembershipOutputSerializer
 from alliances.choices import STATUS_HELP, UnknownStatus, statuses_for, statuses_included
 from alliances.platform.renderers import columns_of, stream_csv
 
@@ -60,8 +60,23 @@ def period_cells(membership):
     ]
 
 
+# What a record is shown by in a table and in the JSON header.
+CODE_FIELD = {"country": "code", "organization": "acronym"}
+COLUMNS = {"country": ["Code", "Country"], "organization": ["Acronym", "Organization"]}
+
+# Per subject (what the identifier names): its resolver, the selector of its periods,
+# the word for them, and the other side of a period, which each row names.
+SUBJECTS = {
+    "Country": (selectors.country_resolve, selectors.country_memberships, "membership(s)", "organization"),
+    "Organization": (selectors.organization_resolve, selectors.organization_members, "member(s)", "country"),
+}
+
+
 class MembershipTableCommand(BaseCommand):
-    """A command that resolves one identifier and prints its membership periods as a table."""
+    """A command that resolves one identifier and prints its membership periods as a table.
+
+    A command declares only its ``help`` and its ``subject`` (a key of ``SUBJECTS``).
+    """
 
     subject = ""  # "Country" or "Organization"
 
@@ -70,22 +85,29 @@ class MembershipTableCommand(BaseCommand):
 
     def handle(self, *args, **options):
         as_of, statuses = parse_query(options)
-        record, memberships, noun, headers, row = self.query(options["identifier"], as_of, statuses)
+        resolver, listing, noun, other = SUBJECTS[self.subject]
+        record = resolve(resolver, options["identifier"])
+        memberships = list(listing(record, as_of=as_of, statuses=statuses))
         if options["format"] == "csv":
-            serializer = MembershipSerializer()
+            serializer = MembershipOutputSerializer()
             for line in stream_csv(columns_of(serializer), memberships, serializer.to_representation):
                 self.stdout.write(line, ending="")
             return
+        code = getattr(record, CODE_FIELD[self.subject.lower()])
         if options["format"] == "json":
             document = {
-                self.subject.lower(): {"name": record.name, "code": self.code(record)},
+                self.subject.lower(): {"name": record.name, "code": code},
                 "as_of": as_of.isoformat() if as_of else None,
                 "statuses": statuses_included(statuses),
                 "count": len(memberships),
-                "results": MembershipSerializer(memberships, many=True).data,
+                "results": MembershipOutputSerializer(memberships, many=True).data,
             }
             self.stdout.write(json.dumps(document, ensure_ascii=False, indent=1))
             return
         when = f"on {as_of.isoformat()}" if as_of else "at any time"
-        self.stdout.write(f"{record.name} ({self.code(record)}) {when}: {len(memberships)} {noun}\n")
-        self.stdout.write(render_table([*headers, "Status", "Start", "End", "Sources"], [row(m) for m in memberships]))
+        self.stdout.write(f"{record.name} ({code}) {when}: {len(memberships)} {noun}\n")
+        rows = [
+            [getattr(getattr(m, other), CODE_FIELD[other]), getattr(m, other).name, *period_cells(m)]
+            for m in memberships
+        ]
+        self.stdout.write(render_table([*COLUMNS[other], "Status", "Start", "End", "Sources"], rows))
