@@ -264,11 +264,21 @@ class MarkReplayableMiddleware:
         ):
             request.environ[REPLAYABLE_ENV] = version
             if not response.has_header("Cache-Control"):
+                if not getattr(settings, "PUBLIC_CACHE_MAX_AGE", 0):
+                    # nginx does not store a "no-cache" answer at all; this tells it to store it
+                    # as already expired, so it revalidates every use by ETag as "no-cache" means
+                    # (deploy/nginx/). Before Cache-Control: nginx 1.22 reads whichever comes first.
+                    response["X-Accel-Expires"] = NGINX_EXPIRED
                 response["Cache-Control"] = public_cache_control()
         elif request.method == "GET" and not response.has_header("Cache-Control"):
             # Signed-in answers, the browsable API: never stored by a shared cache.
             response["Cache-Control"] = "private, no-cache"
         return response
+
+
+# X-Accel-Expires "@<unix time>": an nginx cache entry that expired in 1970. nginx hides the
+# header from clients; other caches ignore it.
+NGINX_EXPIRED = "@1"
 
 
 def _carries_credentials(request):
