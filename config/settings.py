@@ -82,6 +82,8 @@ MIDDLEWARE = [
     "alliances.platform.limits.UploadSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "alliances.platform.unavailable.DatabaseUnavailableMiddleware",
+    # Outside the conditional-get middleware, so its 304s carry the hint too.
+    "alliances.platform.fastpath.NginxRevalidateMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
     # Marks answers that alliances.platform.fastpath (config/wsgi.py) may replay.
     "alliances.platform.fastpath.MarkReplayableMiddleware",

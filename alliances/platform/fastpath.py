@@ -78,6 +78,10 @@ BYPASS_ENVIRON = (
 REPLAYABLE_STATUS = ("200 OK", "304 Not Modified")
 MAX_ENTRIES = 2000
 MAX_BODY_BYTES = 512 * 1024
+PUBLIC_NO_CACHE = "public, no-cache"
+# X-Accel-Expires "@<unix time>": an nginx cache entry that expired in 1970. nginx hides the
+# header from clients; other caches ignore it.
+NGINX_EXPIRED = "@1"
 
 
 class _Headers:
@@ -264,21 +268,11 @@ class MarkReplayableMiddleware:
         ):
             request.environ[REPLAYABLE_ENV] = version
             if not response.has_header("Cache-Control"):
-                if not getattr(settings, "PUBLIC_CACHE_MAX_AGE", 0):
-                    # nginx does not store a "no-cache" answer at all; this tells it to store it
-                    # as already expired, so it revalidates every use by ETag as "no-cache" means
-                    # (deploy/nginx/). Before Cache-Control: nginx 1.22 reads whichever comes first.
-                    response["X-Accel-Expires"] = NGINX_EXPIRED
                 response["Cache-Control"] = public_cache_control()
         elif request.method == "GET" and not response.has_header("Cache-Control"):
             # Signed-in answers, the browsable API: never stored by a shared cache.
             response["Cache-Control"] = "private, no-cache"
         return response
-
-
-# X-Accel-Expires "@<unix time>": an nginx cache entry that expired in 1970. nginx hides the
-# header from clients; other caches ignore it.
-NGINX_EXPIRED = "@1"
 
 
 def _carries_credentials(request):
@@ -303,9 +297,33 @@ def public_cache_control():
     """
     max_age = getattr(settings, "PUBLIC_CACHE_MAX_AGE", 0)
     if not max_age:
-        return "public, no-cache"
+        return PUBLIC_NO_CACHE
     swr = getattr(settings, "PUBLIC_CACHE_STALE_WHILE_REVALIDATE", 0)
     return f"public, max-age={max_age}" + (f", stale-while-revalidate={swr}" if swr else "")
+
+
+class NginxRevalidateMiddleware:
+    """Lets nginx store "public, no-cache" answers and revalidate every use, as no-cache means.
+
+    nginx never stores an answer whose Cache-Control says no-cache (it treats it
+    as no-store), so the proxy of deploy/nginx/ would pass every read on whole.
+    Its own X-Accel-Expires overrides Cache-Control when it comes first (nginx 1.22
+    reads whichever of the two comes first): an entry that expired in 1970 is
+    stored and revalidated with If-None-Match on every use. Outside Django's
+    ConditionalGetMiddleware, so its 304s carry the header too: nginx answers a
+    client's own If-None-Match with a 304 only when the app's 304 does.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.get("Cache-Control") == PUBLIC_NO_CACHE:
+            del response["Cache-Control"]
+            response["X-Accel-Expires"] = NGINX_EXPIRED
+            response["Cache-Control"] = PUBLIC_NO_CACHE
+        return response
 
 
 def wrap(application):

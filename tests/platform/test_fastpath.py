@@ -294,7 +294,9 @@ def test_public_reads_say_how_shared_caches_may_keep_them(app, client, settings)
     assert first.headers["etag"].startswith('"')  # strong: a hash of the body
     # nginx stores "no-cache" answers only when told they are already expired, and
     # 1.22 reads whichever of the two headers comes first (tests/platform/test_nginx_proxy.py).
-    for answer in (first, again):
+    not_modified = get(app, HTTP_IF_NONE_MATCH=first.headers["etag"])
+    assert not_modified.status == 304
+    for answer in (first, again, not_modified):
         names = [name.lower() for name, _ in answer.header_list]
         assert answer.headers["x-accel-expires"] == "@1"
         assert names.index("x-accel-expires") < names.index("cache-control")
