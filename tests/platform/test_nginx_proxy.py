@@ -180,6 +180,10 @@ class Stack:
     def __init__(self, app, proxy):
         self.app, self.proxy = app, proxy
 
+    def stored(self):
+        """How many answers nginx holds in its cache directory."""
+        return sum(1 for path in (self.proxy.dir / "cache").rglob("*") if path.is_file())
+
     def get(self, path, headers=None):
         return request(self.proxy.port, "GET", path, headers)
 
@@ -340,16 +344,20 @@ def test_the_read_after_a_write_through_the_proxy_is_the_new_answer(fresh):
 )
 def test_signed_in_requests_are_never_answered_from_or_stored_in_the_cache(fresh, credentials, day):
     path = memberships_of_romania(day)
-    mark = fresh.app.mark()
+    mark, stored = fresh.app.mark(), fresh.stored()
     signed_in = [fresh.get(path, credentials) for _ in range(2)]
     assert [(a.status, a.cache_status) for a in signed_in] == [(200, "BYPASS"), (200, "BYPASS")]
     assert [line["status"] for line in fresh.app.seen_since(mark, path)] == ["200", "200"]
     if "Authorization" in credentials:
         assert signed_in[0].headers["cache-control"] == "private, no-cache"
+    # Nothing was stored (a cookie that signs no one in gets the public answer, which the
+    # app's Vary alone would keep apart; nginx does not even store it).
+    assert fresh.stored() == stored
 
-    # Nothing was stored: the first anonymous read is a miss; once it is stored, a
-    # signed-in read still goes to the app, and the reader's own If-None-Match with it.
+    # The first anonymous read is a miss, and is stored; a signed-in read still goes to the
+    # app, and the reader's own If-None-Match with it.
     assert fresh.get(path).cache_status == "MISS"
+    assert fresh.stored() == stored + 1
     etag = fresh.get(path).headers["etag"]
     mark = fresh.app.mark()
     conditional = fresh.get(path, {**credentials, "If-None-Match": etag})
