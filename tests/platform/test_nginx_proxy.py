@@ -454,3 +454,19 @@ def test_with_max_age_public_reads_are_served_without_the_app_for_that_long(offl
     # The app saw only the background refreshes, never a client's request.
     assert all(line["method"] == "GET" for line in offload.app.seen_since(mark, path))
     assert len(offload.app.seen_since(mark, path)) <= sum(status == "STALE" for status, _, _ in served)
+
+
+def test_an_app_that_is_down_is_a_json_503(tmp_path):
+    # Nothing listens upstream: nginx's own answer, in the API's error format, with a retry hint.
+    nobody = free_port()
+    proxy = Nginx(tmp_path / "nginx-down", free_port({nobody}), f"127.0.0.1:{nobody}").start()
+    try:
+        answer = request(proxy.port, "GET", memberships_of_romania("2021-12-07"))
+    finally:
+        proxy.stop()
+    assert (answer.status, answer.headers["content-type"], answer.headers["retry-after"]) == (
+        503,
+        "application/json",
+        "5",
+    )
+    assert answer.json() == {"detail": "The service is unavailable; try again in a few seconds."}
