@@ -78,11 +78,12 @@ class Nginx:
         user = f"user {pwd.getpwuid(os.geteuid()).pw_name};\n" if os.geteuid() == 0 else ""
         (self.dir / "nginx.conf").write_text(MAIN_CONF.format(user=user, workers=self.workers, dir=self.dir))
         command = [binary, "-p", str(self.dir), "-c", str(self.dir / "nginx.conf"), "-e", str(self.dir / "error.log")]
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        with (self.dir / "stderr.log").open("w") as stderr:
+            self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"nginx exited: {self.process.stderr.read().decode()}{self.error_log()}")
+                raise RuntimeError(f"nginx exited: {(self.dir / 'stderr.log').read_text()}{self.error_log()}")
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
                 return self
@@ -103,5 +104,3 @@ class Nginx:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(5)
-        if self.process is not None and self.process.stderr:
-            self.process.stderr.close()

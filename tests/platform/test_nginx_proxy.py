@@ -42,8 +42,8 @@ PORTS = range(19400, 19600)
 # Served from nginx's cache for 1 s, then for 30 s more while a background request refreshes it.
 OFFLOAD = {"PUBLIC_CACHE_MAX_AGE": "1", "PUBLIC_CACHE_STALE_WHILE_REVALIDATE": "30"}
 CURATOR, PASSWORD = "nginx-curator", "Tq8-vlorn-Ex4mple-pw"
-# One access-log line per request that reached the app: what nginx sent it.
 BARRIER = "/healthz"  # asked of gunicorn directly, never through nginx
+# One access-log line per request that reached the app: what nginx sent it.
 LOG_FIELDS = ("method", "path", "query", "status", "xff", "proto", "inm")
 LOG_FORMAT = "\t".join(
     ["%(m)s", "%(U)s", "%(q)s", "%(s)s", "%({x-forwarded-for}i)s", "%({x-forwarded-proto}i)s", "%({if-none-match}i)s"]
@@ -55,7 +55,7 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(
         nginx_binary() is None and not os.environ.get("CI"),
-        reason="needs nginx (apt-get install nginx-light); CI must have it, and then this test must run",
+        reason="needs nginx (apt-get install nginx); CI must have it, and then this test must run",
     ),
 ]
 
@@ -111,6 +111,7 @@ class AppServer:
     def __init__(self, directory, database_url, ports_taken, **settings):
         self.port = free_port(ports_taken)
         self.log = Path(directory) / f"access-{self.port}.log"
+        self.errors = Path(directory) / f"errors-{self.port}.log"
         env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_ENV", "REDIS_URL", "DATABASE_URL")}
         env.update(
             DATABASE_URL=database_url,
@@ -119,24 +120,26 @@ class AppServer:
             WEB_CONCURRENCY="1",
             GUNICORN_ACCESS_LOG=str(self.log),
             TRUSTED_PROXY_COUNT="1",  # as the template's header says
+            # Every request comes from one address; the limits are tested elsewhere.
             THROTTLE_ANON="100000/minute",
             THROTTLE_USER="100000/minute",
             **settings,
         )
-        self.process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py", "config.wsgi"]
-            + ["--access-logformat", LOG_FORMAT],
-            cwd=REPO,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
+        with self.errors.open("w") as errors:
+            self.process = subprocess.Popen(
+                [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py", "config.wsgi"]
+                + ["--access-logformat", LOG_FORMAT],
+                cwd=REPO,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=errors,
+            )
 
     def wait_ready(self, timeout=60):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited:\n{self.process.stderr.read().decode()[-3000:]}")
+                raise RuntimeError(f"gunicorn exited:\n{self.errors.read_text()[-3000:]}")
             try:
                 if request(self.port, "GET", "/healthz").status == 200:
                     return self
@@ -171,7 +174,6 @@ class AppServer:
 
     def wait(self):
         self.process.wait(15)
-        self.process.stderr.close()
 
 
 class Stack:
