@@ -434,6 +434,10 @@ def test_with_max_age_public_reads_are_served_without_the_app_for_that_long(offl
     assert second.body == first.body
     assert len(offload.app.seen_since(mark, path)) == 1  # the hit never reached the app
 
+    # A client that says which data version it has seen (read-your-writes with read replicas)
+    # is never given a stored answer, which may be older.
+    assert offload.get(path, {"Data-Version": "999999.x"}).cache_status == "MISS"
+
     # The trade-off PUBLIC_CACHE_MAX_AGE buys: after a write, the stored answer is served until
     # it expires (max-age), then once more while one background request fetches the new one.
     note = f"Edited behind a max-age cache {uuid.uuid4().hex}."
