@@ -65,10 +65,12 @@ check: dev-setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# Needs the local PostgreSQL and Redis; installs wrk from Debian if it is missing.
+# Needs the local PostgreSQL and Redis; installs wrk and nginx from Debian if they are missing
+# (nginx runs as the benchmark's own process, never the system's service).
 bench: dev-setup
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
-	$(BIN)/python bench/run.py $(BENCH_ARGS)
+	command -v nginx >/dev/null || test -x /usr/sbin/nginx || (apt-get update -qq && apt-get install -y -qq nginx)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 lint: check
 

@@ -6,7 +6,7 @@ Prints a table and writes bench/results/latest.json. Timings are never
 asserted; the ratios to Limit A (bare WSGI) and Limit B (plain Django + one SQL
 query) are what to track, because the machines are noisy.
 
-    python bench/run.py [--duration 5] [--scale 1000000] [--skip-scale]
+    python -m bench.run [--duration 5] [--scale 1000000] [--skip-scale]
 """
 
 import argparse
@@ -21,6 +21,8 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+
+from bench.nginx_proxy import Nginx
 
 REPO = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -261,6 +263,77 @@ def measure_default(label, database_url, duration, rounds=3):
     }
 
 
+NGINX_MAX_AGE = 5
+
+
+def measure_nginx(label, database_url, duration, directory, rounds=3):
+    """The Romania answer repeated through deploy/nginx/alliances.conf.template, in the default set-up.
+
+    Side by side, alternating in each round: Limit A (same bytes), gunicorn
+    straight, nginx in front of it with the default "public, no-cache" (every
+    use revalidated: the app answers 304, nginx sends its stored body), and nginx
+    in front of a second gunicorn with PUBLIC_CACHE_MAX_AGE (hits that never
+    reach the app). nginx runs one worker process.
+    """
+    env = {**product_env(database_url, redis=False), "WEB_CONCURRENCY": "4", "TRUSTED_PROXY_COUNT": "1"}
+    path = ENDPOINTS[0][1]
+    servers, proxies = [], []
+    try:
+        app = Server("config.wsgi", env)
+        servers.append(app)
+        app_max_age = Server("config.wsgi", {**env, "PUBLIC_CACHE_MAX_AGE": str(NGINX_MAX_AGE)})
+        servers.append(app_max_age)
+        body = urllib.request.urlopen(app.base + path).read()
+        limit_a = Server("bench.limit_a:application", {**env, "BENCH_BODY_BYTES": str(len(body))})
+        servers.append(limit_a)
+        for name, upstream in (("no-cache", app), ("max-age", app_max_age)):
+            proxy = Nginx(Path(directory, f"nginx-{name}"), free_port(), f"127.0.0.1:{upstream.port}").start()
+            proxies.append(proxy)
+        urls = {
+            "Limit A (bare WSGI)": limit_a.base + "/",
+            "gunicorn, straight": app.base + path,
+            "nginx -> gunicorn, public no-cache (revalidated every use)": proxies[0].base + path,
+            f"nginx -> gunicorn, PUBLIC_CACHE_MAX_AGE={NGINX_MAX_AGE} (cache hits)": proxies[1].base + path,
+        }
+        # What each row measures, as nginx reports it once the entry is stored.
+        served_as = {}
+        for name, url in urls.items():
+            urllib.request.urlopen(url).read()
+            served_as[name] = urllib.request.urlopen(url).headers.get("X-Cache-Status", "")
+        runs = {name: [] for name in urls}
+        for _ in range(rounds):
+            for name, url in urls.items():
+                runs[name].append(wrk(url, duration, connections=10))
+    finally:
+        for proxy in proxies:
+            proxy.stop()
+        for server in servers:
+            server.stop()
+    a_rps = sum(r["rps"] for r in runs["Limit A (bare WSGI)"]) / rounds
+    rows = {}
+    for name, results in runs.items():
+        rps = sum(r["rps"] for r in results) / rounds
+        rows[name] = {
+            "rps": round(rps),
+            "x_limit_a": round(rps / a_rps, 3),
+            "p50_ms": round(sum(r["p50_ms"] for r in results) / rounds, 2),
+            "errors": sum(r["errors"] for r in results),
+            "x_cache_status": served_as[name],
+            "per_round_rps": [round(r["rps"]) for r in results],
+        }
+    return {"dataset": label, "rounds": rounds, "rows": rows}
+
+
+def print_nginx(result):
+    print(f"{'':58} {'req/s':>7} {'xA':>6} {'p50 ms':>7}  X-Cache-Status  (rounds)")
+    for name, row in result["rows"].items():
+        print(
+            f"{name:58} {row['rps']:7} {row['x_limit_a']:6.2f} {row['p50_ms']:7.2f}  "
+            f"{row['x_cache_status'] or '-':14}  {row['per_round_rps']}"
+            + (f"  {row['errors']} non-2xx" if row["errors"] else "")
+        )
+
+
 def print_default(result):
     print(
         f"{result['dataset']:58} Limit A {result['limit_a_rps']:6} req/s, repeat {result['repeat_rps']:6} req/s "
@@ -393,6 +466,12 @@ def main():
             print_default(results["default_sqlite"])
             results["default_postgresql"] = measure_default("PostgreSQL", url, args.duration)
             print_default(results["default_postgresql"])
+            print(
+                "\n== through nginx (deploy/nginx/alliances.conf.template), default set-up (no Redis) on "
+                "PostgreSQL, 4 sync workers, wrk -c10, Romania answer"
+            )
+            results["nginx"] = measure_nginx("PostgreSQL", url, args.duration, tmp)
+            print_nginx(results["nginx"])
             results["fixtures"] = measure("real fixtures, with Redis", url, args.duration, scripts)
             print_table(results["fixtures"])
             print(f"\nLoading all fixtures into an empty PostgreSQL database: {load_seconds:.2f} s (load_fixtures)")

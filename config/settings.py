@@ -85,6 +85,8 @@ MIDDLEWARE = [
     # Before anything reads the database: picks the copy this request reads (a replica or the primary).
     "alliances.platform.replicas.ReadReplicaMiddleware",
     "alliances.platform.unavailable.DatabaseUnavailableMiddleware",
+    # Outside the conditional-get middleware, so its 304s carry the hint too.
+    "alliances.platform.fastpath.NginxRevalidateMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
     # Marks answers that alliances.platform.fastpath (config/wsgi.py) may replay.
     "alliances.platform.fastpath.MarkReplayableMiddleware",

@@ -84,6 +84,10 @@ MAX_ENTRIES = 2000
 # answer under different versions at the same time, and each would empty the other's entries.
 MAX_GENERATIONS = 3
 MAX_BODY_BYTES = 512 * 1024
+PUBLIC_NO_CACHE = "public, no-cache"
+# X-Accel-Expires "@<unix time>": an nginx cache entry that expired in 1970. nginx hides the
+# header from clients; other caches ignore it.
+NGINX_EXPIRED = "@1"
 
 
 class _Headers:
@@ -306,9 +310,33 @@ def public_cache_control():
     """
     max_age = getattr(settings, "PUBLIC_CACHE_MAX_AGE", 0)
     if not max_age:
-        return "public, no-cache"
+        return PUBLIC_NO_CACHE
     swr = getattr(settings, "PUBLIC_CACHE_STALE_WHILE_REVALIDATE", 0)
     return f"public, max-age={max_age}" + (f", stale-while-revalidate={swr}" if swr else "")
+
+
+class NginxRevalidateMiddleware:
+    """Lets nginx store "public, no-cache" answers and revalidate every use, as no-cache means.
+
+    nginx never stores an answer whose Cache-Control says no-cache (it treats it
+    as no-store), so the proxy of deploy/nginx/ would pass every read on whole.
+    Its own X-Accel-Expires overrides Cache-Control when it comes first (nginx 1.22
+    reads whichever of the two comes first): an entry that expired in 1970 is
+    stored and revalidated with If-None-Match on every use. Outside Django's
+    ConditionalGetMiddleware, so its 304s carry the header too: nginx answers a
+    client's own If-None-Match with a 304 only when the app's 304 does.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.get("Cache-Control") == PUBLIC_NO_CACHE:
+            del response["Cache-Control"]
+            response["X-Accel-Expires"] = NGINX_EXPIRED
+            response["Cache-Control"] = PUBLIC_NO_CACHE
+        return response
 
 
 def wrap(application):
