@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q
 
-from alliances import history
+from alliances import constraints, history
 from alliances.choices import MembershipStatus, SuccessionKind
 from alliances.models import (
     AuditEvent,
@@ -116,7 +116,7 @@ def read(paths):
             model = LABELS.get(str(raw.get("model", "")).lower()) if isinstance(raw, dict) else None
             if model is None:
                 problems.append(
-                    f"{where}: model {raw.get('model') if isinstance(raw, dict) else raw!r} is not one "
+                    f"{where}: model {raw.get('model') if isinstance(raw, dict) else repr(raw)} is not one "
                     f"load_fixtures loads ({', '.join(LABELS)}); use loaddata for other data."
                 )
             elif "pk" in raw:
@@ -364,7 +364,7 @@ class Loader:
             row.key = _own_key(row)
             for constraint in _check_constraints(model):
                 if holds(constraint.condition, row.instance) is False and not errors:
-                    errors["__all__"] = constraint.violation_error_message or f"breaks {constraint.name}"
+                    errors["__all__"] = constraint.get_violation_error_message()
             if row.key in seen:
                 errors["__all__"] = f"the same record as {seen[row.key]}"
             seen.setdefault(row.key, row)
@@ -377,6 +377,9 @@ class Loader:
                 continue
             row.instance.pk = self.keys[model].get(row.key)
         problems += self._unique_problems(model, rows, stored)
+        if model is Membership and not problems:
+            # Before writing: PostgreSQL's exclusion constraint would refuse the insert without naming the row.
+            problems += self._overlap_problems(rows, stored)
         if problems:
             raise LoadRefused("Refusing to load: the fixtures break these rules (nothing was written)", problems)
 
@@ -393,18 +396,31 @@ class Loader:
             ]
             if differences:
                 changed.append((row, current, differences))
-        created = model._base_manager.bulk_create([row.instance for row in new])
+        if changed:
+            self._note_curated(model, changed)
+        try:
+            with transaction.atomic():
+                created = self._write(model, new, changed)
+        except IntegrityError as exc:
+            # A rule the checks above do not know (a constraint added later): still a refusal, in plain words.
+            raise LoadRefused(
+                f"Refusing to load: the database refused the {model._meta.verbose_name_plural} (nothing was written)",
+                [constraints.plain_message(exc)],
+            ) from exc
         for row, instance in zip(new, created, strict=True):
             row.instance = instance
             self.keys[model][row.key] = instance.pk
-        if changed:
-            self._note_curated(model, changed)
-            names = [f.name for f in model._meta.concrete_fields if not f.primary_key]
-            model._base_manager.bulk_update([row.instance for row, _, _ in changed], names)
         for row in rows:
             self.origin[model][row.instance.pk] = row
         self.outcome.created[model._meta.label_lower] = len(new)
         self.outcome.updated[model._meta.label_lower] = len(changed)
+
+    def _write(self, model, new, changed):
+        created = model._base_manager.bulk_create([row.instance for row in new])
+        if changed:
+            names = [f.name for f in model._meta.concrete_fields if not f.primary_key]
+            model._base_manager.bulk_update([row.instance for row, _, _ in changed], names)
+        return created
 
     def _unique_problems(self, model, rows, stored):
         """Uniqueness over the loaded state: stored rows, replaced by this load's version where it has one."""
@@ -436,6 +452,39 @@ class Loader:
                     problems.append(f"{culprit}: {shown} is already used by {against}.")
                 else:
                     holders[value] = instance
+        return problems
+
+    def _overlap_problems(self, rows, stored):
+        """Periods of one country in one organization that share a day, in the loaded state."""
+        final = {pk: (m, None) for pk, m in stored.items()}
+        pending = []
+        for row in rows:
+            if row.instance.pk is None:
+                pending.append((row.instance, row))
+            else:
+                final[row.instance.pk] = (row.instance, row)
+        pairs = defaultdict(list)
+        for instance, row in [*final.values(), *pending]:
+            pairs[(instance.country_id, instance.organization_id)].append((instance, row))
+        countries = dict(Country._base_manager.values_list("pk", "name"))
+        acronyms = dict(Organization._base_manager.values_list("pk", "acronym"))
+        problems = []
+        for (country_id, organization_id), periods in pairs.items():
+            if not any(row is not None for _, row in periods):
+                continue  # no loaded row among them
+            periods.sort(key=lambda item: item[0].start_date)
+            for i, (a, a_row) in enumerate(periods):
+                for b, b_row in periods[i + 1 :]:
+                    if not overlaps(a.start_date, a.end_date, b.start_date, b.end_date):
+                        continue
+                    # Name the loaded row, and the one it clashes with in the sentence.
+                    row, other = (a_row, b) if a_row is not None and b_row is None else (b_row, a)
+                    problems.append(
+                        f"{row}: start_date: {countries[country_id]} already has a period in "
+                        f"{acronyms[organization_id]} ({other.status}, "
+                        f"{describe_period(other.start_date, other.end_date)}) that overlaps this one; "
+                        "a state has one status in an organization at a time."
+                    )
         return problems
 
     def _note_curated(self, model, changed):
@@ -516,10 +565,11 @@ class Loader:
             "from_organization_id", "to_organization_id"
         ):
             requirements[owner].append(required)
-        by_pair, members = defaultdict(list), defaultdict(list)
+        by_pair, members, organizations_of = defaultdict(list), defaultdict(list), defaultdict(set)
         fields = ("pk", "country_id", "organization_id", "status", "start_date", "end_date")
         for period in Membership._base_manager.order_by("start_date", "pk").values_list(*fields):
             by_pair[(period[1], period[2])].append(period)
+            organizations_of[period[1]].add(period[2])
             if period[3] == MembershipStatus.MEMBER:
                 members[(period[1], period[2])].append((period[4], period[5]))
 
@@ -533,7 +583,7 @@ class Loader:
         # Every pair, not only the loaded ones: shortening a NATO period can uncover a stored B9 one.
         for (country_id, organization_id), periods in by_pair.items():
             country, organization = countries[country_id], organizations[organization_id]
-            for i, period in enumerate(periods):
+            for period in periods:
                 start, end = period[4], period[5]
                 if start < organization.founded:
                     problems.append(
@@ -549,14 +599,6 @@ class Loader:
                 existence = history.existence_problem(country, start, end)
                 if existence:
                     problems.append(f"{label(period)}: {existence}")
-                for other in periods[i + 1 :]:
-                    if overlaps(start, end, other[4], other[5]):
-                        problems.append(
-                            f"{label(other)}: start_date: {country.name} already has a period in "
-                            f"{organization.acronym} ({period[3]}, {describe_period(start, end)}) that overlaps "
-                            "this one; "
-                            "a state has one status in an organization at a time."
-                        )
                 if period[3] != MembershipStatus.MEMBER:
                     continue
                 for required_id in requirements[organization_id]:
@@ -570,11 +612,9 @@ class Loader:
 
         for succession in Succession._base_manager.filter(kind=SuccessionKind.CONTINUATION):
             before, after = countries[succession.predecessor_id], countries[succession.successor_id]
-            for (country_id, organization_id), periods in by_pair.items():
-                if country_id != succession.predecessor_id:
-                    continue
-                for a in periods:
-                    for b in by_pair.get((succession.successor_id, organization_id), []):
+            for organization_id in organizations_of[succession.predecessor_id]:
+                for a in by_pair[(succession.predecessor_id, organization_id)]:
+                    for b in by_pair.get((succession.successor_id, organization_id), ()):
                         if overlaps(a[4], a[5], b[4], b[5]):
                             where = self._where(Succession, succession.pk, str(succession))
                             problems.append(
