@@ -21,7 +21,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q
 
@@ -95,10 +95,6 @@ class Outcome:
     created: dict = field(default_factory=dict)
     updated: dict = field(default_factory=dict)
     curated: list = field(default_factory=list)
-
-    @property
-    def written(self):
-        return sum(self.created.values()) + sum(self.updated.values())
 
 
 def read(paths):
@@ -266,12 +262,6 @@ def _prepare(row):
     return errors
 
 
-def _messages(error):
-    if hasattr(error, "error_dict"):
-        return [f"{name}: {message}" for name, messages in error.message_dict.items() for message in messages]
-    return list(error.messages)
-
-
 class Loader:
     """One load: call ``run(rows)`` inside ``audit.acting_as(...)``; it raises ``LoadRefused`` or returns an Outcome."""
 
@@ -303,7 +293,7 @@ class Loader:
         for name, raw in row.fields.items():
             try:
                 model_field = model._meta.get_field(name)
-            except Exception:
+            except FieldDoesNotExist:
                 problems.append(f"{row.path.name}, object {row.index + 1}: {model.__name__} has no field {name!r}.")
                 return False
             if model_field.many_to_many:

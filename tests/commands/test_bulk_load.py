@@ -198,6 +198,14 @@ def test_other_models_and_primary_keys_are_refused_by_name(tmp_path):
         call_command("load_fixtures", write(tmp_path, objects), verbosity=0)
 
 
+def test_an_unknown_field_is_refused_by_name(tmp_path):
+    objects = [
+        {"model": "alliances.source", "fields": {"slug": "s", "title": "t", "kind": "news_article", "colour": 1}}
+    ]
+    with pytest.raises(CommandError, match=r"bad\.json, object 1: Source has no field 'colour'"):
+        call_command("load_fixtures", write(tmp_path, objects), verbosity=0)
+
+
 def test_new_valid_rows_are_created_and_recorded_as_the_loaders(tmp_path):
     objects = [
         {
