@@ -15,6 +15,7 @@ caller's transaction, so a refused load writes nothing.
 The caller owns the transaction and the audit actor (``audit.acting_as``).
 """
 
+import functools
 import json
 import re
 from collections import defaultdict
@@ -129,6 +130,7 @@ def read(paths):
     return rows
 
 
+@functools.cache
 def _key_field(model, lookup):
     """The model field a natural-key lookup ends on (``country__code`` of Membership: Country.code)."""
     *path, last = lookup.split("__")
@@ -342,17 +344,18 @@ class Loader:
             for found in model._base_manager.values_list(*NATURAL_KEYS[model], "pk")
         }
         problems, seen = [], {}
+        fks = [f.name for f in model._meta.concrete_fields if f.is_relation]
+        checks = _check_constraints(model)
         for row in rows:
             if not self._build(row, problems):
                 continue
             errors = _prepare(row)
-            fks = [f.name for f in model._meta.concrete_fields if f.is_relation]
             try:
                 row.instance.clean_fields(exclude=fks + list(errors))
             except ValidationError as exc:
                 errors.update(exc.message_dict)
             row.key = _own_key(row)
-            for constraint in _check_constraints(model):
+            for constraint in checks:
                 if holds(constraint.condition, row.instance) is False and not errors:
                     errors["__all__"] = constraint.get_violation_error_message()
             if row.key in seen:
