@@ -54,10 +54,8 @@ def membership_list(
     ``as_of=None`` returns every period whatever its dates; ``statuses=None`` every status.
     """
     qs = Membership.objects.select_related("country", "organization").prefetch_related(citations_prefetch())
-    if country is not None:
-        qs = qs.filter(country=country)
-    if organization is not None:
-        qs = qs.filter(organization=organization)
+    if country is not None or organization is not None:
+        qs = qs.of(country=country, organization=organization)
     if as_of is not None:
         qs = qs.on(as_of)
     if statuses is not None:
@@ -107,9 +105,9 @@ def country_list(*, member_of=(), not_member_of=(), as_of=None, statuses=(Member
         if statuses is not None:
             periods = periods.filter(status__in=list(statuses))
         for organization in member_of:
-            qs = qs.filter(pk__in=periods.filter(organization=organization).values("country_id"))
+            qs = qs.filter(pk__in=periods.of(organization=organization).values("country_id"))
         for organization in not_member_of:
-            qs = qs.exclude(pk__in=periods.filter(organization=organization).values("country_id"))
+            qs = qs.exclude(pk__in=periods.of(organization=organization).values("country_id"))
     if search:
         key = normalize_name(search)
         code = key.replace(" ", "").upper()
