@@ -66,11 +66,12 @@ def fresh_caches():
     from django.conf import settings as django_settings
     from django.core.cache import caches
 
-    from alliances.platform import reference
+    from alliances.platform import readmodel, reference
 
     caches[django_settings.RESPONSE_CACHE_ALIAS].clear()
     caches[django_settings.THROTTLE_CACHE_ALIAS].clear()
     reference._current = None
+    readmodel._current = None
     yield
 
 
