@@ -226,7 +226,7 @@ PUBLIC_CACHE_STALE_WHILE_REVALIDATE = int(os.environ.get("PUBLIC_CACHE_STALE_WHI
 RESPONSE_CACHE_SECONDS = int(os.environ.get("RESPONSE_CACHE_SECONDS", "3600"))
 # Up to this many membership periods, each worker answers the hot reads from an in-memory read model
 # (alliances/platform/readmodel.py, ~2 KB a period); above it, from SQL, which keeps memory flat at any size.
-READ_MODEL_MAX_PERIODS = int(os.environ.get("READ_MODEL_MAX_PERIODS", "20000"))
+READ_MODEL_MAX_PERIODS = int(os.environ.get("READ_MODEL_MAX_PERIODS", "10000"))
 
 # Request bodies are small JSON documents; anything larger is refused. Uploaded files
 # (the admin's CSV import) have their own cap, enforced before the body is read.
