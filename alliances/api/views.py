@@ -45,10 +45,19 @@ class BaseViewSet(ModelViewSetBase):
             return None
         return readmodel.current(self.version, REPRESENTATIONS)
 
+    def bound_filterset(self):
+        """The list's filterset bound to the query and validated, once a request (rows and header read it)."""
+        if getattr(self, "_filterset", None) is None:
+            model = self.filterset_class._meta.model
+            self._filterset = self.filterset_class(
+                self.request.query_params, queryset=model.objects.none(), request=self.request
+            )
+            self._filterset.is_valid()
+        return self._filterset
+
     def selection(self):
         """The list's validated filters (a 400 as DjangoFilterBackend gives), as ``filterset.selection()``."""
-        backend = self.filter_backends[0]()
-        filterset = backend.get_filterset(self.request, self.get_queryset(), self)
+        filterset = self.bound_filterset()
         if not filterset.is_valid():
             raise translate_validation(filterset.errors)
         return filterset.selection()
@@ -192,8 +201,7 @@ class CountryViewSet(NamedRecordMixin, BaseViewSet):
 
     def list_header(self):
         """The day ``member_of``/``not_member_of`` were answered for, and the statuses that count (default member)."""
-        form = self.filterset_class(self.request.query_params, queryset=Country.objects.none()).form
-        form.is_valid()
+        form = self.bound_filterset().form
         as_of = form.cleaned_data.get("as_of") or datetime.date.today()
         return {
             "as_of": as_of.isoformat(),
@@ -362,8 +370,7 @@ class MembershipViewSet(BaseViewSet):
 
     def list_header(self):
         """The day the periods include (none: every period) and the statuses listed (without `status`, every one)."""
-        form = self.filterset_class(self.request.query_params, queryset=Membership.objects.none()).form
-        form.is_valid()
+        form = self.bound_filterset().form
         as_of = form.cleaned_data.get("as_of")
         return {
             "as_of": as_of.isoformat() if as_of else None,

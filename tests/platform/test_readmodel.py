@@ -10,18 +10,20 @@ model). The query counts show which path answered each.
 import datetime
 import itertools
 
+import orjson
 import pytest
 from django.conf import settings
 from django.core.cache import caches
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
+from rest_framework.renderers import JSONRenderer as DRFJSONRenderer
 
 from alliances import audit
 from alliances.api.views import REPRESENTATIONS
 from alliances.models import Country, Membership, Organization
 from alliances.platform import readmodel, reference
-from alliances.platform.renderers import dumps
+from alliances.platform.renderers import Assembled, JSONRenderer, dumps
 
 API = "/api/v1/"
 COMPARED_HEADERS = ("Content-Type", "ETag", "Link", "Cache-Control", "Vary", "Allow", "Content-Disposition")
@@ -243,3 +245,13 @@ def test_building_costs_six_queries_once(client, django_assert_num_queries):
         assert client.get(url).status_code == 200
     with django_assert_num_queries(1):
         assert client.get(API + "organizations/eu/members/?as_of=2021-12-30").status_code == 200
+
+
+def test_an_assembled_body_is_written_as_drf_writes_the_same_data():
+    """Strings around the pre-rendered parts are escaped too (the parts were when they were rendered)."""
+    text = "a\u2028b\u2029c “quoted” – é"
+    data = {"as_of": text, "statuses": [text], "results": [{"note": text}], "count": 1}
+    assembled = Assembled({**data, "results": [orjson.Fragment(dumps({"note": text}))]})
+    assert JSONRenderer().render(assembled) == DRFJSONRenderer().render(data)
+    indented = "application/json; indent=4"
+    assert JSONRenderer().render(assembled, indented) == DRFJSONRenderer().render(data, indented)
