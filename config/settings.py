@@ -249,6 +249,10 @@ RESPONSE_CACHE_ALIAS = "responses"
 PUBLIC_CACHE_MAX_AGE = int(os.environ.get("PUBLIC_CACHE_MAX_AGE", "0"))
 PUBLIC_CACHE_STALE_WHILE_REVALIDATE = int(os.environ.get("PUBLIC_CACHE_STALE_WHILE_REVALIDATE", "0"))
 RESPONSE_CACHE_SECONDS = int(os.environ.get("RESPONSE_CACHE_SECONDS", "3600"))
+# Up to this many membership periods, each worker answers the hot reads from an in-memory read model
+# (alliances/platform/readmodel.py: 1-3 KB and ~0.1 ms of build a period, once per data version);
+# above it, from SQL, which keeps memory and the first read after a write flat at any size.
+READ_MODEL_MAX_PERIODS = int(os.environ.get("READ_MODEL_MAX_PERIODS", "5000"))
 
 # Request bodies are small JSON documents; anything larger is refused. Uploaded files
 # (the admin's CSV import) have their own cap, enforced before the body is read.
@@ -302,7 +306,7 @@ REST_FRAMEWORK = {
     ],
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
+        "alliances.platform.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
         "alliances.platform.renderers.CSVRenderer",
     ],

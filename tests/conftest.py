@@ -75,16 +75,16 @@ TRANSACTIONAL_FIXTURES = {"transactional_db", "live_server", "django_db_reset_se
 def fresh_caches(request):
     """Each test starts with empty response and throttle caches, so none sees another test's rolled-back data.
 
-    The name snapshot is keyed by the data version, whose random token changes
+    The name snapshot and the read model are keyed by the data version, whose random token changes
     with every write, so a version rolled back with a test's transaction never
-    comes back: keeping the snapshot of the fixtures' version across tests is
-    safe, and saves rebuilding it (~15 ms) in each of about a thousand tests.
+    comes back: keeping the fixtures' version's snapshot and read model across tests
+    is safe, and saves rebuilding them (~15 ms each) in each of about a thousand tests.
     Transactional tests are the exception (see TRANSACTIONAL_FIXTURES).
     """
     from django.conf import settings as django_settings
     from django.core.cache import caches
 
-    from alliances.platform import reference
+    from alliances.platform import readmodel, reference
 
     caches[django_settings.RESPONSE_CACHE_ALIAS].clear()
     caches[django_settings.THROTTLE_CACHE_ALIAS].clear()
@@ -93,9 +93,20 @@ def fresh_caches(request):
     )
     if transactional:
         reference._current = None
+        readmodel._current = None
     yield
     if transactional:
         reference._current = None
+        readmodel._current = None
+
+
+@pytest.fixture
+def cold_caches(db):
+    """No name snapshot or read model built yet, as in a worker's first request (``fresh_caches`` keeps them)."""
+    from alliances.platform import readmodel, reference
+
+    reference._current = None
+    readmodel._current = None
 
 
 @pytest.fixture(autouse=True)

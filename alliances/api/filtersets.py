@@ -87,15 +87,19 @@ class CountryFilterSet(SelectorFilterSet):
         model = Country
         fields = []
 
-    def filter_queryset(self, queryset):
+    def selection(self):
+        """The validated query as ``selectors.country_list`` takes it (the read model takes it too)."""
         data = self.form.cleaned_data
-        return selectors.country_list(
-            member_of=data.get("member_of") or (),
-            not_member_of=data.get("not_member_of") or (),
-            as_of=data.get("as_of"),
-            statuses=parse_statuses(self.data),
-            search=data.get("search"),
-        )
+        return {
+            "member_of": data.get("member_of") or (),
+            "not_member_of": data.get("not_member_of") or (),
+            "as_of": data.get("as_of"),
+            "statuses": parse_statuses(self.data),
+            "search": data.get("search"),
+        }
+
+    def filter_queryset(self, queryset):
+        return selectors.country_list(**self.selection())
 
 
 class MembershipFilterSet(SelectorFilterSet):
@@ -118,11 +122,17 @@ class MembershipFilterSet(SelectorFilterSet):
         model = Membership
         fields = []
 
-    def filter_queryset(self, queryset):
+    def selection(self):
+        """The validated query as ``selectors.membership_list`` takes it (the read model takes it too)."""
         data = self.form.cleaned_data
-        return selectors.membership_list(
-            country=data.get("country"),
-            organization=data.get("organization"),
-            as_of=data.get("as_of"),
-            statuses=parse_statuses(self.data, default=None),
-        ).order_by("organization__acronym", "start_date", "country__name")
+        return {
+            "country": data.get("country"),
+            "organization": data.get("organization"),
+            "as_of": data.get("as_of"),
+            "statuses": parse_statuses(self.data, default=None),
+        }
+
+    def filter_queryset(self, queryset):
+        return selectors.membership_list(**self.selection()).order_by(
+            "organization__acronym", "start_date", "country__name"
+        )

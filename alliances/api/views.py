@@ -3,6 +3,7 @@
 import datetime
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers
@@ -16,8 +17,18 @@ from alliances.api import serializers as s
 from alliances.api.filtersets import CountryFilterSet, MembershipFilterSet
 from alliances.choices import MembershipStatus
 from alliances.models import Country, Membership, Organization, Source
+from alliances.platform import readmodel
 from alliances.platform.pagination import StatusesPagination, StatusesWindowCountPagination
+from alliances.platform.renderers import Assembled, JSONRenderer
 from alliances.platform.viewsets import Conflict, ModelViewSetBase
+
+# What the read model pre-renders: exactly what the serializers give on the SQL path.
+REPRESENTATIONS = readmodel.Representations(
+    membership=s.MembershipOutputSerializer().to_representation,
+    country=lambda country: s.CountryOutputSerializer(country).data,
+    country_header=lambda country: s.CountryHeaderSerializer(country).data,
+    organization_brief=lambda organization: s.OrganizationBriefSerializer(organization).data,
+)
 
 
 class BaseViewSet(ModelViewSetBase):
@@ -30,6 +41,36 @@ class BaseViewSet(ModelViewSetBase):
     def current_etag(self, instance, lock=True):
         # The token the admin's change form carries too: one lost-update check for both.
         return s.record_token(type(instance), instance.pk, lock=lock)
+
+    def read_model(self):
+        """The request's data version's read model, when it can give this JSON answer; else None (the SQL path)."""
+        if not isinstance(getattr(self.request, "accepted_renderer", None), JSONRenderer):
+            return None
+        return readmodel.current(self.version, REPRESENTATIONS)
+
+    def bound_filterset(self):
+        """The list's filterset bound to the query and validated, once a request (rows and header read it)."""
+        if getattr(self, "_filterset", None) is None:
+            model = self.filterset_class._meta.model
+            self._filterset = self.filterset_class(
+                self.request.query_params, queryset=model.objects.none(), request=self.request
+            )
+            self._filterset.is_valid()
+        return self._filterset
+
+    def selection(self):
+        """The list's validated filters (a 400 as DjangoFilterBackend gives), as ``filterset.selection()``."""
+        filterset = self.bound_filterset()
+        if not filterset.is_valid():
+            raise translate_validation(filterset.errors)
+        return filterset.selection()
+
+    def assembled_page(self, items, fragment=None):
+        """A page of ``items`` rendered by ``fragment`` (pre-rendered JSON), with the SQL path's header and links."""
+        page = self.paginate_queryset(items)
+        response = self.get_paginated_response([fragment(item) for item in page] if fragment else page)
+        response.data = Assembled(response.data)
+        return response
 
 
 def check_identifier_length(value, name):
@@ -44,6 +85,21 @@ def membership_query(request, serializer_class=s.MembershipQuerySerializer):
     statuses = s.parse_statuses(request.query_params)
     as_of = None if values["history"] else values.get("as_of") or datetime.date.today()
     return as_of, statuses, values
+
+
+def assembled_listing(header_key, header, as_of, periods, statuses):
+    """``listing``'s body from the read model: the header and periods are pre-rendered JSON."""
+    return Response(
+        Assembled(
+            {
+                header_key: header,
+                "as_of": as_of.isoformat() if as_of else None,
+                "statuses": s.statuses_included(statuses),
+                "count": len(periods),
+                "results": [p.fragment for p in periods],
+            }
+        )
+    )
 
 
 def listing(header_key, header, as_of, memberships, context, statuses=(MembershipStatus.MEMBER,)):
@@ -125,10 +181,18 @@ class CountryViewSet(BaseViewSet):
     def get_queryset(self):
         return Country.objects.order_by("name")
 
+    def list(self, request, *args, **kwargs):
+        model = self.read_model()
+        if model is None:
+            return super().list(request, *args, **kwargs)
+        selection = self.selection()
+        if selection.pop("search"):
+            return super().list(request, *args, **kwargs)
+        return self.assembled_page(model.country_pks(**selection), lambda pk: model.fragment("country", pk))
+
     def list_header(self):
         """The day ``member_of``/``not_member_of`` were answered for, and the statuses that count (default member)."""
-        form = self.filterset_class(self.request.query_params, queryset=Country.objects.none()).form
-        form.is_valid()
+        form = self.bound_filterset().form
         as_of = form.cleaned_data.get("as_of") or datetime.date.today()
         return {
             "as_of": as_of.isoformat(),
@@ -157,6 +221,16 @@ class CountryViewSet(BaseViewSet):
     def memberships(self, request, identifier=None):
         as_of, statuses, values = membership_query(request, s.CountryMembershipQuerySerializer)
         country = self.resolve(selectors.country_resolve, identifier)
+        model = self.read_model()
+        if model is not None:
+            periods = model.memberships(
+                country=country,
+                organization=values.get("organization"),
+                as_of=as_of,
+                statuses=statuses,
+                order="groups_order",
+            )
+            return assembled_listing("country", model.fragment("country_header", country.pk), as_of, periods, statuses)
         memberships = selectors.country_memberships(
             country, as_of=as_of, statuses=statuses, organization=values.get("organization")
         )
@@ -205,6 +279,13 @@ class OrganizationViewSet(BaseViewSet):
     def members(self, request, identifier=None):
         as_of, statuses, _ = membership_query(request)
         organization = self.resolve(selectors.organization_resolve, identifier)
+        model = self.read_model()
+        if model is not None:
+            periods = model.memberships(
+                organization=organization, as_of=as_of, statuses=statuses, order="members_order"
+            )
+            header = model.fragment("organization_brief", organization.pk)
+            return assembled_listing("organization", header, as_of, periods, statuses)
         memberships = selectors.organization_members(organization, as_of=as_of, statuses=statuses)
         header = s.OrganizationBriefSerializer(organization).data
         return listing("organization", header, as_of, memberships, self.get_serializer_context(), statuses)
@@ -272,10 +353,15 @@ class MembershipViewSet(BaseViewSet):
     def get_queryset(self):
         return selectors.membership_list(statuses=None)
 
+    def list(self, request, *args, **kwargs):
+        model = self.read_model()
+        if model is None:
+            return super().list(request, *args, **kwargs)
+        return self.assembled_page([p.fragment for p in model.memberships(**self.selection())])
+
     def list_header(self):
         """The day the periods include (none: every period) and the statuses listed (without `status`, every one)."""
-        form = self.filterset_class(self.request.query_params, queryset=Membership.objects.none()).form
-        form.is_valid()
+        form = self.bound_filterset().form
         as_of = form.cleaned_data.get("as_of")
         return {
             "as_of": as_of.isoformat() if as_of else None,

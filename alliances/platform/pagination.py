@@ -83,6 +83,8 @@ class WindowCountPaginator(DjangoPaginator):
     """
 
     def page(self, number):
+        if isinstance(self.object_list, list):  # rows already in memory (the read model): nothing to save
+            return super().page(number)
         number = int(number)
         bottom = (number - 1) * self.per_page
         if bottom > MAX_UNCHECKED_OFFSET:

@@ -1,10 +1,66 @@
-"""CSV output for every list: one row per item, nested fields flattened to dotted columns."""
+"""The API's renderers: JSON (bodies assembled from pre-rendered parts included) and CSV.
+
+CSV has one row per item, nested fields flattened to dotted columns.
+"""
 
 import csv
 import io
 
-from rest_framework import serializers
+import orjson
+from rest_framework import renderers, serializers
 from rest_framework.renderers import BaseRenderer
+
+# JavaScript reads U+2028 and U+2029 as line ends: DRF's JSONRenderer escapes them, so dumps does too.
+_LINE_SEPARATORS = ((b"\xe2\x80\xa8", b"\\u2028"), (b"\xe2\x80\xa9", b"\\u2029"))
+
+
+def dumps(value):
+    """``value`` as the bytes DRF's JSONRenderer gives (compact, UTF-8, U+2028/9 escaped), by orjson.
+
+    orjson also writes ``orjson.Fragment`` (JSON rendered before) as it is, so a
+    body can be assembled from parts rendered once. Values are the plain types a
+    serializer's ``data`` holds (str, int, bool, None, lists, dicts).
+    """
+    body = orjson.dumps(value)
+    for raw, escaped in _LINE_SEPARATORS:
+        if raw in body:
+            body = body.replace(raw, escaped)
+    return body
+
+
+class Assembled(dict):
+    """A response body holding pre-rendered parts (``orjson.Fragment``, made by ``dumps``): ``JSONRenderer`` writes it.
+
+    Only the values around the parts are checked for U+2028/9: scanning a whole
+    75 KB body for them cost more (~0.2 ms) than rendering it.
+    """
+
+    def render(self):
+        return orjson.dumps(_escaped(self))
+
+
+def _escaped(value):
+    """``value`` with every string holding U+2028/9 replaced by its escaped JSON (fragments are escaped already)."""
+    if isinstance(value, str):
+        return orjson.Fragment(dumps(value)) if "\u2028" in value or "\u2029" in value else value
+    if isinstance(value, dict):
+        return {key: _escaped(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_escaped(item) for item in value]
+    return value
+
+
+class JSONRenderer(renderers.JSONRenderer):
+    """DRF's JSON renderer, which also writes an ``Assembled`` body (the read model's answers)."""
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, Assembled):
+            body = data.render()
+            if self.get_indent(accepted_media_type, renderer_context or {}) is None:
+                return body
+            data = orjson.loads(body)  # an indented body (``; indent=4``): DRF's own rendering of the same data
+        return super().render(data, accepted_media_type, renderer_context)
+
 
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection);
 # a leading apostrophe makes it text, as OWASP advises and django-import-export does.

@@ -114,8 +114,11 @@ class CachedReadMiddleware:
             except DATABASE_UNAVAILABLE:
                 # Raised here, outside any view, DatabaseUnavailableMiddleware would not see it.
                 return database_unavailable_response()
-            cached = lookup(cache_key(request, request.data_version))
-            if cached is not None and AnonThrottle().allow_request(request, None):
+            key = cache_key(request, request.data_version)
+            cached = lookup(key)
+            if cached is None:
+                request.response_cache_missed = key  # so the view does not ask the cache again
+            elif AnonThrottle().allow_request(request, None):
                 return self.finish_hit(request, cached)
             # A miss, or over the limit: the view answers (a 429 with Retry-After in the latter case).
         return self.get_response(request)

@@ -102,9 +102,11 @@ class CachedReadMixin:
         self.cache_key = None
         if response_cache.cacheable(request) and self.answer_is_shared(request):
             self.cache_key = response_cache.cache_key(request, self.version)
-            cached = response_cache.lookup(self.cache_key)
-            if cached is not None:
-                raise _ServeCached(cached)
+            # An anonymous read the middleware just missed under this key is not looked up twice.
+            if getattr(request._request, "response_cache_missed", None) != self.cache_key:
+                cached = response_cache.lookup(self.cache_key)
+                if cached is not None:
+                    raise _ServeCached(cached)
 
     def answer_is_shared(self, request):
         """Whether every client allowed to read this gets the same answer (so it may be cached).
