@@ -65,7 +65,7 @@ def assert_same(client, url, headers=None, assembled=True):
     return fast, fast_body
 
 
-def boundary_days(periods, most=24):
+def boundary_days(periods, most=12):
     """Days where an answer changes (first and last days, and the days around them), spread over the span."""
     days = set()
     for start, end in periods:
@@ -89,16 +89,21 @@ def test_every_organizations_members_on_many_days(client):
             assert_same(client, f"{url}?as_of={day.isoformat()}&status=all")
 
 
+def rotating(values, index, count):
+    """``count`` of ``values``, a different run for each ``index``: together the cases still ask every value."""
+    return [values[(index + k) % len(values)] for k in range(count)]
+
+
 def test_every_countrys_memberships(client):
     days = ["1960-01-01", "1991-12-26", "2004-03-29", "2020-02-01", "2021-12-30"]
     with_periods = set(Membership.objects.values_list("country_id", flat=True))
-    for country in Country.objects.order_by("code"):
+    for index, country in enumerate(Country.objects.order_by("code")):
         url = f"{API}countries/{country.code}/memberships/"
         assert_same(client, url)
         if country.pk not in with_periods:
             continue
         assert_same(client, url + "?history=true&status=all")
-        for day in days:
+        for day in rotating(days, index, 2):
             assert_same(client, f"{url}?as_of={day}&status=all")
     # Other names of a state, one organization, and the repeated or listed statuses.
     for query in (
@@ -113,8 +118,8 @@ def test_every_countrys_memberships(client):
 def test_the_set_filters(client):
     slugs = list(Organization.objects.order_by("slug").values_list("slug", flat=True))
     days = ["1955-06-05", "1991-07-01", "1999-03-12", "2021-12-30"]
-    for a, b in itertools.combinations(slugs, 2):
-        for day in days:
+    for index, (a, b) in enumerate(itertools.combinations(slugs, 2)):
+        for day in rotating(days, index, 2):
             assert_same(client, f"{API}countries/?member_of={a}&member_of={b}&as_of={day}")
             assert_same(client, f"{API}countries/?member_of={a}&not_member_of={b}&as_of={day}")
     for query in (
