@@ -3,8 +3,9 @@
 from django.conf import settings
 from django.core.cache import caches
 from django.db import DatabaseError, connection
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.urls import reverse
 
 from alliances import releases
@@ -74,3 +75,8 @@ def download_file(request, version, name):
     stem, _, ext = name.rpartition(".")
     response["Content-Disposition"] = f'attachment; filename="alliances-{stem}-{version}.{ext}"'
     return response
+
+
+def favicon(request):
+    """The public pages' icon (static, so hashed in production): resolved per request, not at import."""
+    return HttpResponsePermanentRedirect(static("alliances/web/favicon.svg"))

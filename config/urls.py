@@ -4,10 +4,13 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from alliances.views import download_file, downloads, downloads_json, healthz
+from alliances.views import download_file, downloads, downloads_json, favicon, healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # Browsers ask for /favicon.ico on pages that name no icon (the admin, the API's browsable
+    # pages): the public pages' icon, instead of a 404 in every curator's console.
+    path("favicon.ico", favicon, name="favicon"),
     path("downloads/", downloads, name="downloads"),
     path("downloads.json", downloads_json, name="downloads-json"),
     path("downloads/<str:version>/<str:name>", download_file, name="download-file"),

@@ -17,8 +17,11 @@ from pathlib import Path
 
 import pytest
 from django.apps import apps
+from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db import connection, transaction
+from django.test import Client
 
 from alliances import curators, integrity
 from alliances.models import AuditEvent, Membership
@@ -146,9 +149,18 @@ def page(browser, site):
 
 
 @pytest.fixture
-def curator_page(page):
-    """A page signed in as the curator through the login form."""
-    login(page)
+def curator_page(page, site):
+    """A page signed in as the curator.
+
+    With the session Django's test client opens for the curator, handed to the
+    browser as its cookie: the workflows start signed in without loading the
+    login page each time (test_curator_logs_in_and_sees_only_curation signs in
+    through the form, as a curator does).
+    """
+    client = Client()
+    client.force_login(User.objects.get(username=CURATOR))
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": site}])
     return page
 
 

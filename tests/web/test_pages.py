@@ -255,3 +255,11 @@ def test_a_former_state_has_its_page_by_its_iso_3166_3_code(client):
         len(svg_of(response, "timeline").findall(f".//{NS}rect[@class='period']"))
         == Membership.objects.filter(country__code="SUHH").count()
     )
+
+
+def test_favicon_ico_leads_to_the_icon_instead_of_a_404(client):
+    """Pages that name no icon (the admin) make browsers ask for /favicon.ico."""
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith("/alliances/web/favicon.svg")
+    assert client.get(response["Location"]).status_code == 200
