@@ -57,7 +57,7 @@ restore:
 
 # One pytest worker per core (pytest-xdist): the suite is CPU-bound.
 test: dev-setup
-	$(BIN)/python -m pytest -q -n auto
+	$(BIN)/python -m pytest -q -n auto --dist loadgroup
 
 check: dev-setup
 	$(BIN)/python manage.py check

@@ -29,6 +29,32 @@ def pytest_configure(config):
     django_settings.WHITENOISE_AUTOREFRESH = True
 
 
+def loadgroup(config):
+    """Whether pytest-xdist schedules by group (workers are told by an option of their own)."""
+    return bool(getattr(config.option, "loadgroup", False) or getattr(config.option, "dist", "no") == "loadgroup")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Node ids that `pytest -n auto --dist loadgroup` (make test) can schedule by.
+
+    Two upstream quirks, on pytest 9: Schemathesis gives every operation's test of
+    one function the function's node id, which a scheduler keyed by node id
+    collapses (under --dist loadgroup 52 of the 56 fuzz tests silently did not
+    run); and pytest-xdist tags grouped tests by setting ``_nodeid``, which
+    pytest 9 no longer reads (``_id``), so ``xdist_group`` did nothing. Grouped
+    modules (the browser tests, the nginx, Redis-outage and replica tests) start
+    their servers once, on one worker. tests/test_suite_setup.py checks both.
+    """
+    grouped = loadgroup(config)
+    for item in items:
+        if type(item).__name__ == "SchemathesisFunction" and not item.nodeid.endswith("]"):
+            item._id = item.parent.id.child(item.name)
+        groups = sorted({str(mark.args[0]) for mark in item.iter_markers("xdist_group")})
+        if grouped and groups and "@" not in item.nodeid:
+            item._id = type(item._id).parse(f"{item.nodeid}@{'_'.join(groups)}")
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     # The loader `make run` uses (every row validated, natural keys resolved in bulk):

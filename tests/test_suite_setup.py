@@ -1,8 +1,11 @@
 """The suite's own set-up: what tests/conftest.py promises every test."""
 
+from pathlib import Path
+
 import pytest
 from django.contrib.auth.models import User
 
+from tests.conftest import loadgroup
 from tests.domain.test_fixtures import SEED_DIR, seed_text
 
 
@@ -27,3 +30,20 @@ def test_seed_article_is_read_from_the_shared_folder():
     if not sorted(SEED_DIR.glob("*.txt")):
         pytest.skip(f"no seed article in {SEED_DIR}")
     assert "Bucharest Nine" in seed_text()
+
+
+def test_every_collected_test_has_its_own_node_id_and_groups_are_tagged(request):
+    """What pytest-xdist schedules by: a duplicated id would run once; an untagged group on both workers."""
+    items = request.session.items
+    ids = [item.nodeid for item in items]
+    assert len(ids) == len(set(ids))
+    fuzz = [i for i in ids if i.startswith("tests/api/test_fuzz.py::")]
+    assert not fuzz or all(i.endswith("]") for i in fuzz), fuzz[:3]
+    if loadgroup(request.config):
+        grouped = [item for item in items if any(item.iter_markers("xdist_group"))]
+        assert grouped and all("@" in item.nodeid for item in grouped)
+
+
+def test_make_test_schedules_by_group():
+    makefile = (Path(__file__).resolve().parent.parent / "Makefile").read_text()
+    assert "pytest -q -n auto --dist loadgroup" in makefile

@@ -51,7 +51,7 @@ FUZZ_SETTINGS = settings(
     suppress_health_check=list(HealthCheck),
     database=None,
 )
-HEADER_FUZZ_SETTINGS = settings(FUZZ_SETTINGS, max_examples=8)
+HEADER_FUZZ_SETTINGS = settings(FUZZ_SETTINGS, max_examples=5)
 PASSWORD = "fuzz-password-not-secret"
 
 

@@ -12,7 +12,8 @@ import pytest
 from alliances.models import AuditEvent, Country, Membership, Organization
 from tests.browser.conftest import CURATOR, login
 
-pytestmark = [pytest.mark.slow, pytest.mark.browser]
+# One worker runs every browser test (pytest-xdist --dist loadgroup): one Chromium, one live server.
+pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 D = datetime.date.fromisoformat
 ADMIN = "/admin/alliances/"

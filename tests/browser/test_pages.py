@@ -9,7 +9,8 @@ import json
 
 import pytest
 
-pytestmark = [pytest.mark.slow, pytest.mark.browser]
+# One worker runs every browser test (pytest-xdist --dist loadgroup): one Chromium, one live server.
+pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 WIDTHS = {"desktop": 1280, "phone": 390}
 PAGES = {

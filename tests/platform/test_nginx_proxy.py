@@ -50,6 +50,8 @@ LOG_FORMAT = "\t".join(
 )
 
 pytestmark = [
+    # One worker runs the module (pytest-xdist --dist loadgroup), so its servers start once.
+    pytest.mark.xdist_group("nginx"),
     # Only for pytest-django to set the test database up (the module's copy is made from it).
     pytest.mark.django_db,
     pytest.mark.slow,

@@ -23,6 +23,9 @@ from rest_framework.test import APIClient
 
 from tests.platform.test_operations import free_port, manage_steps
 
+# One worker runs the module (pytest-xdist --dist loadgroup), so its migrated database is made once.
+pytestmark = pytest.mark.xdist_group("redis-outage")
+
 REPO = Path(__file__).resolve().parents[2]
 READ = "/api/v1/organizations/nato/members/?as_of=2021-12-30"
 

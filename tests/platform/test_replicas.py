@@ -36,6 +36,8 @@ from alliances.platform import fastpath, replicas
 from tests.platform.test_fastpath import get
 
 pytestmark = [
+    # One worker runs the module (pytest-xdist --dist loadgroup), so the replica starts once.
+    pytest.mark.xdist_group("replica"),
     pytest.mark.skipif(
         connection.vendor != "postgresql",
         reason="needs PostgreSQL (set DATABASE_URL=postgres://...): it streams to a real replica",
