@@ -45,7 +45,7 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 
 from alliances import locks
-from alliances.platform import replicas
+from alliances.platform import prepared, replicas
 from alliances.platform.throttling import AnonThrottle
 
 VERSION_ENV = replicas.VERSION_ENV  # the version this request reads; the stack reuses it
@@ -114,27 +114,13 @@ class _ThrottleRequest:
 
 
 PG_STATEMENT = b"alliances_fastpath_version"
+VERSION_SQL = f"SELECT version, token FROM {locks.VERSION_TABLE} WHERE id = 1"
 
 
 def _pg_version(connection, pgconn):
-    """``locks.read_version`` as a libpq prepared statement (psycopg 3): a third of the cursor's cost.
-
-    Prepared once per database session (a reconnect gets a new ``pgconn``).
-    """
-    from psycopg.pq import ExecStatus
-
-    if getattr(connection, "_fastpath_pgconn", None) is not pgconn:
-        query = f"SELECT version, token FROM {locks.VERSION_TABLE} WHERE id = 1".encode()
-        result = pgconn.prepare(PG_STATEMENT, query)
-        if result.status != ExecStatus.COMMAND_OK:
-            raise RuntimeError(result.error_message)
-        connection._fastpath_pgconn = pgconn
-    result = pgconn.exec_prepared(PG_STATEMENT, None)
-    if result.status != ExecStatus.TUPLES_OK:
-        raise RuntimeError(result.error_message)
-    if result.ntuples == 0:
-        return "0"
-    return f"{result.get_value(0, 0).decode()}.{result.get_value(0, 1).decode()}"
+    """``locks.read_version`` as a prepared statement: a third of the cursor's cost."""
+    row = prepared.first_row(connection, pgconn, PG_STATEMENT, VERSION_SQL)
+    return "0" if row is None else f"{row[0]}.{row[1]}"
 
 
 def _version(alias=DEFAULT_DB_ALIAS):

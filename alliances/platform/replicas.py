@@ -39,9 +39,9 @@ from django.conf import settings
 from django.core.signals import request_finished
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.http.cookie import parse_cookie
-from psycopg.pq import ExecStatus
 
 from alliances import locks
+from alliances.platform import prepared
 
 logger = logging.getLogger(__name__)
 
@@ -108,25 +108,6 @@ def primary_only(environ):
 PROBE_STATEMENT = b"alliances_replica_probe"
 
 
-def _probe_prepared(connection, pgconn):
-    """``PROBE_SQL`` as a libpq prepared statement: about half the cost of a Django cursor (measured).
-
-    Prepared once per database session (a reconnect gets a new ``pgconn``), as the
-    fast path's version read on the primary is.
-    """
-    if getattr(connection, "_probe_pgconn", None) is not pgconn:
-        result = pgconn.prepare(PROBE_STATEMENT, PROBE_SQL.encode())
-        if result.status != ExecStatus.COMMAND_OK:
-            raise RuntimeError(result.error_message)
-        connection._probe_pgconn = pgconn
-    result = pgconn.exec_prepared(PROBE_STATEMENT, None)
-    if result.status != ExecStatus.TUPLES_OK:
-        raise RuntimeError(result.error_message)
-    if result.ntuples == 0:
-        return None
-    return [None if value is None else value.decode() for value in (result.get_value(0, i) for i in range(3))]
-
-
 def probe(alias):
     """(data version, lag in seconds or None) of one replica, on its persistent connection."""
     connection = connections[alias]
@@ -136,7 +117,7 @@ def probe(alias):
     connection.ensure_connection()
     pgconn = getattr(connection.connection, "pgconn", None)
     if pgconn is not None and not connection.in_atomic_block:
-        row = _probe_prepared(connection, pgconn)
+        row = prepared.first_row(connection, pgconn, PROBE_STATEMENT, PROBE_SQL)
     else:
         with connection.cursor() as cursor:
             cursor.execute(PROBE_SQL)
