@@ -87,32 +87,27 @@ def membership_query(request, serializer_class=s.MembershipQuerySerializer):
     return as_of, statuses, values
 
 
-def assembled_listing(header_key, header, as_of, periods, statuses):
-    """``listing``'s body from the read model: the header and periods are pre-rendered JSON."""
+def listing(header_key, header, as_of, items, statuses, body=dict):
+    """A state's groups or an organization's members around ``items``, already rendered.
+
+    The SQL path passes serialized dicts; the read model passes its pre-rendered
+    header and periods with ``body=Assembled``, so the renderer writes them as they are.
+    """
     return Response(
-        Assembled(
+        body(
             {
                 header_key: header,
                 "as_of": as_of.isoformat() if as_of else None,
                 "statuses": s.statuses_included(statuses),
-                "count": len(periods),
-                "results": [p.fragment for p in periods],
+                "count": len(items),
+                "results": items,
             }
         )
     )
 
 
-def listing(header_key, header, as_of, memberships, context, statuses=(MembershipStatus.MEMBER,)):
-    items = s.MembershipOutputSerializer(memberships, many=True, context=context).data
-    return Response(
-        {
-            header_key: header,
-            "as_of": as_of.isoformat() if as_of else None,
-            "statuses": s.statuses_included(statuses),
-            "count": len(items),
-            "results": items,
-        }
-    )
+def memberships_data(memberships, context):
+    return s.MembershipOutputSerializer(memberships, many=True, context=context).data
 
 
 def query_names(serializer_class):
@@ -230,12 +225,13 @@ class CountryViewSet(BaseViewSet):
                 statuses=statuses,
                 order="groups_order",
             )
-            return assembled_listing("country", model.fragment("country_header", country.pk), as_of, periods, statuses)
+            header = model.fragment("country_header", country.pk)
+            return listing("country", header, as_of, [p.fragment for p in periods], statuses, body=Assembled)
         memberships = selectors.country_memberships(
             country, as_of=as_of, statuses=statuses, organization=values.get("organization")
         )
         header = s.CountryHeaderSerializer(country).data
-        return listing("country", header, as_of, memberships, self.get_serializer_context(), statuses)
+        return listing("country", header, as_of, memberships_data(memberships, self.get_serializer_context()), statuses)
 
 
 @extend_schema_view(
@@ -285,10 +281,11 @@ class OrganizationViewSet(BaseViewSet):
                 organization=organization, as_of=as_of, statuses=statuses, order="members_order"
             )
             header = model.fragment("organization_brief", organization.pk)
-            return assembled_listing("organization", header, as_of, periods, statuses)
+            return listing("organization", header, as_of, [p.fragment for p in periods], statuses, body=Assembled)
         memberships = selectors.organization_members(organization, as_of=as_of, statuses=statuses)
         header = s.OrganizationBriefSerializer(organization).data
-        return listing("organization", header, as_of, memberships, self.get_serializer_context(), statuses)
+        items = memberships_data(memberships, self.get_serializer_context())
+        return listing("organization", header, as_of, items, statuses)
 
     @extend_schema(
         summary="Joins and departures between two dates",
