@@ -26,7 +26,7 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q
 
-from alliances import constraints, history
+from alliances import constraints, history, validation
 from alliances.choices import MembershipStatus, SuccessionKind
 from alliances.models import (
     AuditEvent,
@@ -246,11 +246,8 @@ def _prepare(row):
             )
         instance.normalized = normalized
     elif isinstance(instance, Membership):
-        if instance.end_date is not None and instance.start_date and instance.end_date < instance.start_date:
-            errors["end_date"] = (
-                f"The end date {instance.end_date.isoformat()} is before the start date "
-                f"{instance.start_date.isoformat()}."
-            )
+        if instance.start_date and (message := validation.dates_out_of_order(instance.start_date, instance.end_date)):
+            errors["end_date"] = message
     elif isinstance(instance, Citation):
         if not (instance.quote or "").strip():
             errors["quote"] = "Quote the sentence of the source that supports the fact."
@@ -578,17 +575,8 @@ class Loader:
             country, organization = countries[country_id], organizations[organization_id]
             for period in periods:
                 start, end = period[4], period[5]
-                if start < organization.founded:
-                    problems.append(
-                        f"{label(period)}: start_date: {organization.acronym} was founded on "
-                        f"{organization.founded.isoformat()}; a membership cannot start before that "
-                        f"(got {start.isoformat()})."
-                    )
-                if organization.dissolved and (end is None or end > organization.dissolved):
-                    problems.append(
-                        f"{label(period)}: end_date: {organization.acronym} was dissolved on "
-                        f"{organization.dissolved.isoformat()}; the membership must end by then."
-                    )
+                for field_name, message in validation.outside_organization(organization, start, end):
+                    problems.append(f"{label(period)}: {field_name}: {message}")
                 existence = history.existence_problem(country, start, end)
                 if existence:
                     problems.append(f"{label(period)}: {existence}")
@@ -597,11 +585,8 @@ class Loader:
                 for required_id in requirements[organization_id]:
                     required = organizations[required_id]
                     for _, gap in coverage_gaps(members[(country_id, required_id)], [(start, end)]):
-                        problems.append(
-                            f"{label(period)}: Members of {organization.acronym} must be members of "
-                            f"{required.acronym}, but {country.name} is not a member of {required.acronym} "
-                            f"on {gap.isoformat()}."
-                        )
+                        message = validation.requirement_gap(organization, required, country, gap)
+                        problems.append(f"{label(period)}: {message}")
 
         for succession in Succession._base_manager.filter(kind=SuccessionKind.CONTINUATION):
             before, after = countries[succession.predecessor_id], countries[succession.successor_id]

@@ -17,6 +17,43 @@ from alliances.choices import MembershipStatus, SuccessionKind
 from alliances.periods import describe_period, first_coverage_gap, first_uncovered_day, overlaps
 
 
+def dates_out_of_order(start, end):
+    """The message if a period ends before it starts, else None."""
+    if end is not None and end < start:
+        return f"The end date {end.isoformat()} is before the start date {start.isoformat()}."
+    return None
+
+
+def outside_organization(organization, start, end):
+    """(field, message) for each way the period leaves ``organization``'s founded–dissolved span."""
+    problems = []
+    if start < organization.founded:
+        problems.append(
+            (
+                "start_date",
+                f"{organization.acronym} was founded on {organization.founded.isoformat()}; "
+                f"a membership cannot start before that (got {start.isoformat()}).",
+            )
+        )
+    if organization.dissolved and (end is None or end > organization.dissolved):
+        problems.append(
+            (
+                "end_date",
+                f"{organization.acronym} was dissolved on {organization.dissolved.isoformat()}; "
+                "the membership must end by then.",
+            )
+        )
+    return problems
+
+
+def requirement_gap(organization, required, country, day):
+    """The message for a member of ``organization`` who is not a member of ``required`` on ``day``."""
+    return (
+        f"Members of {organization.acronym} must be members of {required.acronym}, "
+        f"but {country.name} is not a member of {required.acronym} on {day.isoformat()}."
+    )
+
+
 def check_membership(membership):
     """Raise ValidationError, keyed by field, for every rule ``membership`` breaks."""
     memberships = type(membership).objects
@@ -34,18 +71,10 @@ def check_membership(membership):
             errors["country"].append("A period cannot move to another country; end it and record a new one.")
         if stored is not None and stored[1] != organization.pk:
             errors["organization"].append("A period cannot move to another organization; end it and record a new one.")
-    if end is not None and end < start:
-        errors["end_date"].append(f"The end date {end.isoformat()} is before the start date {start.isoformat()}.")
-    if start < organization.founded:
-        errors["start_date"].append(
-            f"{organization.acronym} was founded on {organization.founded.isoformat()}; "
-            f"a membership cannot start before that (got {start.isoformat()})."
-        )
-    if organization.dissolved and (end is None or end > organization.dissolved):
-        errors["end_date"].append(
-            f"{organization.acronym} was dissolved on {organization.dissolved.isoformat()}; "
-            "the membership must end by then."
-        )
+    if message := dates_out_of_order(start, end):
+        errors["end_date"].append(message)
+    for field, message in outside_organization(organization, start, end):
+        errors[field].append(message)
     if errors:
         raise ValidationError(errors)
 
@@ -65,10 +94,7 @@ def check_membership(membership):
             gap = first_uncovered_day(memberships.member_periods(country.pk, required.pk), start, end)
             if gap is not None:
                 field = "start_date" if gap == start else "end_date"
-                errors[field].append(
-                    f"Members of {organization.acronym} must be members of {required.acronym}, "
-                    f"but {country.name} is not a member of {required.acronym} on {gap.isoformat()}."
-                )
+                errors[field].append(requirement_gap(organization, required, country, gap))
 
     # Shortening or removing a period must not leave a dependent membership
     # (a B9 seat, say) without the membership it requires.
