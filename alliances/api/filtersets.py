@@ -10,9 +10,13 @@ from alliances.api.serializers import parse_statuses
 from alliances.choices import STATUS_HELP
 from alliances.models import Country, Membership
 
+# Each distinct identifier adds a subquery, so a request's cost grows with their number:
+# repeats are dropped and more than this many distinct ones is a 400, not a slow query.
+MAX_IDENTIFIERS = 10
+
 
 class IdentifierListField(forms.Field):
-    """One or more identifiers from a repeated query parameter, each resolved to a record."""
+    """One or more identifiers from a repeated query parameter, each resolved to a record once."""
 
     widget = forms.MultipleHiddenInput
 
@@ -23,15 +27,22 @@ class IdentifierListField(forms.Field):
     def to_python(self, value):
         if not value:
             return []
-        records = []
-        for text in value if isinstance(value, list | tuple) else [value]:
+        texts = list(dict.fromkeys(value if isinstance(value, list | tuple) else [value]))
+        if len(texts) > MAX_IDENTIFIERS:
+            raise forms.ValidationError(
+                "At most %(most)d different values are accepted (%(given)d given).",
+                params={"most": MAX_IDENTIFIERS, "given": len(texts)},
+            )
+        records = {}
+        for text in texts:
             try:
-                records.append(self.resolve(text))
+                record = self.resolve(text)
             except selectors.NotFound as exc:
                 # Passed as a parameter: the identifier may contain "%", which
                 # django-filter would otherwise read as a format directive.
                 raise forms.ValidationError("%(message)s", params={"message": exc.with_hint()}) from exc
-        return records
+            records.setdefault(record.pk, record)  # "nato" and "NATO" are one organization
+        return list(records.values())
 
 
 class IdentifierField(IdentifierListField):
