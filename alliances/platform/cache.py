@@ -27,8 +27,11 @@ from django.core.cache.backends.redis import RedisCacheClient
 
 logger = logging.getLogger(__name__)
 
-# What an unreachable, stopped or stalled Redis raises (refused, reset, timed out).
-REDIS_DOWN = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError)
+# What counts as "Redis is down": unreachable, stopped or stalled (refused, reset, timed out), and
+# also a Redis that answers with an error: out of memory under the noeviction policy ("OOM command
+# not allowed"), a replica after a failover ("READONLY"). A cache that refuses writes must not
+# turn every read into a 500; RedisError is the base of all of these.
+REDIS_DOWN = (redis.exceptions.RedisError, OSError)
 
 
 class Breaker:
@@ -110,9 +113,12 @@ class RedisCache(DjangoRedisCache):
     set_many, delete_many, clear = (_fail_soft(n) for n in ("set_many", "delete_many", "clear"))
 
     def ping(self):
-        """Whether Redis answers now (bypassing the breaker, which this closes or opens)."""
+        """Whether Redis takes a write now (bypassing the breaker, which this closes or opens).
+
+        A write, not a PING: a Redis out of memory or a read-only replica still answers PING.
+        """
         try:
-            self._cache.get_client(write=True).ping()
+            self._cache.get_client(write=True).set(self.make_and_validate_key("healthz:probe"), b"1", ex=10)
         except REDIS_DOWN as error:
             self.breaker.trip(self.retry_seconds, error)
             return False

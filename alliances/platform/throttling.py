@@ -69,6 +69,9 @@ def _redis_count(cache, key, timeout):
     None if Redis fails: the caller then goes through the cache API, whose
     failure handling (fail-soft, circuit breaker) decides.
     """
+    breaker = getattr(cache, "breaker", None)
+    if breaker is not None and not breaker.closed():
+        return None  # Redis failed a moment ago: no round trip per request until the breaker retries
     try:
         redis_key = cache.make_key(key)
         client = cache._cache.get_client(redis_key, write=True)

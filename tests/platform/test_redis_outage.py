@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 import redis
+from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
 from tests.platform.test_operations import free_port, manage_steps
@@ -53,10 +54,10 @@ class RedisServer:
     def url(self):
         return f"redis://127.0.0.1:{self.port}/0"
 
-    def start(self):
+    def start(self, *options):
         self.process = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-            + ["--dir", str(self.dir)],
+            + ["--dir", str(self.dir), *options],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -149,6 +150,58 @@ def test_redis_never_up_costs_one_short_timeout_per_retry_period(settings):
     assert max(timings) < 1.0, timings
     health = client.get("/healthz")
     assert (health.status_code, health.json()["status"], health.json()["cache"]) == (200, "degraded", "unavailable")
+
+
+def assert_reads_answer_and_health_is_degraded(client):
+    for i in range(5):
+        response, elapsed = timed_get(client, read(i))
+        assert response.status_code == 200 and response.json()["count"] == 30
+        assert elapsed < 1.0
+    signed_in = APIClient()
+    signed_in.force_authenticate(User.objects.get_or_create(username="reader")[0])
+    assert signed_in.get(READ).status_code == 200
+    health = client.get("/healthz")
+    assert (health.status_code, health.json()) == (
+        200,
+        {"status": "degraded", "database": "ok", "cache": "unavailable"},
+    )
+
+
+@needs_redis
+@pytest.mark.django_db
+def test_a_redis_out_of_memory_degrades_like_an_outage(redis_server, tmp_path, settings):
+    """At maxmemory, Redis's default policy refuses every write ("OOM command not allowed") but answers PING."""
+    full = RedisServer(tmp_path / "full")
+    full.dir.mkdir()
+    full.start("--maxmemory", "4mb", "--maxmemory-policy", "noeviction")
+    try:
+        filler = redis.Redis(port=full.port)
+        with pytest.raises(redis.exceptions.ResponseError, match="maxmemory"):
+            for n in range(200):
+                filler.set(f"filler:{n}", b"x" * 100_000)
+        assert filler.ping()
+        settings.CACHES = redis_caches(full.url, retry_seconds=1)
+        settings.THROTTLE_CACHE_ALIAS = "default"
+        assert_reads_answer_and_health_is_degraded(APIClient())
+    finally:
+        full.kill()
+
+
+@needs_redis
+@pytest.mark.django_db
+def test_a_read_only_redis_after_a_failover_degrades_like_an_outage(redis_server, tmp_path, settings):
+    """A replica answers reads and PING but refuses writes with READONLY."""
+    replica = RedisServer(tmp_path / "replica")
+    replica.dir.mkdir()
+    replica.start("--replicaof", "127.0.0.1", str(redis_server.port))
+    try:
+        with pytest.raises(redis.exceptions.ReadOnlyError):
+            redis.Redis(port=replica.port).set("probe", b"1")
+        settings.CACHES = redis_caches(replica.url, retry_seconds=1)
+        settings.THROTTLE_CACHE_ALIAS = "default"
+        assert_reads_answer_and_health_is_degraded(APIClient())
+    finally:
+        replica.kill()
 
 
 def http_get(url, timeout=10):
