@@ -6,6 +6,8 @@ from django.core.validators import RegexValidator
 from django.db import connections, models
 from django.db.models import F, Q
 from django.db.models.functions import Cast
+from django.db.models.signals import pre_delete
+from django.dispatch import receiver
 
 from alliances import crosswalks, validation
 from alliances.choices import MembershipStatus, OrganizationKind, SourceKind, SuccessionKind
@@ -478,6 +480,21 @@ class Citation(models.Model):
 
     def clean(self):
         validation.check_citation(self)
+
+
+@receiver(pre_delete, sender=Citation, dispatch_uid="citation_removal_keeps_periods_cited")
+def _citation_removal_guard(sender, instance, origin=None, **kwargs):
+    """Deleting citations themselves (one, or "delete selected") never leaves a period without one.
+
+    On every path that deletes through the ORM (admin pages, inlines, actions, the shell).
+    Deleting a period, an organization or a country takes its citations with it: ``origin``
+    (what the delete was called on) tells the two apart.
+    """
+    if isinstance(origin, Citation):
+        validation.check_citation_removal([origin])
+    elif isinstance(origin, models.QuerySet) and origin.model is Citation and not getattr(origin, "_checked", False):
+        origin._checked = True  # called once per row: the rule is checked once for the whole set
+        validation.check_citation_removal(list(origin))
 
 
 class CountryCitation(models.Model):

@@ -16,8 +16,6 @@ from alliances.choices import MembershipStatus
 from alliances.models import Citation, Membership
 from alliances.text import normalize_name
 
-NEEDS_CITATION = "A membership period needs at least one citation: a source and the sentence of it that says so."
-
 
 def _save(instance, **fields):
     for name, value in fields.items():
@@ -62,7 +60,7 @@ def membership_create(
         )
     )
     if not citations:  # after the rules, so a period that breaks one says which
-        raise ValidationError({"citations": NEEDS_CITATION})
+        raise ValidationError({"citations": validation.NEEDS_CITATION})
     for source, quote in citations:
         _save(Citation(source=source, organization=organization, membership=membership, quote=quote))
     return membership

@@ -206,8 +206,40 @@ def check_membership_removal(membership):
             )
 
 
+NEEDS_CITATION = "A membership period needs at least one citation: a source and the sentence of it that says so."
+
+
+def check_citation_removal(citations):
+    """Raise ValidationError if removing ``citations`` from their periods (deleting them, or moving them
+    to another period) would leave a period that still exists with no citation."""
+    removed = {c.pk for c in citations if c.pk is not None}
+    periods = {c.membership_id for c in citations if c.membership_id is not None}
+    if not removed or not periods:
+        return
+    model = type(next(iter(citations)))
+    kept = set(
+        model.objects.filter(membership_id__in=periods).exclude(pk__in=removed).values_list("membership_id", flat=True)
+    )
+    bare = periods - kept
+    if bare:
+        Membership = model._meta.get_field("membership").related_model
+        names = ", ".join(
+            str(m) for m in Membership.objects.filter(pk__in=bare).select_related("country", "organization")
+        )
+        if names:  # periods being deleted with their citations are not left bare
+            raise ValidationError(f"{NEEDS_CITATION} This would leave none on: {names}.")
+
+
 def check_citation(citation):
     errors = {}
+    if citation.pk is not None:
+        stored = type(citation).objects.filter(pk=citation.pk).values_list("membership_id", flat=True).first()
+        if stored is not None and stored != citation.membership_id:
+            moved = type(citation)(pk=citation.pk, membership_id=stored)
+            try:
+                check_citation_removal([moved])
+            except ValidationError as exc:
+                errors["membership"] = exc.messages
     if citation.membership_id is not None:
         membership_org = citation.membership.organization_id
         if citation.organization_id is None:

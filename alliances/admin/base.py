@@ -39,19 +39,34 @@ class AuditedAdmin(admin.ModelAdmin):
                 # A concurrent write got past the form's validation: nothing was saved; say why, plainly.
                 self.message_user(request, constraints.plain_message(exc), level=messages.ERROR)
                 return HttpResponseRedirect(request.get_full_path())
+            except ValidationError as exc:
+                # A rule checked as the rows are written (an inline's deletion, say): nothing was saved.
+                return self.refused(request, exc, request.get_full_path())
         return super().changeform_view(request, object_id, form_url, extra_context)
 
     def delete_view(self, request, object_id, extra_context=None):
         if request.method == "POST":
-            with audit.acting_as(request.user):
-                return super().delete_view(request, object_id, extra_context)
+            try:
+                with audit.acting_as(request.user):
+                    return super().delete_view(request, object_id, extra_context)
+            except ValidationError as exc:
+                return self.refused(request, exc, request.get_full_path())
         return super().delete_view(request, object_id, extra_context)
 
     def changelist_view(self, request, extra_context=None):
         if request.method == "POST":  # admin actions and list_editable
-            with audit.acting_as(request.user):
-                return super().changelist_view(request, extra_context)
+            try:
+                with audit.acting_as(request.user):
+                    return super().changelist_view(request, extra_context)
+            except ValidationError as exc:
+                return self.refused(request, exc, request.get_full_path())
         return super().changelist_view(request, extra_context)
+
+    def refused(self, request, error, back_to):
+        """A write a rule refused (the transaction was rolled back): the rule's sentence, and the page again."""
+        for message in error.messages:
+            self.message_user(request, message, level=messages.ERROR)
+        return HttpResponseRedirect(back_to)
 
     def audited(self, request):
         """For a custom admin view: its writes are recorded as the curator's, in one transaction."""
