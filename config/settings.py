@@ -262,6 +262,11 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 5
 
 # CSV exports from the admin: a cell a spreadsheet would run as a formula is neutralised.
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+# The CSV import's preview keeps the file for the confirm step in the default cache (the
+# database's table, or Redis), which every app server shares, under a random name the
+# confirm step only accepts from the session that previewed it (alliances/admin/membership.py).
+# The default, a file in the temp folder named by the client, let a crafted confirm delete any file.
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.CacheStorage"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -5,7 +5,7 @@ import datetime
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseRedirect
+from django.http import HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from import_export.admin import ImportExportMixin
@@ -17,6 +17,9 @@ from alliances.admin.forms import ChangeStatusForm, EndOnDateForm
 from alliances.admin.inlines import MembershipCitationInline
 from alliances.models import Citation, Membership
 from alliances.resources import MembershipResource
+
+# The session's list of the import files its previews stored (the last ten).
+PREVIEWED_IMPORTS = "alliances_previewed_imports"
 
 
 class OngoingFilter(admin.SimpleListFilter):
@@ -66,9 +69,27 @@ class MembershipAdmin(ImportExportMixin, AuditedAdmin):
         with self.audited(request):  # the preview is a dry run, rolled back, but recorded as the curator's
             return super().import_action(request, **kwargs)
 
+    def get_confirm_form_initial(self, request, import_form):
+        initial = super().get_confirm_form_initial(request, import_form)
+        if initial.get("import_file_name"):
+            previewed = request.session.get(PREVIEWED_IMPORTS, [])
+            request.session[PREVIEWED_IMPORTS] = [*previewed[-9:], initial["import_file_name"]]
+        return initial
+
     def process_import(self, request, **kwargs):
+        # The confirm form names the stored file: only a name this session's preview wrote is read
+        # (and then removed); anything else is refused before the storage is touched.
+        name = request.POST.get("import_file_name", "")
+        previewed = request.session.get(PREVIEWED_IMPORTS, [])
+        if request.method == "POST" and name not in previewed:
+            return HttpResponseBadRequest(
+                "This import was not previewed in this session, or was already confirmed: import the file again.",
+                content_type="text/plain; charset=utf-8",
+            )
         with self.audited(request):
-            return super().process_import(request, **kwargs)
+            response = super().process_import(request, **kwargs)
+        request.session[PREVIEWED_IMPORTS] = [n for n in previewed if n != name]
+        return response
 
     def process_dataset(self, dataset, form, request, **kwargs):
         # All or nothing: a row refused at confirmation (the data changed since

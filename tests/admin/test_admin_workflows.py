@@ -8,11 +8,15 @@ country summary, and CSV import (preview, refusal, confirmation) and export.
 import csv
 import datetime
 import io
+import tempfile
+import uuid
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group, User
 from django.core.management import CommandError, call_command
 from django.http import HttpRequest
+from django.test import Client
 
 from alliances import curators
 from alliances.models import AuditEvent, Citation, Country, Membership, Organization, Source
@@ -480,3 +484,45 @@ def test_curator_adds_a_country_alias_on_its_own_page(curator):
     assert alias.normalized == "rumanien" and last_actor(alias) == "cora"
     response = curator.post(f"{ADMIN}countryalias/add/", {"country": ro.pk, "name": "czech republic", "_save": "Save"})
     assert "already an alias of Czechia" in " ".join(response.context["adminform"].form.errors["name"])
+
+
+def test_the_confirm_step_reads_only_a_file_this_sessions_preview_stored(curator, tmp_path, settings):
+    """A confirm naming another file (the temp folder's, an absolute path) touches nothing and is a 400."""
+    victim = Path(tempfile.gettempdir()) / f"victim-{uuid.uuid4().hex}.txt"
+    victim.write_text("not an import")
+    outside = tmp_path / "outside.csv"
+    outside.write_text(HEADER)
+    try:
+        response = preview(curator, HEADER + f"JP,osce,partner,0,2010-01-02,,,{SEED},q\n")
+        confirm = dict(response.context["confirm_form"].initial)
+        for name in [victim.name, str(victim), str(outside), "../" + victim.name, "no-such-file", ""]:
+            refused = curator.post(f"{ADMIN}membership/process_import/", {**confirm, "import_file_name": name})
+            assert refused.status_code == 400, name
+            assert "not previewed in this session" in refused.content.decode()
+        assert victim.exists() and outside.exists()
+        assert not Membership.objects.filter(country__iso2="JP", organization__slug="osce", start_date="2010-01-02")
+        assert curator.post(f"{ADMIN}membership/process_import/", confirm).status_code == 302
+        assert Membership.objects.filter(country__iso2="JP", organization__slug="osce", start_date="2010-01-02")
+        # Confirmed once: the same name again is refused, not a 500 on a missing file.
+        assert curator.post(f"{ADMIN}membership/process_import/", confirm).status_code == 400
+    finally:
+        victim.unlink(missing_ok=True)
+
+
+def test_another_session_cannot_confirm_a_preview(curator):
+    response = preview(curator, HEADER + f"JP,osce,partner,0,2010-01-02,,,{SEED},q\n")
+    confirm = response.context["confirm_form"].initial
+    other = Client()
+    other.force_login(User.objects.get(username="cora"))  # the same curator, another session (another browser)
+    assert other.post(f"{ADMIN}membership/process_import/", confirm).status_code == 400
+    assert not Membership.objects.filter(country__iso2="JP", organization__slug="osce", start_date="2010-01-02")
+
+
+def test_the_previewed_file_is_kept_where_every_app_server_finds_it(curator):
+    """Not a worker's memory nor one machine's temp folder: the shared default cache (database or Redis)."""
+    from django.core.cache import cache
+    from import_export.tmp_storages import CacheStorage
+
+    response = preview(curator, HEADER + f"JP,osce,partner,0,2010-01-02,,,{SEED},q\n")
+    name = response.context["confirm_form"].initial["import_file_name"]
+    assert cache.get(CacheStorage.CACHE_PREFIX + name) is not None
