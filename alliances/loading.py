@@ -268,6 +268,7 @@ class Loader:
         self.force = force
         self.keys = {}  # model -> {natural key: pk}, stored rows and rows written by this load
         self.origin = defaultdict(dict)  # model -> {pk: Row} for the rows of this load
+        self._pk_keys = {}  # model -> {pk: natural key}, the inverse of ``keys``, built when first needed
         self.outcome = Outcome()
 
     def run(self, rows):
@@ -279,8 +280,8 @@ class Loader:
             raise LoadRefused("Refusing to load: the fixtures break these rules (nothing was written)", problems)
         if self.outcome.curated and not self.force:
             raise LoadRefused(
-                f"Refusing to load: the fixtures would overwrite {len(self.outcome.curated)} record(s) edited since "
-                "they were loaded",
+                f"Refusing to load: the fixtures would overwrite {len(self.outcome.curated)} record(s) edited or "
+                "deleted since they were loaded",
                 self.outcome.curated,
             )
         return self.outcome
@@ -388,6 +389,8 @@ class Loader:
                 changed.append((row, current, differences))
         if changed:
             self._note_curated(model, changed)
+        if new:
+            self._note_curated_deletions(model, new)
         try:
             with transaction.atomic():
                 created = self._write(model, new, changed)
@@ -491,6 +494,44 @@ class Loader:
                 f"{model._meta.verbose_name} {current}: {', '.join(differences)} "
                 f"(edited by {event.actor or 'someone'} on {event.at:%Y-%m-%d %H:%M} UTC)"
             )
+
+    def _note_curated_deletions(self, model, new):
+        """New rows a curator deleted: loading them again would undo that curation, as overwriting an edit would.
+
+        The audit trail keeps each deleted row's columns; its natural key is read from them with
+        today's related rows (a row whose parent was deleted too is listed through the parent).
+        """
+        wanted = {row.key: row for row in new}
+        last = {}
+        for event in AuditEvent.objects.filter(table=model._meta.db_table, operation="delete").order_by("id"):
+            key = self._key_of_columns(model, event.before or {})
+            if key in wanted:
+                last[key] = event  # the latest deletion of that record is the one that removed it
+        for key, event in last.items():
+            if event.actor.startswith(LOADER_PREFIX):
+                continue
+            self.outcome.curated.append(
+                f"{wanted[key]}: deleted (by {event.actor or 'someone'} on {event.at:%Y-%m-%d %H:%M} UTC)"
+            )
+
+    def _key_of_columns(self, model, columns):
+        """The natural key of a row given as its columns (an audit snapshot), or None if a part is gone."""
+        parts = []
+        for lookup in NATURAL_KEYS[model]:
+            head, _, rest = lookup.partition("__")
+            field = model._meta.get_field(head)
+            value = columns.get(field.attname)
+            if not rest:
+                parts.append(None if value is None else field.to_python(value))
+                continue
+            related = field.related_model
+            if related not in self._pk_keys:
+                self._pk_keys[related] = {pk: key for key, pk in self.keys.get(related, {}).items()}
+            related_key = self._pk_keys[related].get(value)
+            if value is not None and related_key is None:
+                return None
+            parts.append(None if value is None else related_key[NATURAL_KEYS[related].index(rest)])
+        return tuple(parts)
 
     # -- organizations' requirements (many-to-many) ----------------------------------------------
 

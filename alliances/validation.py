@@ -223,11 +223,10 @@ def check_citation_removal(citations):
     bare = periods - kept
     if bare:
         Membership = model._meta.get_field("membership").related_model
-        names = ", ".join(
-            str(m) for m in Membership.objects.filter(pk__in=bare).select_related("country", "organization")
-        )
-        if names:  # periods being deleted with their citations are not left bare
-            raise ValidationError(f"{NEEDS_CITATION} This would leave none on: {names}.")
+        left = [str(m) for m in Membership.objects.filter(pk__in=bare).select_related("country", "organization")]
+        if left:  # periods being deleted with their citations are not left bare
+            more = f" and {len(left) - 5} more" if len(left) > 5 else ""
+            raise ValidationError(f"{NEEDS_CITATION} This would leave none on: {', '.join(left[:5])}{more}.")
 
 
 def check_citation(citation):

@@ -86,6 +86,24 @@ def test_explicit_load_refuses_to_overwrite_an_edited_record_unless_forced():
     assert Membership.objects.get(pk=membership.pk).note != "Curated by Alice."
 
 
+def test_explicit_load_refuses_to_bring_back_a_deleted_period_unless_forced():
+    """A deletion is curation too: loading used to re-create the period silently ("3 created")."""
+    period = Membership.objects.get(country__iso2="SE", organization__slug="nato", status="member")
+    key = (period.country_id, period.organization_id, period.start_date)
+    with audit.acting_as("alice"):
+        services.membership_delete(membership=period)
+    with pytest.raises(
+        CommandError, match=r"(?s)Refusing to load.*edited or deleted.*SE/nato/2024-03-07\): deleted \(by alice"
+    ):
+        call_command("load_fixtures", verbosity=0)
+    assert not Membership.objects.filter(country_id=key[0], organization_id=key[1], start_date=key[2]).exists()
+
+    call_command("load_fixtures", force=True, verbosity=0)
+    restored = Membership.objects.get(country_id=key[0], organization_id=key[1], start_date=key[2])
+    assert restored.citations.exists()
+    call_command("load_fixtures", verbosity=0)  # restored by a loader: nothing to refuse any more
+
+
 def test_explicit_load_of_unchanged_or_new_fixture_records_proceeds():
     call_command("load_fixtures", verbosity=0)  # nothing edited: nothing refused
     # A curator's new record is not in the fixtures, so loading does not touch it either.
