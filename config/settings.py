@@ -81,6 +81,7 @@ MIDDLEWARE = [
     # Outside the cached-read middleware, so cached answers carry the policy too.
     "csp.middleware.CSPMiddleware",
     "alliances.platform.limits.UploadSizeLimitMiddleware",
+    "alliances.platform.limits.NulCharacterMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before anything reads the database: picks the copy this request reads (a replica or the primary).
     "alliances.platform.replicas.ReadReplicaMiddleware",

@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
@@ -61,6 +61,13 @@ class AuditedAdmin(admin.ModelAdmin):
             except ValidationError as exc:
                 return self.refused(request, exc, request.get_full_path())
         return super().changelist_view(request, extra_context)
+
+    def object_or_404(self, request, object_id):
+        """The object a workflow URL names, or a 404: an id that is not a number is no object, not a 500."""
+        obj = self.get_object(request, object_id)  # None for a malformed or unknown id
+        if obj is None:
+            raise Http404(f"No {self.opts.verbose_name} with the id “{object_id[:40]}”.")
+        return obj
 
     def refused(self, request, error, back_to):
         """A write a rule refused (the transaction was rolled back): the rule's sentence, and the page again."""

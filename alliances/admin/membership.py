@@ -6,7 +6,6 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseBadRequest, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV
@@ -163,7 +162,7 @@ class MembershipAdmin(ImportExportMixin, AuditedAdmin):
 
     def change_status_view(self, request, object_id):
         """Change of status (candidate to member, say): end this period the day before, open the next one."""
-        membership = get_object_or_404(Membership.objects.select_related("country", "organization"), pk=object_id)
+        membership = self.object_or_404(request, object_id)
         if not self.has_change_status_permission(request, membership):
             raise PermissionDenied
         form = ChangeStatusForm(request.POST or None, membership=membership)

@@ -2,7 +2,6 @@
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 
 from alliances import selectors, services
@@ -52,7 +51,7 @@ class OrganizationAdmin(AuditedAdmin):
 
     def accession_view(self, request, object_id):
         """Record an accession: a new period of a country in this organization and its citation, in one form."""
-        organization = get_object_or_404(Organization, pk=object_id)
+        organization = self.object_or_404(request, object_id)
         if not (self.has_view_permission(request, organization) and self.has_accession_permission(request)):
             raise PermissionDenied
         form = AccessionForm(request.POST or None)
