@@ -129,6 +129,26 @@ def data_version(using=None):
         return locks.read_version(cursor)
 
 
+@contextlib.contextmanager
+def snapshot(using=None):
+    """Reads of several tables that all see one committed state, the data version's.
+
+    A transaction; on PostgreSQL at REPEATABLE READ (read committed would let each
+    statement see the commits made since the last). An export that read the version
+    first and each table in its own statement mixed versions under one label: its
+    memberships.csv lacked a period that its citations.csv cited. SQLite's read
+    transaction is a snapshot already. Nested in a transaction of the caller's, it
+    reads what that transaction sees.
+    """
+    alias = using or router.db_for_read(AuditEvent)
+    outermost = not connections[alias].in_atomic_block
+    with transaction.atomic(using=alias):
+        if outermost and connections[alias].vendor == "postgresql":
+            with connections[alias].cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        yield
+
+
 def last_change(model, pk):
     """The latest recorded change of the row or of a row that refers to it (an alias, a citation, a period).
 

@@ -260,6 +260,11 @@ def write_package(directory, *, progress=None, created=None):
     """Write every table and ``datapackage.json`` into ``directory``; returns the descriptor."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
+    with audit.snapshot():  # every table of the package, and its version, from one committed state
+        return _write_package(directory, progress, created)
+
+
+def _write_package(directory, progress, created):
     version = audit.data_version()
     created = created or datetime.datetime.now(datetime.UTC).replace(microsecond=0)
     resources = []

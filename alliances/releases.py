@@ -14,11 +14,15 @@ organization, start date):
   with the fields before and after.
 """
 
+import contextlib
 import csv
 import datetime
+import fcntl
 import json
 import re
 import shutil
+import tempfile
+from pathlib import Path
 
 from django.conf import settings
 
@@ -29,6 +33,10 @@ VERSION_PATTERN = re.compile(r"^[0-9]+\.[0-9a-f]+$|^0$")
 
 
 class AlreadyReleased(Exception):
+    pass
+
+
+class ReleaseInProgress(Exception):
     pass
 
 
@@ -43,6 +51,8 @@ def releases():
         return []
     found = []
     for path in root.glob("*/release.json"):
+        if path.parent.name.startswith("."):
+            continue  # a run's staging folder, not (yet) a release
         found.append(json.loads(path.read_text(encoding="utf-8")))
     return sorted(found, key=lambda r: (r["created"], r["version"]), reverse=True)
 
@@ -79,28 +89,67 @@ def changelog(old_path, new_path):
     return log
 
 
+@contextlib.contextmanager
+def _one_release_at_a_time():
+    """An exclusive lock on the releases folder (flock: released by the kernel if the process dies).
+
+    Concurrent runs shared one staging folder and deleted each other's files: some
+    crashed, and a release was published whose files were missing.
+    """
+    root = releases_dir()
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / ".lock", "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise ReleaseInProgress(
+                "Another release is being made now; run make_release again when it is done."
+            ) from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def make_release(*, progress=None, today=None):
-    """Write the current data version's package as a release; refuses a version released already."""
-    version = audit.data_version()
-    target = releases_dir() / version
-    if (target / "release.json").exists():
-        raise AlreadyReleased(f"Data version {version} is released already (on {release(version)['date']}).")
+    """Write the current data version's package as a release; refuses a version released already.
+
+    One run at a time (others are refused with ReleaseInProgress), each staged in a folder
+    of its own, read from one committed state, and published by one rename: a release is
+    whole or absent.
+    """
+    with _one_release_at_a_time(), audit.snapshot():
+        version = audit.data_version()
+        target = releases_dir() / version
+        if (target / "release.json").exists():
+            raise AlreadyReleased(f"Data version {version} is released already (on {release(version)['date']}).")
+        staging = Path(tempfile.mkdtemp(prefix=f".{version}.", suffix=".partial", dir=releases_dir()))
+        try:
+            record = _stage(staging, version, progress, today)
+            if target.exists():  # a folder a crashed run of an older make_release left: never half-published
+                shutil.rmtree(target)
+            staging.rename(target)  # the release appears whole or not at all
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return record
+
+
+def _stage(staging, version, progress, today):
     previous = releases()[0] if releases() else None
-    staging = releases_dir() / f".{version}.partial"
-    shutil.rmtree(staging, ignore_errors=True)
     descriptor = dataset.write_package(staging, progress=progress)
     old_path = releases_dir() / previous["version"] / "memberships.csv" if previous else None
     log = changelog(old_path, staging / "memberships.csv")
-    created = descriptor["created"]
     record = {
         "version": version,
         "date": (today or datetime.date.today()).isoformat(),
-        "created": created,
+        "created": descriptor["created"],
         "previous": previous["version"] if previous else None,
         "files": sorted(["datapackage.json", *(r["path"] for r in descriptor["resources"])]),
         "counts": {k: len(v) for k, v in log.items()},
         "changelog": log,
     }
+    missing = [name for name in record["files"] if not (staging / name).is_file()]
+    if missing:
+        raise RuntimeError(f"The staged release lacks {', '.join(missing)}; nothing was published.")
     (staging / "release.json").write_text(json.dumps(record, indent=1, ensure_ascii=False), encoding="utf-8")
-    staging.rename(target)  # the release appears whole or not at all
     return record

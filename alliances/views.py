@@ -71,7 +71,11 @@ def download_file(request, version, name):
         raise Http404("No such release file.")
     content_type = "application/json" if name.endswith(".json") else "text/csv; charset=utf-8"
     path = settings.RELEASES_DIR / version / name
-    response = FileResponse(open(path, "rb"), content_type=content_type)
+    try:
+        handle = open(path, "rb")
+    except FileNotFoundError as exc:  # a release folder damaged by hand: no such file, not a 500
+        raise Http404("No such release file.") from exc
+    response = FileResponse(handle, content_type=content_type)
     stem, _, ext = name.rpartition(".")
     response["Content-Disposition"] = f'attachment; filename="alliances-{stem}-{version}.{ext}"'
     return response

@@ -16,6 +16,7 @@ from django.core import serializers
 from django.core.management.base import BaseCommand
 from django.core.serializers.json import DjangoJSONEncoder
 
+from alliances import audit
 from alliances.models import (
     Citation,
     Country,
@@ -62,7 +63,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         directory = Path(options["directory"] or Path(settings.BASE_DIR, "fixtures"))
         directory.mkdir(parents=True, exist_ok=True)
-        for name, models in FILES:
-            (directory / name).write_bytes(render(models).encode("utf-8"))
+        with audit.snapshot():  # the files agree with each other: one committed state
+            rendered = [(name, render(models)) for name, models in FILES]
+        for name, text in rendered:
+            (directory / name).write_bytes(text.encode("utf-8"))
             if options["verbosity"]:
                 self.stdout.write(f"Wrote {directory / name}")

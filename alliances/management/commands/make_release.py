@@ -15,7 +15,7 @@ class Command(BaseCommand):
         progress = (lambda line: self.stderr.write(line)) if options["verbosity"] else None
         try:
             record = releases.make_release(progress=progress)
-        except releases.AlreadyReleased as exc:
+        except (releases.AlreadyReleased, releases.ReleaseInProgress) as exc:
             raise CommandError(str(exc)) from exc
         if options["verbosity"]:
             counts = ", ".join(f"{n} {kind}" for kind, n in record["counts"].items())
