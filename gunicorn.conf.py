@@ -8,6 +8,22 @@ import multiprocessing
 import os
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
+
+# Sync workers read a request whole before answering: a client that sends its headers slowly
+# holds a worker the whole time (two such connections made a normal read wait 30 s). A buffering
+# proxy in front (deploy/nginx/) reads slow clients for them. So gunicorn serves beyond this machine
+# only behind one (TRUSTED_PROXY_COUNT, which such a deployment sets anyway), or when told to.
+_host = bind.rsplit(":", 1)[0].strip("[]") if not bind.startswith("unix:") else "localhost"
+if (
+    _host not in ("127.0.0.1", "localhost", "::1")
+    and int(os.environ.get("TRUSTED_PROXY_COUNT", "0") or 0) < 1
+    and os.environ.get("ALLOW_DIRECT_BIND") != "1"
+):
+    raise SystemExit(
+        f"Refusing to bind {bind} with no proxy in front: slow clients would hold the sync workers. "
+        "Put nginx in front (deploy/nginx/) and set TRUSTED_PROXY_COUNT=1, or set ALLOW_DIRECT_BIND=1 "
+        "if you accept that risk."
+    )
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() + 1))
 worker_class = "sync"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))

@@ -6,6 +6,7 @@ so they exercise the settings and the WSGI stack as deployed.
 
 import json
 import os
+import runpy
 import socket
 import subprocess
 import sys
@@ -282,3 +283,27 @@ def test_database_outage_gives_503_then_recovers():
         proxy.stop()
         time.sleep(0.2)
         psql(f"DROP DATABASE IF EXISTS {pg_name}")
+
+
+@pytest.mark.parametrize(
+    ("env", "starts"),
+    [
+        ({"BIND": "0.0.0.0:8123"}, False),
+        ({"BIND": "[::]:8123"}, False),
+        ({"BIND": "0.0.0.0:8123", "TRUSTED_PROXY_COUNT": "1"}, True),
+        ({"BIND": "0.0.0.0:8123", "ALLOW_DIRECT_BIND": "1"}, True),
+        ({"BIND": "127.0.0.1:8123"}, True),
+        ({}, True),
+    ],
+)
+def test_gunicorn_refuses_to_serve_beyond_this_machine_with_no_proxy_in_front(env, starts, monkeypatch):
+    """Slow clients hold sync workers; the shipped nginx reads them first, so it must be in front."""
+    for name in ("BIND", "TRUSTED_PROXY_COUNT", "ALLOW_DIRECT_BIND"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    if starts:
+        runpy.run_path(os.fspath(REPO / "gunicorn.conf.py"))
+    else:
+        with pytest.raises(SystemExit, match="no proxy in front"):
+            runpy.run_path(os.fspath(REPO / "gunicorn.conf.py"))
