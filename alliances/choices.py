@@ -54,11 +54,21 @@ def statuses_included(statuses):
 
 
 class OrganizationKind(models.TextChoices):
-    MILITARY_ALLIANCE = "military_alliance", "Military alliance"
-    POLITICAL_ECONOMIC_UNION = "political_economic_union", "Political and economic union"
-    REGIONAL_SECURITY = "regional_security_organization", "Regional security organization"
-    INFORMAL_FORMAT = "informal_regional_format", "Informal regional format"
-    OTHER = "other", "Other"
+    """What sort of body an organization is: the API's ``kind`` filter and the pages' groups, in this order."""
+
+    UNIVERSAL = "universal", "Universal organization"
+    SECURITY_ALLIANCE = "security_alliance", "Security alliance"
+    ECONOMIC_TRADE = "economic_trade", "Economic or trade organization"
+    POLITICAL_FORUM = "political_forum", "Political or regional forum"
+    INFORMAL_CLUB = "informal_club", "Informal club"
+
+
+class DatePrecision(models.TextChoices):
+    """How much of a date is known (alliances/periods.py says how each is stored and shown)."""
+
+    DAY = "day", "Day"
+    MONTH = "month", "Month"
+    YEAR = "year", "Year"
 
 
 class SourceKind(models.TextChoices):

@@ -248,6 +248,10 @@ def _prepare(row):
     elif isinstance(instance, Membership):
         if instance.start_date and (message := validation.dates_out_of_order(instance.start_date, instance.end_date)):
             errors["end_date"] = message
+        for name, message in validation.imprecise_dates_off_their_bound(
+            instance.start_date, instance.start_precision, instance.end_date, instance.end_precision
+        ):
+            errors.setdefault(name, message)
     elif isinstance(instance, Citation):
         if not (instance.quote or "").strip():
             errors["quote"] = "Quote the sentence of the source that supports the fact."

@@ -9,8 +9,8 @@ from django.db.models.functions import Cast
 from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 
-from alliances import crosswalks, validation
-from alliances.choices import MembershipStatus, OrganizationKind, SourceKind, SuccessionKind
+from alliances import crosswalks, periods, validation
+from alliances.choices import DatePrecision, MembershipStatus, OrganizationKind, SourceKind, SuccessionKind
 from alliances.text import normalize_name
 
 
@@ -192,7 +192,18 @@ class Organization(models.Model):
     name = models.CharField(max_length=200, unique=True, help_text="Full English name.")
     kind = models.CharField(max_length=40, choices=OrganizationKind.choices, help_text="What sort of body it is.")
     founded = models.DateField(help_text="Date it was founded; no membership may start before it.")
+    founded_precision = models.CharField(
+        max_length=5,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
+        help_text="How much of the founding date is known; a month or a year is stored as its last day.",
+    )
     dissolved = models.DateField(null=True, blank=True, help_text="Date it was dissolved, if it was.")
+    dormant_since = models.DateField(
+        null=True,
+        blank=True,
+        help_text="First day it stopped meeting, although it still exists on paper (cite the source); empty if active.",
+    )
     website = models.URLField(blank=True, help_text="Official website.")
     description = models.TextField(blank=True, help_text="One or two sentences on what it is.")
     cow_igo = models.CharField(
@@ -235,6 +246,19 @@ class Organization(models.Model):
 
     def natural_key(self):
         return (self.slug,)
+
+    @property
+    def founded_text(self):
+        """The founding date as far as it is known: "1992-06-15", "1992-06" or "1992"."""
+        return periods.shown(self.founded, self.founded_precision)
+
+    def clean(self):
+        # A founding known to the month or year is entered as any day of it and kept as its last day.
+        self.founded = periods.latest_day(self.founded, self.founded_precision)
+        if self.dormant_since and (
+            self.dormant_since < self.founded or (self.dissolved and self.dormant_since > self.dissolved)
+        ):
+            raise ValidationError({"dormant_since": "A body is dormant between its founding and its dissolution."})
 
 
 class OrganizationAlias(AliasBase):
@@ -338,10 +362,34 @@ class Membership(models.Model):
         default=MembershipStatus.MEMBER,
         help_text="The state's standing in the organization during this period.",
     )
+    own_status = models.CharField(
+        max_length=60,
+        blank=True,
+        help_text="The organization's own word for the status where it has one (“dialogue partner”, "
+        "“associated state”, “participating state”); ``status`` is its place among the fixed statuses.",
+    )
     founding = models.BooleanField(default=False, help_text="Whether the state was one of the founders.")
-    start_date = models.DateField(help_text="First day of the period (inclusive).")
+    start_date = models.DateField(
+        help_text="First day of the period (inclusive). Known only to the month or year: the last day of that "
+        "month or year, the first day on which the period had certainly begun."
+    )
+    start_precision = models.CharField(
+        max_length=5,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
+        help_text="How much of the start is known: day, month or year.",
+    )
     end_date = models.DateField(
-        null=True, blank=True, help_text="Last day of the period (inclusive); empty while it is ongoing."
+        null=True,
+        blank=True,
+        help_text="Last day of the period (inclusive); empty while it is ongoing. Known only to the month or "
+        "year: the first day of that month or year, the last day on which it had certainly not yet ended.",
+    )
+    end_precision = models.CharField(
+        max_length=5,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
+        help_text="How much of the end is known: day, month or year.",
     )
     note = models.TextField(blank=True, help_text="Context, e.g. which predecessor state's seat this continues.")
 
@@ -365,8 +413,8 @@ class Membership(models.Model):
         ]
 
     def __str__(self):
-        end = self.end_date.isoformat() if self.end_date else "ongoing"
-        start = self.start_date.isoformat() if self.start_date else "?"
+        end = self.end_text or "ongoing"
+        start = self.start_text or "?"
         country = self.country if self.country_id else "?"
         organization = self.organization if self.organization_id else "?"
         return f"{country} in {organization}: {self.status} {start} – {end}"
@@ -380,7 +428,20 @@ class Membership(models.Model):
     def is_ongoing(self):
         return self.end_date is None
 
+    @property
+    def start_text(self):
+        """The start as far as it is known: "1992-06-15", "1992-06" or "1992"."""
+        return periods.shown(self.start_date, self.start_precision)
+
+    @property
+    def end_text(self):
+        """The end as far as it is known, or None while ongoing."""
+        return periods.shown(self.end_date, self.end_precision)
+
     def clean(self):
+        # A date known to the month or year is entered as any day of it and kept as its certain bound.
+        self.start_date = periods.latest_day(self.start_date, self.start_precision)
+        self.end_date = periods.earliest_day(self.end_date, self.end_precision)
         validation.check_membership(self)
 
 

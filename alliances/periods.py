@@ -83,3 +83,66 @@ def count_series(periods: Iterable[tuple[datetime.date, datetime.date | None, st
             continue  # a period ending the day before another of the same status starts: no change
         series.append((day, counts))
     return series
+
+
+# --- precision: a day known only to its month or year ---------------------------------------------
+#
+# A date known to the month or the year is stored as the bound that is certain: a start as the
+# last day of its month or year (on that day the period had certainly begun), an end as the first
+# day (on that day it had certainly not yet ended). Every "on day D" question then answers what
+# is certain, with no change to the queries or indexes; what is only possible (inside the
+# uncertain month or year) is ``possible_bounds``; what is shown is ``shown``: "1992", never a day.
+
+DAY, MONTH, YEAR = "day", "month", "year"
+
+
+def _last_day_of_month(day):
+    following = (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    return following - ONE_DAY
+
+
+def latest_day(day, precision):
+    """The last day a date known to ``precision`` may be: how a start (or a founding) is stored."""
+    if day is None or precision == DAY:
+        return day
+    if precision == MONTH:
+        return _last_day_of_month(day)
+    return datetime.date(day.year, 12, 31)
+
+
+def earliest_day(day, precision):
+    """The first day a date known to ``precision`` may be: how an end is stored."""
+    if day is None or precision == DAY:
+        return day
+    if precision == MONTH:
+        return day.replace(day=1)
+    return datetime.date(day.year, 1, 1)
+
+
+def possible_bounds(start, start_precision, end, end_precision):
+    """The widest period the stored one may stand for: (earliest possible start, latest possible end)."""
+    return earliest_day(start, start_precision), latest_day(end, end_precision)
+
+
+def shown(day, precision):
+    """A date as far as it is known: "1992-06-15", "1992-06" or "1992"; None stays None."""
+    if day is None:
+        return None
+    if precision == YEAR:
+        return f"{day.year:04d}"
+    if precision == MONTH:
+        return f"{day.year:04d}-{day.month:02d}"
+    return day.isoformat()
+
+
+def parse_shown(text):
+    """``(day, precision)`` from "1992-06-15", "1992-06" or "1992" (the day is the first of the unit).
+
+    Raises ValueError for anything else.
+    """
+    parts = text.split("-")
+    if len(parts) == 1 and len(text) == 4 and text.isdigit():
+        return datetime.date(int(text), 1, 1), YEAR
+    if len(parts) == 2 and len(parts[0]) == 4 and len(parts[1]) == 2 and text.replace("-", "").isdigit():
+        return datetime.date(int(parts[0]), int(parts[1]), 1), MONTH
+    return datetime.date.fromisoformat(text), DAY

@@ -46,8 +46,12 @@ def membership_create(
     founding=False,
     note="",
     citations=(),
+    **precision_and_own_status,
 ):
-    """Create a membership period and its citations (``(source, quote)`` pairs); at least one is needed."""
+    """Create a membership period and its citations (``(source, quote)`` pairs); at least one is needed.
+
+    ``precision_and_own_status``: ``start_precision``, ``end_precision`` (day by default) and ``own_status``.
+    """
     membership = _save(
         Membership(
             country=country,
@@ -57,6 +61,7 @@ def membership_create(
             status=status,
             founding=founding,
             note=note,
+            **precision_and_own_status,
         )
     )
     if not citations:  # after the rules, so a period that breaks one says which

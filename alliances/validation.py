@@ -12,7 +12,7 @@ from collections import defaultdict
 
 from django.core.exceptions import ValidationError
 
-from alliances import history, locks
+from alliances import history, locks, periods
 from alliances.choices import MembershipStatus, SuccessionKind
 from alliances.periods import describe_period, first_coverage_gap, first_uncovered_day, overlaps
 
@@ -24,14 +24,43 @@ def dates_out_of_order(start, end):
     return None
 
 
-def outside_organization(organization, start, end):
-    """(field, message) for each way the period leaves ``organization``'s founded–dissolved span."""
+def imprecise_dates_off_their_bound(start, start_precision, end, end_precision):
+    """(field, message) for a date known to the month or year that is not stored as its certain bound.
+
+    ``Membership.clean()`` moves such a date there; a loaded row must already be there.
+    """
     problems = []
-    if start < organization.founded:
+    if start is not None and periods.latest_day(start, start_precision) != start:
         problems.append(
             (
                 "start_date",
-                f"{organization.acronym} was founded on {organization.founded.isoformat()}; "
+                f"A start known to the {start_precision} is stored as its last day "
+                f"({periods.latest_day(start, start_precision).isoformat()}), not {start.isoformat()}.",
+            )
+        )
+    if end is not None and periods.earliest_day(end, end_precision) != end:
+        problems.append(
+            (
+                "end_date",
+                f"An end known to the {end_precision} is stored as its first day "
+                f"({periods.earliest_day(end, end_precision).isoformat()}), not {end.isoformat()}.",
+            )
+        )
+    return problems
+
+
+def outside_organization(organization, start, end):
+    """(field, message) for each way the period leaves ``organization``'s founded–dissolved span.
+
+    A founding known to the month or year allows a start from the first day of it.
+    """
+    problems = []
+    founded = periods.earliest_day(organization.founded, organization.founded_precision)
+    if start < founded:
+        problems.append(
+            (
+                "start_date",
+                f"{organization.acronym} was founded on {organization.founded_text}; "
                 f"a membership cannot start before that (got {start.isoformat()}).",
             )
         )

@@ -347,6 +347,7 @@ SPECTACULAR_SETTINGS = {
         "OrganizationKindEnum": "alliances.choices.OrganizationKind",
         "SourceKindEnum": "alliances.choices.SourceKind",
         "MembershipStatusEnum": "alliances.choices.MembershipStatus",
+        "DatePrecisionEnum": "alliances.choices.DatePrecision",
     },
     # The docs page works offline: Swagger UI is served from the sidecar package, not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",

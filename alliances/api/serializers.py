@@ -7,11 +7,11 @@ schema, and the clients generated from it, do not change with the class names.
 """
 
 from django.core import serializers as django_serializers
-from drf_spectacular.utils import extend_schema_serializer
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 
-from alliances import concurrency, requirements, selectors, services
+from alliances import concurrency, periods, requirements, selectors, services
 from alliances.choices import (
     STATUS_HELP,
     MembershipStatus,
@@ -22,6 +22,25 @@ from alliances.choices import (
 )
 from alliances.models import AuditEvent, Citation, Country, Membership, Organization, Source
 from alliances.platform import reference
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "nullable": True,
+        "pattern": r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$",
+        "description": "A date as far as it is known: 1992-06-15, 1992-06 (the month) or 1992 (the year).",
+    }
+)
+class PreciseDateField(serializers.Field):
+    """A date shown only as far as it is known (``periods.shown``): never a day that is not known."""
+
+    def __init__(self, date_attr, precision_attr, **kwargs):
+        self.date_attr, self.precision_attr = date_attr, precision_attr
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, instance):
+        return periods.shown(getattr(instance, self.date_attr), getattr(instance, self.precision_attr))
 
 
 class CountryBriefSerializer(serializers.ModelSerializer):
@@ -155,7 +174,9 @@ ORGANIZATION_FIELDS = [
     "name",
     "kind",
     "founded",
+    "founded_precision",
     "dissolved",
+    "dormant_since",
     "website",
     "description",
     "cow_igo",
@@ -169,6 +190,7 @@ ORGANIZATION_FIELDS = [
 class OrganizationOutputSerializer(serializers.ModelSerializer):
     aliases = AliasNamesField(read_only=True)
     member_count = serializers.IntegerField(read_only=True, help_text="Number of members today.")
+    founded = PreciseDateField("founded", "founded_precision", help_text="When it was founded, as far as known.")
     members_must_belong_to = RequiredSlugsField(
         read_only=True, help_text="Slugs of the organizations every member must also belong to."
     )
@@ -221,10 +243,15 @@ class CitationOutputSerializer(serializers.ModelSerializer):
     publisher = serializers.CharField(source="source.publisher", read_only=True)
     url = serializers.CharField(source="source.url", read_only=True)
     published = serializers.DateField(source="source.published", read_only=True, allow_null=True)
+    kind = serializers.CharField(
+        source="source.kind",
+        read_only=True,
+        help_text="What sort of source: official_page, treaty, official_document, news_article or secondary.",
+    )
 
     class Meta:
         model = Citation
-        fields = ["title", "publisher", "url", "published", "quote"]
+        fields = ["title", "publisher", "url", "published", "kind", "quote"]
 
 
 def _date(value):
@@ -244,6 +271,8 @@ class MembershipOutputSerializer(serializers.ModelSerializer):
     country = CountryBriefSerializer(read_only=True)
     organization = OrganizationBriefSerializer(read_only=True)
     sources = CitationOutputSerializer(source="cited", many=True, read_only=True)
+    start_date = PreciseDateField("start_date", "start_precision", help_text="First day, as far as known.")
+    end_date = PreciseDateField("end_date", "end_precision", help_text="Last day, as far as known; null: ongoing.")
 
     class Meta:
         model = Membership
@@ -252,9 +281,12 @@ class MembershipOutputSerializer(serializers.ModelSerializer):
             "country",
             "organization",
             "status",
+            "own_status",
             "founding",
             "start_date",
+            "start_precision",
             "end_date",
+            "end_precision",
             "note",
             "sources",
         ]
@@ -266,9 +298,12 @@ class MembershipOutputSerializer(serializers.ModelSerializer):
             "country": {"code": country.code, "iso2": country.iso2, "name": country.name},
             "organization": {"slug": organization.slug, "acronym": organization.acronym, "name": organization.name},
             "status": m.status,
+            "own_status": m.own_status,
             "founding": m.founding,
-            "start_date": _date(m.start_date),
-            "end_date": _date(m.end_date),
+            "start_date": periods.shown(m.start_date, m.start_precision),
+            "start_precision": m.start_precision,
+            "end_date": periods.shown(m.end_date, m.end_precision),
+            "end_precision": m.end_precision,
             "note": m.note,
             "sources": [
                 {
@@ -276,6 +311,7 @@ class MembershipOutputSerializer(serializers.ModelSerializer):
                     "publisher": c.source.publisher,
                     "url": c.source.url,
                     "published": _date(c.source.published),
+                    "kind": c.source.kind,
                     "quote": c.quote,
                 }
                 for c in selectors.cited(m)
@@ -324,7 +360,19 @@ class MembershipInputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Membership
-        fields = ["country", "organization", "status", "founding", "start_date", "end_date", "note", "citations"]
+        fields = [
+            "country",
+            "organization",
+            "status",
+            "own_status",
+            "founding",
+            "start_date",
+            "start_precision",
+            "end_date",
+            "end_precision",
+            "note",
+            "citations",
+        ]
 
     def create(self, validated_data):
         citations = [(c["source"], c["quote"]) for c in validated_data.pop("citations", [])]

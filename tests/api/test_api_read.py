@@ -25,8 +25,21 @@ pytestmark = pytest.mark.django_db
 
 API = "/api/v1/"
 TODAY = datetime.date.today()
-MEMBERSHIP_KEYS = {"id", "country", "organization", "status", "founding", "start_date", "end_date", "note", "sources"}
-SOURCE_KEYS = {"title", "publisher", "url", "published", "quote"}
+MEMBERSHIP_KEYS = {
+    "id",
+    "country",
+    "organization",
+    "status",
+    "own_status",
+    "founding",
+    "start_date",
+    "start_precision",
+    "end_date",
+    "end_precision",
+    "note",
+    "sources",
+}
+SOURCE_KEYS = {"title", "publisher", "url", "published", "kind", "quote"}
 COUNTRY_KEYS = {
     "code",
     "iso2",
@@ -1026,7 +1039,7 @@ def test_membership_list_page_size_bounds(client):
 def test_membership_list_csv(client):
     rows = get_csv(client, "memberships/", {"organization": "b9", "format": "csv"})
     assert len(rows) == 9
-    assert list(rows[0])[:12] == [
+    assert list(rows[0])[:15] == [
         "id",
         "country.code",
         "country.iso2",
@@ -1035,9 +1048,12 @@ def test_membership_list_csv(client):
         "organization.acronym",
         "organization.name",
         "status",
+        "own_status",
         "founding",
         "start_date",
+        "start_precision",
         "end_date",
+        "end_precision",
         "note",
     ]
     assert {row["country.iso2"] for row in rows} == members_on("b9", TODAY)

@@ -132,7 +132,7 @@ BODIES = {
         "slug": "pacific-alliance",
         "acronym": "PA",
         "name": "Alianza del Pacífico",
-        "kind": "other",
+        "kind": "political_forum",
         "founded": "2011-04-28",
     },
     "sources/": {"slug": "new-source", "title": "New", "kind": "treaty"},

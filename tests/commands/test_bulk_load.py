@@ -149,7 +149,7 @@ def test_check_constraints_are_evaluated_for_every_row(tmp_path):
                 "slug": "short-lived",
                 "acronym": "SL",
                 "name": "Short-lived Pact",
-                "kind": "military_alliance",
+                "kind": "security_alliance",
                 "founded": "2000-01-01",
                 "dissolved": "1999-01-01",
                 "members_must_belong_to": [],

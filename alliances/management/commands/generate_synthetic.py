@@ -81,7 +81,18 @@ class Command(BaseCommand):
         ) as copy:
             for i in range(count):
                 copy.write_row(
-                    (f"syn-{i:05d}", f"S{i:05d}", f"Synthetic organization {i:05d}", "other", EPOCH, "", "", "", "", "")
+                    (
+                        f"syn-{i:05d}",
+                        f"S{i:05d}",
+                        f"Synthetic organization {i:05d}",
+                        "political_forum",
+                        EPOCH,
+                        "",
+                        "",
+                        "",
+                        "",
+                        "",
+                    )
                 )
         cursor.execute("SELECT id FROM alliances_organization WHERE slug LIKE 'syn-%%' ORDER BY id")
         return [row[0] for row in cursor.fetchall()]
