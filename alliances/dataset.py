@@ -25,9 +25,11 @@ from pathlib import Path
 from django.conf import settings
 
 from alliances import audit, csvfile
+from alliances.choices import DatePrecision
 from alliances.models import Citation, Country, Membership, Organization, Source, Succession
 
 FIRST_PANEL_YEAR = 1945
+PRECISE_DATE = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"
 COW_CODES = {"member": 1, "suspended": 1, "associate": 2, "observer": 3}
 NOT_A_STATE = -1
 
@@ -51,9 +53,9 @@ def _field(name, type_, description, **constraints):
     return field
 
 
-def _attributes(record, fields):
-    """A row of a table whose every column is the record's attribute of that name."""
-    return [getattr(record, field["name"]) for field in fields]
+def _attributes(record, fields, **shown):
+    """A row of a table whose every column is the record's attribute of that name (``shown``: its own value)."""
+    return [shown[f["name"]] if f["name"] in shown else getattr(record, f["name"]) for f in fields]
 
 
 def country_table():
@@ -85,8 +87,10 @@ def organization_table():
         _field("acronym", "string", "Usual abbreviation."),
         _field("name", "string", "Full English name.", required=True),
         _field("kind", "string", "What sort of body it is."),
-        _field("founded", "date", "Founding date.", required=True),
+        _field("founded", "string", "Founding date, as far as known.", required=True, pattern=PRECISE_DATE),
+        _field("founded_precision", "string", "day, month or year.", enum=list(DatePrecision.values)),
         _field("dissolved", "date", "Dissolution date, if any."),
+        _field("dormant_since", "date", "First day it stopped meeting, if it exists only on paper."),
         _field("website", "string", "Official website."),
         _field("cow_igo", "string", "Abbreviation (ioname) in the Correlates of War IGO data set v3."),
         _field("wikidata", "string", "Wikidata item ID."),
@@ -95,7 +99,10 @@ def organization_table():
     ]
     # Every column but the last is the attribute of its name; the last joins the required organizations.
     rows = (
-        [*_attributes(o, fields[:-1]), "|".join(sorted(r.slug for r in o.members_must_belong_to.all()))]
+        [
+            *_attributes(o, fields[:-1], founded=o.founded_text),
+            "|".join(sorted(r.slug for r in o.members_must_belong_to.all())),
+        ]
         for o in Organization.objects.prefetch_related("members_must_belong_to").order_by("slug")
     )
     return "organizations", fields, ["slug"], [], rows
@@ -106,13 +113,38 @@ def membership_table():
         _field("country", "string", "Code of the state (countries.code).", required=True),
         _field("organization", "string", "Slug of the organization.", required=True),
         _field("status", "string", "member, candidate, partner, observer, suspended, …", required=True),
+        _field("own_status", "string", "The organization's own word for the status, where it has one."),
         _field("founding", "boolean", "Whether the state was a founder."),
-        _field("start_date", "date", "First day of the period (inclusive).", required=True),
-        _field("end_date", "date", "Last day of the period (inclusive); empty: ongoing."),
+        _field(
+            "start_date",
+            "string",
+            "First day of the period (inclusive), as far as known: 1992-06-15, 1992-06 or 1992.",
+            required=True,
+            pattern=PRECISE_DATE,
+        ),
+        _field("start_precision", "string", "day, month or year.", required=True, enum=list(DatePrecision.values)),
+        _field(
+            "end_date",
+            "string",
+            "Last day of the period (inclusive), as far as known; empty: ongoing.",
+            pattern=PRECISE_DATE,
+        ),
+        _field("end_precision", "string", "day, month or year.", required=True, enum=list(DatePrecision.values)),
         _field("note", "string", "Context and doubts."),
     ]
     rows = (
-        [m.country.code, m.organization.slug, m.status, m.founding, m.start_date, m.end_date, m.note]
+        [
+            m.country.code,
+            m.organization.slug,
+            m.status,
+            m.own_status,
+            m.founding,
+            m.start_text,
+            m.start_precision,
+            m.end_text,
+            m.end_precision,
+            m.note,
+        ]
         for m in Membership.objects.select_related("country", "organization").order_by(
             "organization__slug", "country__code", "start_date"
         )
@@ -145,7 +177,9 @@ def citation_table():
         _field(
             "country", "string", "ISO alpha-2 code of the membership's state; empty: a fact about the organization."
         ),
-        _field("start_date", "date", "Start of the membership period cited; empty with country."),
+        _field(
+            "start_date", "string", "Start of the membership period cited; empty with country.", pattern=PRECISE_DATE
+        ),
         _field("quote", "string", "The sentence of the source, verbatim.", required=True),
     ]
     rows = (
@@ -153,7 +187,7 @@ def citation_table():
             c.source.slug,
             c.organization.slug,
             c.membership.country.code if c.membership else "",
-            c.membership.start_date if c.membership else None,
+            c.membership.start_text if c.membership else None,
             c.quote,
         ]
         for c in Citation.objects.select_related("source", "organization", "membership__country").order_by("pk")

@@ -372,7 +372,7 @@ def organization(request, identifier):
         "name": organization.name,
         "alternateName": [organization.acronym, *getattr(organization, "alias_names", [])],
         "url": canonical_url,
-        "foundingDate": organization.founded.isoformat(),
+        "foundingDate": organization.founded_text,
         **({"dissolutionDate": organization.dissolved.isoformat()} if organization.dissolved else {}),
         **({"sameAs": [organization.website]} if organization.website else {}),
         "description": organization.description,
