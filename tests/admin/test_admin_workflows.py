@@ -21,6 +21,7 @@ from django.test import Client
 from alliances import curators
 from alliances.models import AuditEvent, Citation, Country, Membership, Organization, Source
 from tests.admin.test_admin import form_data
+from tests.api.test_api_read import ORIGINAL_NINE
 
 pytestmark = pytest.mark.django_db
 
@@ -162,7 +163,7 @@ def test_record_accession_creates_membership_and_citation_as_the_curator(curator
     ("iso2", "slug", "start", "end", "field", "message"),
     [
         ("RO", "nato", "2010-01-01", "", "start_date", "overlaps this one"),
-        ("JP", "osce", "2010-01-02", "2010-01-01", "end_date", "The end date 2010-01-01 is before the start date"),
+        ("BR", "osce", "2010-01-02", "2010-01-01", "end_date", "The end date 2010-01-01 is before the start date"),
         ("JP", "b9", "2015-11-03", "", "start_date", "B9 was founded on 2015-11-04"),
         ("AT", "b9", "2016-01-01", "", "start_date", "Members of B9 must be members of NATO, but Austria is not"),
     ],
@@ -181,7 +182,7 @@ def test_record_accession_needs_a_quote(curator):
     assert "quote" in page_errors(response)
     response = curator.post(accession_url("eu"), accession_data("CH", "2026-01-15", quote="   "))
     assert "quote" in page_errors(response)
-    assert not Membership.objects.filter(country__iso2="CH", organization__slug="eu").exists()
+    assert not Membership.objects.filter(country__iso2="CH", organization__slug="eu", status="member").exists()
 
 
 def test_record_accession_needs_permission(client):
@@ -305,7 +306,7 @@ def test_change_status_refuses_a_date_before_the_period(curator):
     assert "must start after the current period starts" in page_errors(response)["on"]
     ua_eu.refresh_from_db()
     assert ua_eu.end_date is None
-    assert Membership.objects.filter(country__iso2="UA", organization__slug="eu").count() == 1
+    assert Membership.objects.filter(country__iso2="UA", organization__slug="eu").count() == 2  # applicant, candidate
 
 
 def test_change_status_shows_a_rule_of_the_new_period(curator):
@@ -336,10 +337,12 @@ def test_country_page_summarises_current_and_past_memberships(curator):
     gb = Country.objects.get(iso2="GB")
     response = curator.get(f"{ADMIN}country/{gb.pk}/change/")
     summary = response.context["membership_summary"]
-    assert {m.organization.slug for m in summary["current"]} == {"nato", "osce", "coe", "nrc"}
-    assert [(m.organization.slug, m.start_date, m.end_date) for m in summary["past"]] == [
-        ("eu", D("1973-01-01"), D("2020-01-31"))
-    ]
+    current = {m.organization.slug for m in summary["current"]}
+    assert current & set(ORIGINAL_NINE) == {"nato", "osce", "coe", "nrc"}
+    assert {"un", "g7", "commonwealth", "oecd"} <= current
+    past = [(m.organization.slug, m.start_date, m.end_date) for m in summary["past"]]
+    assert [p for p in past if p[0] in ORIGINAL_NINE] == [("eu", D("1973-01-01"), D("2020-01-31"))]
+    assert ("eea", D("1994-01-01"), D("2020-01-31")) in past  # and its EFTA, EEA, WEU and OEEC years
     html = response.content.decode()
     assert 'id="membership-summary"' in html and "2020-01-31" in html
     assert html.index('id="membership-summary"') < html.index('id="country_form"')  # at the top
@@ -367,7 +370,8 @@ def test_import_preview_shows_new_and_changed_rows_then_confirm_applies_them(cur
     result = response.context["result"]
     assert not result.has_errors() and not result.has_validation_errors()
     assert [row.import_type for row in result.rows] == ["new", "update"]
-    assert not Membership.objects.filter(country__iso2="CH", organization__slug="eu").exists()  # only a preview
+    # only a preview
+    assert not Membership.objects.filter(country__iso2="CH", organization__slug="eu", status="member").exists()
     assert membership("HU", "eu").end_date is None
 
     confirm = response.context["confirm_form"].initial
@@ -385,10 +389,10 @@ def test_import_preview_shows_new_and_changed_rows_then_confirm_applies_them(cur
         (f"AT,b9,member,0,2016-01-01,,,{SEED},q", "Austria is not a member of NATO on 2016-01-01"),
         (f"JP,b9,member,0,2015-11-03,,,{SEED},q", "B9 was founded on 2015-11-04"),
         (f"RO,nato,candidate,0,2000-01-01,2005-01-01,,{SEED},q", "overlaps this one"),
-        (f"JP,osce,partner,0,2010-01-02,2010-01-01,,{SEED},q", "is before the start date"),
+        (f"BR,osce,partner,0,2010-01-02,2010-01-01,,{SEED},q", "is before the start date"),
         (f"Atlantis,nato,member,0,2016-01-01,,,{SEED},q", "No country matches “Atlantis”"),
-        ("JP,osce,partner,0,2010-01-02,,,,", "A new period needs a source and a quote"),
-        ("JP,osce,partner,0,2010-01-02,,,no-such-source,q", "No source has the slug"),
+        ("BR,osce,partner,0,2010-01-02,,,,", "A new period needs a source and a quote"),
+        ("BR,osce,partner,0,2010-01-02,,,no-such-source,q", "No source has the slug"),
         # The history rules (issue 9): existence spans, continuation seats, an organization's end.
         (f"CZ,osce,member,0,1990-01-01,,,{SEED},q", "Czechia existed as a state from 1993-01-01"),
         (f"Soviet Union,coe,member,0,1990-01-01,,,{SEED},q", "USSR existed as a state until 1991-12-25"),
@@ -493,16 +497,16 @@ def test_the_confirm_step_reads_only_a_file_this_sessions_preview_stored(curator
     outside = tmp_path / "outside.csv"
     outside.write_text(HEADER)
     try:
-        response = preview(curator, HEADER + f"JP,osce,partner,0,2010-01-02,,,{SEED},q\n")
+        response = preview(curator, HEADER + f"BR,osce,partner,0,2010-01-02,,,{SEED},q\n")
         confirm = dict(response.context["confirm_form"].initial)
         for name in [victim.name, str(victim), str(outside), "../" + victim.name, "no-such-file", ""]:
             refused = curator.post(f"{ADMIN}membership/process_import/", {**confirm, "import_file_name": name})
             assert refused.status_code == 400, name
             assert "not previewed in this session" in refused.content.decode()
         assert victim.exists() and outside.exists()
-        assert not Membership.objects.filter(country__iso2="JP", organization__slug="osce", start_date="2010-01-02")
+        assert not Membership.objects.filter(country__iso2="BR", organization__slug="osce", start_date="2010-01-02")
         assert curator.post(f"{ADMIN}membership/process_import/", confirm).status_code == 302
-        assert Membership.objects.filter(country__iso2="JP", organization__slug="osce", start_date="2010-01-02")
+        assert Membership.objects.filter(country__iso2="BR", organization__slug="osce", start_date="2010-01-02")
         # Confirmed once: the same name again is refused, not a 500 on a missing file.
         assert curator.post(f"{ADMIN}membership/process_import/", confirm).status_code == 400
     finally:
@@ -510,12 +514,12 @@ def test_the_confirm_step_reads_only_a_file_this_sessions_preview_stored(curator
 
 
 def test_another_session_cannot_confirm_a_preview(curator):
-    response = preview(curator, HEADER + f"JP,osce,partner,0,2010-01-02,,,{SEED},q\n")
+    response = preview(curator, HEADER + f"BR,osce,partner,0,2010-01-02,,,{SEED},q\n")
     confirm = response.context["confirm_form"].initial
     other = Client()
     other.force_login(User.objects.get(username="cora"))  # the same curator, another session (another browser)
     assert other.post(f"{ADMIN}membership/process_import/", confirm).status_code == 400
-    assert not Membership.objects.filter(country__iso2="JP", organization__slug="osce", start_date="2010-01-02")
+    assert not Membership.objects.filter(country__iso2="BR", organization__slug="osce", start_date="2010-01-02")
 
 
 def test_the_previewed_file_is_kept_where_every_app_server_finds_it(curator):
@@ -523,6 +527,6 @@ def test_the_previewed_file_is_kept_where_every_app_server_finds_it(curator):
     from django.core.cache import cache
     from import_export.tmp_storages import CacheStorage
 
-    response = preview(curator, HEADER + f"JP,osce,partner,0,2010-01-02,,,{SEED},q\n")
+    response = preview(curator, HEADER + f"BR,osce,partner,0,2010-01-02,,,{SEED},q\n")
     name = response.context["confirm_form"].initial["import_file_name"]
     assert cache.get(CacheStorage.CACHE_PREFIX + name) is not None

@@ -37,13 +37,13 @@ def patch(client, url, data):
 @pytest.mark.django_db
 def test_api_refuses_a_membership_without_citation():
     client = curator_client()
-    body = {"country": "JP", "organization": "osce", "status": "partner", "start_date": "2000-01-01"}
+    body = {"country": "BR", "organization": "osce", "status": "partner", "start_date": "2000-01-01"}
     response = client.post("/api/v1/memberships/", body, format="json")
     assert response.status_code == 400
     assert "citation" in response.json()["citations"][0]
     response = client.post("/api/v1/memberships/", {**body, "citations": []}, format="json")
     assert response.status_code == 400
-    assert not Membership.objects.filter(country__iso2="JP", organization__slug="osce").exists()
+    assert not Membership.objects.filter(country__iso2="BR", organization__slug="osce").exists()
 
     cited = {**body, "citations": [{"source": "seed-article-2021-12", "quote": QUOTE}]}
     assert client.post("/api/v1/memberships/", cited, format="json").status_code == 201
@@ -53,13 +53,13 @@ def test_api_refuses_a_membership_without_citation():
 def test_services_refuse_a_membership_without_citation():
     with pytest.raises(ValidationError) as error:
         services.membership_create(
-            country=Country.objects.get(iso2="JP"),
+            country=Country.objects.get(iso2="BR"),
             organization=Organization.objects.get(slug="osce"),
             status=MembershipStatus.PARTNER,
             start_date=pytest.importorskip("datetime").date(2000, 1, 1),
         )
     assert "citations" in error.value.message_dict
-    assert not Membership.objects.filter(country__iso2="JP", organization__slug="osce").exists()
+    assert not Membership.objects.filter(country__iso2="BR", organization__slug="osce").exists()
 
 
 @pytest.mark.django_db
@@ -215,6 +215,6 @@ def test_concurrent_overlapping_periods_are_refused(monkeypatch):
     for thread in threads:
         thread.join(timeout=60)
     assert sorted(statuses) == [201, 400]
-    assert Membership.objects.filter(country__iso2="JP", organization__slug="osce").count() == 1
-    assert Citation.objects.filter(membership__country__iso2="JP", membership__organization__slug="osce").count() == 1
+    assert Membership.objects.filter(country__iso2="BR", organization__slug="osce").count() == 1
+    assert Citation.objects.filter(membership__country__iso2="BR", membership__organization__slug="osce").count() == 1
     assert selectors.find_problems() == []

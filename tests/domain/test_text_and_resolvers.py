@@ -170,14 +170,14 @@ def test_resolved_country_is_a_copy_the_caller_may_change():
     assert country_resolve("RO").name == "Romania"
 
 
-def test_brazil_resolves_although_it_has_no_memberships():
-    """Japan was the example until the Council of Europe's observers were recorded."""
-    brazil = country_resolve("Brazil")
-    assert brazil.iso2 == "BR"
-    assert (brazil.iso3, brazil.numeric) == ("BRA", "076")
-    assert not Membership.objects.filter(country=brazil).exists()
-    assert country_resolve("bra") == brazil
-    assert country_resolve("076") == brazil
+def test_aruba_resolves_although_it_has_no_memberships():
+    """Japan, then Brazil, was the example until the universal organizations were recorded."""
+    aruba = country_resolve("Aruba")
+    assert aruba.iso2 == "AW"
+    assert (aruba.iso3, aruba.numeric) == ("ABW", "533")
+    assert not Membership.objects.filter(country=aruba).exists()
+    assert country_resolve("abw") == aruba
+    assert country_resolve("533") == aruba
 
 
 def test_country_not_found_suggests_close_names():

@@ -14,7 +14,11 @@ URL = "/api/v1/countries/GB/memberships/?as_of=2020-06-01"
 
 
 def groups(response):
-    return sorted(r["organization"]["acronym"] for r in response.json()["results"])
+    """The UK's groups among the first nine organizations (a write to one of them is what is watched)."""
+    first = {"CoE", "EU", "NATO", "NRC", "OSCE", "B9", "CSTO", "V4", "WP"}
+    return sorted(
+        r["organization"]["acronym"] for r in response.json()["results"] if r["organization"]["acronym"] in first
+    )
 
 
 def test_repeat_is_a_hit_and_carries_the_same_etag():

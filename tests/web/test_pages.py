@@ -231,7 +231,7 @@ def test_member_count_series_is_one_query_whatever_the_span(django_assert_num_qu
     with django_assert_num_queries(1):
         series = selectors.member_count_series(osce)
     assert series[0][0] == datetime.date(1975, 8, 1)
-    assert sum(series[-1][1].values()) == 57
+    assert sum(series[-1][1].values()) == 57 + 11  # participating States and Partners for Co-operation
 
 
 def test_a_former_state_links_its_successors_and_a_successor_its_predecessor(client):

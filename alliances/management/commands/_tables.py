@@ -54,8 +54,8 @@ def render_table(headers, rows):
 def period_cells(membership):
     return [
         membership.status,
-        membership.start_date.isoformat(),
-        membership.end_date.isoformat() if membership.end_date else "",
+        membership.start_text,
+        membership.end_text or "",
         len(selectors.cited(membership)),
     ]
 
