@@ -5,6 +5,10 @@ can never serve data older than the last committed write: no invalidation is
 needed, and a per-process cache is as correct as a shared one. Repeats cost
 one SQL query (the version) and a cache read, and skip the ORM and the
 serializers entirely.
+
+The cache itself is bounded in bytes (``RESPONSE_CACHE_MAX_BYTES``,
+alliances/platform/cache.py), and an answer larger than
+``RESPONSE_CACHE_MAX_ENTRY_BYTES`` is not kept at all.
 """
 
 import datetime
@@ -61,17 +65,22 @@ def lookup(key):
 
 
 def store_after_render(response, key):
-    """Cache ``response`` once it is rendered (DRF renders after the view returns)."""
+    """Cache ``response`` once it is rendered (DRF renders after the view returns), if it is small enough."""
 
     def store(rendered):
         if rendered.status_code == 200:
             etag = etag_of(rendered.content)
             rendered["ETag"] = etag
             rendered["X-Cache"] = "miss"
-            headers = [(name, value) for name, value in rendered.items() if name != "X-Cache"]
-            caches[settings.RESPONSE_CACHE_ALIAS].set(key, (rendered.content, headers), settings.RESPONSE_CACHE_SECONDS)
+            if len(rendered.content) <= settings.RESPONSE_CACHE_MAX_ENTRY_BYTES:
+                headers = [(name, value) for name, value in rendered.items() if name != "X-Cache"]
+                store_answer(key, rendered.content, headers)
 
     response.add_post_render_callback(store)
+
+
+def store_answer(key, body, headers):
+    caches[settings.RESPONSE_CACHE_ALIAS].set(key, (body, headers), settings.RESPONSE_CACHE_SECONDS)
 
 
 class CachedReadMiddleware:
@@ -124,11 +133,6 @@ class CachedReadMiddleware:
         return self.get_response(request)
 
 
-# A streamed download is kept in the response cache only up to this size; larger
-# ones are streamed again from the database each time (their ETag still gives 304s).
-STREAM_CACHE_MAX_BYTES = 8 * 1024 * 1024
-
-
 def version_etag(request, version):
     """The ETag of an answer that is streamed, so not hashed: the data version and the request.
 
@@ -146,19 +150,22 @@ def _accept(request):
 def caching_stream(chunks, key, headers_of):
     """Pass ``chunks`` on, and store the whole body under ``key`` once it is all sent, if it is small enough.
 
-    ``headers_of()`` gives the response's headers at that point. A client that
-    disconnects midway stores nothing.
+    A download larger than ``RESPONSE_CACHE_MAX_ENTRY_BYTES`` is streamed again
+    from the database each time (its ETag still gives 304s); what was kept of it
+    is dropped as soon as it passes the cap. ``headers_of()`` gives the response's
+    headers at that point. A client that disconnects midway stores nothing.
     """
+    limit = settings.RESPONSE_CACHE_MAX_ENTRY_BYTES
     kept, size = [], 0
     for chunk in chunks:
         data = chunk.encode("utf-8") if isinstance(chunk, str) else chunk
         if kept is not None:
             size += len(data)
-            if size <= STREAM_CACHE_MAX_BYTES:
+            if size <= limit:
                 kept.append(data)
             else:
                 kept = None
         yield data
     if key and kept is not None:
         headers = [(name, value) for name, value in headers_of() if name != "X-Cache"]
-        caches[settings.RESPONSE_CACHE_ALIAS].set(key, (b"".join(kept), headers), settings.RESPONSE_CACHE_SECONDS)
+        store_answer(key, b"".join(kept), headers)

@@ -271,7 +271,7 @@ class DownloadMixin:
     The rows are read in chunks (``iterator``) and written one by one, so memory
     stays bounded however many there are. The ETag is known before the first
     byte (the data version and the request), so ``If-None-Match`` gives a 304; a
-    download up to ``STREAM_CACHE_MAX_BYTES`` is kept in the response cache once
+    download up to ``RESPONSE_CACHE_MAX_ENTRY_BYTES`` is kept in the response cache once
     fully sent, keyed by the data version like every cached answer. Every CSV
     answer is an attachment whose file name carries the data version.
     ``download_name`` names the collection in the file name.
