@@ -214,7 +214,8 @@ REPLICA_RETRY_SECONDS = float(os.environ.get("REPLICA_RETRY_SECONDS", "5"))
 MB = 1024 * 1024
 # Byte budgets of the caches of answers, per worker process (README, "Failure modes"). Each is an LRU
 # bounded by the bytes it holds; an answer larger than its per-entry cap is not kept (it is computed or
-# streamed again each time; its ETag still gives 304s).
+# streamed again each time; its ETag still gives 304s). Keys are the normalised reads of
+# alliances/platform/readkey.py, so spelling a request differently does not add entries.
 # - the response cache in each process without Redis (with Redis: its local fallback while Redis is down):
 RESPONSE_CACHE_MAX_BYTES = int(os.environ.get("RESPONSE_CACHE_MAX_BYTES", str(64 * MB)))
 RESPONSE_CACHE_MAX_ENTRY_BYTES = int(os.environ.get("RESPONSE_CACHE_MAX_ENTRY_BYTES", str(8 * MB)))

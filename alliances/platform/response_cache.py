@@ -6,12 +6,14 @@ needed, and a per-process cache is as correct as a shared one. Repeats cost
 one SQL query (the version) and a cache read, and skip the ORM and the
 serializers entirely.
 
-The cache itself is bounded in bytes (``RESPONSE_CACHE_MAX_BYTES``,
-alliances/platform/cache.py), and an answer larger than
-``RESPONSE_CACHE_MAX_ENTRY_BYTES`` is not kept at all.
+The rest of the key is the read's (alliances/platform/readkey.py): the
+negotiated format and the query as the endpoint reads it, so spelling one
+request in many ways (``page=`` on a CSV download, Accept headers, repeated
+parameters) stores one answer. The cache itself is bounded in bytes
+(``RESPONSE_CACHE_MAX_BYTES``, alliances/platform/cache.py), and an answer
+larger than ``RESPONSE_CACHE_MAX_ENTRY_BYTES`` is not kept at all.
 """
 
-import datetime
 import hashlib
 
 from django.conf import settings
@@ -22,6 +24,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.http import quote_etag
 
 from alliances import audit, concurrency
+from alliances.platform import readkey
 from alliances.platform.throttling import AnonThrottle
 from alliances.platform.unavailable import DATABASE_UNAVAILABLE, database_unavailable_response
 
@@ -35,13 +38,18 @@ def etag_of(body):
     return concurrency.token_of(body)
 
 
-def cache_key(request, version):
-    """The key of a read: data version, today's date (answers without `as_of` are for
-    today), the full path with its query, and the Accept header (the representation)."""
-    raw = "|".join(
-        [version, datetime.date.today().isoformat(), request.get_full_path(), request.META.get("HTTP_ACCEPT", "")]
-    )
-    return "resp2:" + hashlib.sha256(raw.encode()).hexdigest()  # resp2: entries are (body, headers)
+# The key of the read a request asked, in its WSGI environ: the fast path replays an answer only
+# under the key the stack cached it under (alliances/platform/fastpath.py).
+READ_KEY_ENV = "alliances.read_key"
+
+
+def cache_key(read, version):
+    """The response cache's key of ``read`` (a ``readkey.Read``) under ``version``."""
+    return "resp3:" + read.key(version)  # resp3: entries are (body, headers), keyed by the normalised read
+
+
+def mark(request, key):
+    request.environ[READ_KEY_ENV] = key
 
 
 def cacheable(request):
@@ -123,7 +131,11 @@ class CachedReadMiddleware:
             except DATABASE_UNAVAILABLE:
                 # Raised here, outside any view, DatabaseUnavailableMiddleware would not see it.
                 return database_unavailable_response()
-            key = cache_key(request, request.data_version)
+            read = readkey.of_request(request)
+            if read is None or read.format not in CACHEABLE_FORMATS:  # the browsable API, a 400, ...
+                return self.get_response(request)
+            key = cache_key(read, request.data_version)
+            mark(request, key)
             cached = lookup(key)
             if cached is None:
                 request.response_cache_missed = key  # so the view does not ask the cache again
@@ -133,18 +145,17 @@ class CachedReadMiddleware:
         return self.get_response(request)
 
 
-def version_etag(request, version):
-    """The ETag of an answer that is streamed, so not hashed: the data version and the request.
+def version_etag(read, request, version):
+    """The ETag of an answer that is streamed, so not hashed: the data version and the read's key.
 
-    The same data version and request always give the same rows, so it is as
-    strong a validator as the hash of the body, and is known before the first byte.
+    The same data version and read always give the same rows, so it is as
+    strong a validator as the hash of the body, is known before the first byte,
+    and is the same for every spelling of the request.
     """
-    raw = "|".join([version, datetime.date.today().isoformat(), request.get_full_path(), _accept(request)])
+    if read is not None:
+        return read.etag(version)
+    raw = "|".join([version, request.get_full_path(), request.META.get("HTTP_ACCEPT", "")])  # a read without a key
     return quote_etag("v" + hashlib.sha256(raw.encode()).hexdigest()[:32])
-
-
-def _accept(request):
-    return request.META.get("HTTP_ACCEPT", "")
 
 
 def caching_stream(chunks, key, headers_of):
