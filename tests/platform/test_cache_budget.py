@@ -2,14 +2,23 @@
 
 The caches were bounded by their number of entries, and the key held parts that
 do not change the answer (``page=`` on a CSV that ignores it, the raw Accept
-header): 4,500 spellings of the 368 KB memberships CSV took three workers from
-325 MB to 2,985 MB, and Redis from 0.9 MB to 565 MB. Now the response cache
-keys on the normalised read (alliances/platform/readkey.py) and holds at most
-its byte budget. Checked in process and with a real redis-server (``INFO memory``).
+header, and for the fast path any cookie or Accept-Encoding): 4,500 spellings
+of the 368 KB memberships CSV took three workers from 325 MB to 2,985 MB, and
+Redis from 0.9 MB to 565 MB. Now every layer keys on the normalised read
+(alliances/platform/readkey.py) and holds at most its byte budget. Checked in
+process (the response cache and the fast path), through a real gunicorn worker
+(its RSS) and with a real redis-server (``INFO memory``).
 """
 
+import http.client
+import io
+import os
 import random
+import subprocess
+import sys
 import time
+import wsgiref.util
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -19,13 +28,15 @@ from django.core.cache import caches
 from django.test import Client
 
 from alliances.platform import cache as cache_backends
-from alliances.platform import readkey, response_cache
+from alliances.platform import fastpath, readkey, response_cache
+from tests.platform.test_fastpath import app  # noqa: F401 (the fixture: a FastPath around Django)
+from tests.platform.test_nginx_proxy import copy_of_test_database
+from tests.platform.test_operations import free_port
 from tests.platform.test_redis_outage import RedisServer, needs_redis
 
+REPO = Path(__file__).resolve().parents[2]
 LARGEST = "/api/v1/memberships/"  # its CSV, every period with its citations: the largest answer (~370 KB)
-
 SPELLINGS = 3000
-
 MB = 1024 * 1024
 
 
@@ -73,6 +84,9 @@ def stored(alias=None):
     """The response cache's LocMemCache storage: key -> pickled value."""
     backend = caches[alias or settings.RESPONSE_CACHE_ALIAS]
     return backend._cache
+
+
+# --- One key per answer ------------------------------------------------------------------------------
 
 
 @pytest.mark.django_db
@@ -183,6 +197,9 @@ def test_the_etag_of_a_download_does_not_change_at_midnight_unless_its_answer_do
     assert client.get(members)["X-Cache"] == "miss"  # today's members: another day, another answer
 
 
+# --- The response cache: bounded in bytes --------------------------------------------------------------
+
+
 def test_the_bounded_cache_evicts_the_least_recently_used_past_its_budget():
     cache = cache_backends.BoundedLocMemCache(
         "budget-unit", {"OPTIONS": {"MAX_BYTES": MB, "MAX_ENTRY_BYTES": 300_000, "MAX_ENTRIES": 10_000}}
@@ -258,6 +275,193 @@ def test_an_answer_past_the_per_entry_cap_is_streamed_again_and_still_gives_304s
     again = client.get(LARGEST + "?format=csv")
     assert again["X-Cache"] == "miss" and body_of(again) == body and again["ETag"] == first["ETag"]
     assert client.get(LARGEST + "?format=csv", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+
+
+# --- The fast path: one entry per answer, bounded in bytes ---------------------------------------------
+
+
+def wsgi_get(application, url, headers=()):
+    path, _, query = url.partition("?")
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": query, "wsgi.input": io.BytesIO()}
+    wsgiref.util.setup_testing_defaults(environ)
+    environ.update(meta(dict(headers)))
+    seen = {}
+
+    def start_response(status, response_headers, exc_info=None):
+        seen["status"], seen["headers"] = status, dict(response_headers)
+
+    result = application(environ, start_response)
+    try:
+        body = b"".join(result)
+    finally:
+        if hasattr(result, "close"):
+            result.close()
+    return seen["status"], seen["headers"], body
+
+
+@pytest.mark.django_db
+def test_the_fast_path_keeps_one_entry_for_every_spelling(app):  # noqa: F811
+    status, headers, answer = wsgi_get(app, LARGEST + "?format=csv")
+    assert status == "200 OK"
+    for query, extra in spellings(600, seed=1):
+        status, headers, body = wsgi_get(app, f"{LARGEST}?{query}", extra)
+        assert status == "200 OK" and body == answer, (query, extra)
+    # An Origin adds CORS headers: one entry with them, one without; nothing else adds any.
+    assert len(app.store) == 2 and app.inner.calls == 2
+    assert app.store.bytes <= 2 * len(answer) + 20_000
+
+
+@pytest.mark.django_db
+def test_the_fast_path_replays_the_304_of_a_matching_tag_and_the_200_of_any_other(app):  # noqa: F811
+    status, headers, _ = wsgi_get(app, LARGEST + "?format=csv")
+    for n in range(50):
+        assert wsgi_get(app, LARGEST + "?format=csv", {"If-None-Match": f'"other-{n}"'})[0] == "200 OK"
+        assert wsgi_get(app, LARGEST + "?format=csv", {"If-None-Match": headers["ETag"]})[0] == "304 Not Modified"
+    assert len(app.store) == 2 and app.inner.calls == 2
+
+
+def test_the_fast_path_store_evicts_the_least_recently_used_past_its_budget():
+    store = fastpath.Store()
+    generation = ("1.a", "2025-01-01")
+    for n in range(100):
+        store.put(
+            generation, ("key", n), fastpath.entry_of("200 OK", [("Content-Type", "text/csv")], b"x" * 50_000), MB
+        )
+        store.get(generation, ("key", 0))  # used: kept
+        assert store.bytes <= MB
+    assert store.get(generation, ("key", 0)) is not None and store.get(generation, ("key", 1)) is None
+    assert store.bytes == sum(entry.size for entries in store.generations.values() for entry in entries.values())
+    store.put(generation, "too big", fastpath.entry_of("200 OK", [], b"x" * (MB + 1)), MB)
+    assert store.get(generation, "too big") is None
+    for version in range(10):  # a new data version each time: only the last MAX_GENERATIONS are kept
+        store.put((f"{version}.b", "2025-01-01"), "k", fastpath.entry_of("200 OK", [], b"y"), MB)
+    assert len(store.generations) == fastpath.MAX_GENERATIONS
+    assert store.bytes == sum(entry.size for entries in store.generations.values() for entry in entries.values())
+
+
+@pytest.mark.django_db
+def test_a_large_answer_goes_through_the_fast_path_unstored(app, settings):  # noqa: F811
+    settings.FASTPATH_MAX_ENTRY_BYTES = 100_000
+    _, headers, body = wsgi_get(app, LARGEST + "?format=csv")
+    assert len(body) > 100_000 and len(app.store) == 0
+    assert wsgi_get(app, LARGEST + "?format=csv")[2] == body
+    assert wsgi_get(app, LARGEST + "?format=csv", {"If-None-Match": headers["ETag"]})[0] == "304 Not Modified"
+
+
+# --- A real gunicorn worker: its memory ------------------------------------------------------------------
+
+
+def children(pid):
+    """The processes ``pid`` started (gunicorn's workers)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def rss(pid):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmRSS")
+
+
+def raw_get(port, url, headers=None):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+    try:
+        conn.request("GET", url, headers=headers or {})
+        response = conn.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        conn.close()
+
+
+# Each cache's budget in the worker under test: small, so a leak past them shows quickly.
+WORKER_BUDGETS = {"RESPONSE_CACHE_MAX_BYTES": 8 * MB, "FASTPATH_MAX_BYTES": 8 * MB}
+
+
+@pytest.fixture(scope="module")
+def worker(django_db_setup, django_db_blocker, tmp_path_factory):
+    """One gunicorn sync worker (config.wsgi: the fast path included) over a copy of the test database."""
+    directory = tmp_path_factory.mktemp("budget")
+    with django_db_blocker.unblock():
+        database_url, drop = copy_of_test_database(directory)
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_ENV", "REDIS_URL", "DATABASE_URL")}
+    env.update(
+        DATABASE_URL=database_url,
+        DJANGO_SETTINGS_MODULE="tests.app_settings",
+        BIND=f"127.0.0.1:{port}",
+        WEB_CONCURRENCY="1",
+        GUNICORN_ACCESS_LOG="/dev/null",
+        GUNICORN_MAX_REQUESTS="100000",  # the same worker throughout
+        THROTTLE_ANON="10000000/minute",
+        **{name: str(value) for name, value in WORKER_BUDGETS.items()},
+    )
+    errors = directory / "errors.log"
+    with errors.open("w") as stderr:
+        process = subprocess.Popen(
+            [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py", "config.wsgi"],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if raw_get(port, "/healthz")[0] == 200:
+                    break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"gunicorn did not start:\n{errors.read_text()[-3000:]}")
+            time.sleep(0.1)
+        [worker_pid] = children(process.pid)
+        yield port, worker_pid
+    finally:
+        process.terminate()
+        process.wait(15)
+        with django_db_blocker.unblock():
+            drop()
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("cache-budget")
+@pytest.mark.django_db
+def test_a_gunicorn_worker_stays_within_its_budgets_under_thousands_of_spellings(worker):
+    """(b) RSS after thousands of spellings of the largest answer <= RSS after the first + the caches' budgets."""
+    port, pid = worker
+    status, headers, answer = raw_get(port, LARGEST + "?format=csv")
+    assert status == 200 and len(answer) > 300_000
+    for _ in range(20):  # warm: the fast path's and the response cache's entry, the memo, the allocator
+        raw_get(port, LARGEST + "?format=csv")
+    before = rss(pid)
+    budget = sum(WORKER_BUDGETS.values())
+    started, sent = time.monotonic(), 0
+    for query, extra in spellings(SPELLINGS, seed=2):
+        if time.monotonic() - started > 12:
+            break
+        status, response_headers, body = raw_get(port, f"{LARGEST}?{query}", extra)
+        assert status == 200 and len(body) == len(answer), (query, extra, status)
+        sent += 1
+    after = rss(pid)
+    print(
+        f"\nworker RSS {before / MB:.1f} MB -> {after / MB:.1f} MB after {sent} spellings "
+        f"in {time.monotonic() - started:.1f} s (budget: +{budget / MB:.0f} MB)"
+    )
+    assert sent >= 1000, "too few requests to say anything"
+    assert after - before <= budget
+    assert response_headers.get("X-Cache") == "hit"
+
+
+# --- A real Redis: its memory and its keys ---------------------------------------------------------------
 
 
 REDIS_MAXMEMORY = 32 * MB
