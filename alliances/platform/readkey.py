@@ -60,11 +60,15 @@ class Read:
     link_format: str  # the ``format`` the page links repeat ("" when the query named none)
     today: bool  # whether the answer depends on today's date
     secure: bool  # HTTPS (headers such as HSTS depend on it, not the body): the fast path keys on it
+    spelled: bytes = dataclasses.field(init=False, compare=False, repr=False)  # the above, once, for key()
+
+    def __post_init__(self):
+        parts = [self.path, self.format, self.indent, self.params, self.origin, self.link_format]
+        object.__setattr__(self, "spelled", json.dumps(parts, ensure_ascii=False).encode())
 
     def key(self, version):
         day = datetime.date.today().isoformat() if self.today else ""
-        raw = [version, day, self.path, self.format, self.indent, self.params, self.origin, self.link_format]
-        return hashlib.sha256(json.dumps(raw, ensure_ascii=False).encode()).hexdigest()
+        return hashlib.sha256(f"{version}|{day}|".encode() + self.spelled).hexdigest()
 
     def etag(self, version):
         """An ETag known before the answer is computed: the same key always gives the same bytes."""
