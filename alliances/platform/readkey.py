@@ -194,8 +194,12 @@ def of_request(request):
 
 
 def of_environ(environ):
-    """The read of a WSGI request (the fast path); a Django request is built only the first time a spelling is seen."""
-    return _memoised(environ, lambda: WSGIRequest(environ))
+    """The read of a WSGI request (the fast path); a Django request is built only the first time a spelling is seen.
+
+    On a copy of the environ: WSGIRequest replaces PATH_INFO with its decoded text, which the full
+    stack, decoding it again, would turn into another path (or fail on).
+    """
+    return _memoised(environ, lambda: WSGIRequest(dict(environ)))
 
 
 def _forget(**kwargs):

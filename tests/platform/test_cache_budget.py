@@ -320,6 +320,20 @@ def test_the_fast_path_replays_the_304_of_a_matching_tag_and_the_200_of_any_othe
     assert len(app.store) == 2 and app.inner.calls == 2
 
 
+@pytest.mark.django_db
+def test_computing_the_key_leaves_the_request_as_the_server_gave_it(app):  # noqa: F811
+    """A WSGI server gives PATH_INFO as the Latin-1 text of the raw bytes, which Django decodes (UTF-8)
+    once; building a request to compute the key must not leave it decoded for the full stack."""
+
+    def as_served(path):
+        return path.encode().decode("latin-1")
+
+    answer = wsgi_get(app, as_served("/api/v1/countries/Côte d'Ivoire/memberships/"))
+    assert answer[0] == "200 OK" and "Côte d'Ivoire".encode() in answer[2]
+    missing = wsgi_get(app, as_served("/api/v1/countries/\U00072c88/"))
+    assert missing[0] == "404 Not Found" and "\U00072c88".encode() in missing[2]
+
+
 def test_the_fast_path_store_evicts_the_least_recently_used_past_its_budget():
     store = fastpath.Store()
     generation = ("1.a", "2025-01-01")
