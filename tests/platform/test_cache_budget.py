@@ -470,7 +470,7 @@ def test_a_gunicorn_worker_stays_within_its_budgets_under_thousands_of_spellings
         f"\nworker RSS {before / MB:.1f} MB -> {after / MB:.1f} MB after {sent} spellings "
         f"in {time.monotonic() - started:.1f} s (budget: +{budget / MB:.0f} MB)"
     )
-    assert sent >= 1000, "too few requests to say anything"
+    assert sent >= 500, "too few requests to say anything"  # unfixed, 268 requests added 192 MB
     assert after - before <= budget
     assert response_headers.get("X-Cache") == "hit"
 
