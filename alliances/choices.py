@@ -37,14 +37,26 @@ def statuses_for(raw_values, default=(MembershipStatus.MEMBER,)):
     ``raw_values``: the filter's values as given (each may hold several, comma-separated);
     none given means ``default`` (None: every status). Raises UnknownStatus.
     """
-    values = [v.strip() for raw in raw_values if raw for v in raw.split(",") if v.strip()]
+    values = status_values(raw_values)
     if not values:
         return None if default is None else list(default)
-    if ANY_STATUS in values:
+    if values == [ANY_STATUS]:
         return None
     for value in values:
         if value not in MembershipStatus.values:
             raise UnknownStatus(value)
+    return values
+
+
+def status_values(raw_values):
+    """The statuses a filter's raw values name, each once in the order given; ``[ANY_STATUS]`` if "all" is among them.
+
+    Two filters with the same status values select the same periods and say so in
+    the same order: the response caches key on these (alliances/platform/readkey.py).
+    """
+    values = [v.strip() for raw in raw_values if raw for v in raw.split(",") if v.strip()]
+    if ANY_STATUS in values:
+        return [ANY_STATUS]
     return list(dict.fromkeys(values))
 
 

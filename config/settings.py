@@ -212,10 +212,26 @@ REPLICA_MAX_LAG = float(os.environ.get("REPLICA_MAX_LAG", "0"))
 # After a replica fails, seconds each process reads from the primary before trying it again.
 REPLICA_RETRY_SECONDS = float(os.environ.get("REPLICA_RETRY_SECONDS", "5"))
 
+MB = 1024 * 1024
+# Byte budgets of the caches of answers, per worker process (README, "Failure modes"). Each is an LRU
+# bounded by the bytes it holds; an answer larger than its per-entry cap is not kept (it is computed or
+# streamed again each time; its ETag still gives 304s). Keys are the normalised reads of
+# alliances/platform/readkey.py, so spelling a request differently does not add entries.
+# - the response cache in each process without Redis (with Redis: its local fallback while Redis is down):
+RESPONSE_CACHE_MAX_BYTES = int(os.environ.get("RESPONSE_CACHE_MAX_BYTES", str(64 * MB)))
+RESPONSE_CACHE_MAX_ENTRY_BYTES = int(os.environ.get("RESPONSE_CACHE_MAX_ENTRY_BYTES", str(8 * MB)))
+# - the WSGI fast path's replayed answers (alliances/platform/fastpath.py):
+FASTPATH_MAX_BYTES = int(os.environ.get("FASTPATH_MAX_BYTES", str(32 * MB)))
+FASTPATH_MAX_ENTRY_BYTES = int(os.environ.get("FASTPATH_MAX_ENTRY_BYTES", str(MB // 2)))
+# - the local fallback of the shared cache (throttle counters, the CSV import's previews) while Redis is down:
+REDIS_FALLBACK_MAX_BYTES = int(os.environ.get("REDIS_FALLBACK_MAX_BYTES", str(16 * MB)))
+RESPONSE_CACHE_SECONDS = int(os.environ.get("RESPONSE_CACHE_SECONDS", "3600"))
+
 # "default" is shared by every worker process (throttle counters): the database
 # cache, or Redis when REDIS_URL is set. "responses" holds rendered read
 # responses keyed by the data version, so a per-process memory cache is never
-# stale; with Redis, workers share it.
+# stale; with Redis, workers share it, each entry at most RESPONSE_CACHE_MAX_ENTRY_BYTES
+# and kept RESPONSE_CACHE_SECONDS; Redis must run with maxmemory and allkeys-lru.
 # Redis fails soft (alliances.platform.cache): each call waits at most REDIS_TIMEOUT
 # seconds; after a failure, Redis is skipped for REDIS_RETRY_SECONDS and a local
 # in-process cache answers (throttle counters become per process meanwhile).
@@ -228,16 +244,34 @@ if os.environ.get("REDIS_URL"):
             "socket_connect_timeout": _redis_timeout,
             "socket_timeout": _redis_timeout,
             "RETRY_SECONDS": float(os.environ.get("REDIS_RETRY_SECONDS", "5")),
+            "LOCAL_MAX_BYTES": REDIS_FALLBACK_MAX_BYTES,
         },
     }
-    CACHES = {"default": _redis, "responses": {**_redis, "KEY_PREFIX": "responses"}}
+    CACHES = {
+        "default": _redis,
+        "responses": {
+            **_redis,
+            "KEY_PREFIX": "responses",
+            "TIMEOUT": RESPONSE_CACHE_SECONDS,
+            "OPTIONS": {
+                **_redis["OPTIONS"],
+                "MAX_ENTRY_BYTES": RESPONSE_CACHE_MAX_ENTRY_BYTES,
+                "LOCAL_MAX_BYTES": RESPONSE_CACHE_MAX_BYTES,
+            },
+        },
+    }
 else:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "alliances_cache"},
         "responses": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "BACKEND": "alliances.platform.cache.BoundedLocMemCache",
             "LOCATION": "alliances-responses",
-            "OPTIONS": {"MAX_ENTRIES": 5000},
+            "TIMEOUT": RESPONSE_CACHE_SECONDS,
+            "OPTIONS": {
+                "MAX_ENTRIES": 5000,
+                "MAX_BYTES": RESPONSE_CACHE_MAX_BYTES,
+                "MAX_ENTRY_BYTES": RESPONSE_CACHE_MAX_ENTRY_BYTES,
+            },
         },
         # Rate-limit counters per worker process (see alliances/platform/throttling.py).
         "throttle": {"BACKEND": "alliances.platform.throttling.ProcessCounters"},
@@ -249,7 +283,6 @@ RESPONSE_CACHE_ALIAS = "responses"
 # "public, no-cache" (revalidate by ETag every time, never stale); a few seconds trade freshness for offload.
 PUBLIC_CACHE_MAX_AGE = int(os.environ.get("PUBLIC_CACHE_MAX_AGE", "0"))
 PUBLIC_CACHE_STALE_WHILE_REVALIDATE = int(os.environ.get("PUBLIC_CACHE_STALE_WHILE_REVALIDATE", "0"))
-RESPONSE_CACHE_SECONDS = int(os.environ.get("RESPONSE_CACHE_SECONDS", "3600"))
 # Up to this many membership periods, each worker answers the hot reads from an in-memory read model
 # (alliances/platform/readmodel.py: 1-3 KB and ~0.1 ms of build a period, once per data version);
 # above it, from SQL, which keeps memory and the first read after a write flat at any size.

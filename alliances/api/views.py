@@ -15,9 +15,9 @@ from rest_framework.response import Response
 from alliances import audit, selectors, services
 from alliances.api import serializers as s
 from alliances.api.filtersets import CountryFilterSet, MembershipFilterSet
-from alliances.choices import MembershipStatus
+from alliances.choices import MembershipStatus, status_values
 from alliances.models import Country, Membership, Organization, Source
-from alliances.platform import readmodel
+from alliances.platform import readkey, readmodel
 from alliances.platform.pagination import StatusesPagination, StatusesWindowCountPagination
 from alliances.platform.renderers import Assembled, JSONRenderer
 from alliances.platform.viewsets import Conflict, ModelViewSetBase
@@ -33,6 +33,23 @@ REPRESENTATIONS = readmodel.Representations(
 
 class BaseViewSet(ModelViewSetBase):
     """The platform's shared jobs (alliances.platform.viewsets), and identifiers resolved in the request's snapshot."""
+
+    # How the filters, query serializers and selectors read each parameter (for the cache key): a date,
+    # flag or identifier is one value, the last given (django-filter's text inputs, DRF's scalar fields
+    # and QueryDict.get all take it); member_of/not_member_of are sets (IdentifierListField drops repeats,
+    # the selectors intersect or unite them); status as choices.statuses_for parses it.
+    query_value_readers = {
+        "as_of": readkey.last_value,
+        "history": readkey.last_value,
+        "country": readkey.last_value,
+        "organization": readkey.last_value,
+        "search": readkey.last_value,
+        "from": readkey.last_value,
+        "to": readkey.last_value,
+        "member_of": readkey.each_once,
+        "not_member_of": readkey.each_once,
+        "status": status_values,
+    }
 
     def resolve(self, resolver, identifier):
         check_identifier_length(identifier, "identifier")
@@ -110,6 +127,11 @@ def memberships_data(memberships, context):
     return s.MembershipOutputSerializer(memberships, many=True, context=context).data
 
 
+def answers_for_a_given_day(params):
+    """Whether a "which groups / who is in" query names its day (``as_of``) or asks for every period (``history``)."""
+    return bool(params.get("as_of")) or params.get("history") in serializers.BooleanField.TRUE_VALUES
+
+
 def query_names(serializer_class):
     return tuple(serializer_class().fields)
 
@@ -185,6 +207,13 @@ class CountryViewSet(BaseViewSet):
             return super().list(request, *args, **kwargs)
         return self.assembled_page(model.country_pks(**selection), lambda pk: model.fragment("country", pk))
 
+    def answer_depends_on_today(self, params):
+        if self.action == "list":
+            return not params.get("as_of")  # the day member_of/not_member_of are answered for
+        if self.action == "memberships":
+            return not answers_for_a_given_day(params)
+        return True
+
     def list_header(self):
         """The day ``member_of``/``not_member_of`` were answered for, and the statuses that count (default member)."""
         form = self.bound_filterset().form
@@ -253,6 +282,13 @@ class OrganizationViewSet(BaseViewSet):
 
     def get_queryset(self):
         return selectors.organization_list()
+
+    def answer_depends_on_today(self, params):
+        if self.action == "members":
+            return not answers_for_a_given_day(params)
+        if self.action == "changes":
+            return not params.get("to")
+        return True  # member_count counts today's members
 
     def list_header(self):
         """``member_count`` counts today's members."""
@@ -376,6 +412,9 @@ class MembershipViewSet(BaseViewSet):
         """Who made a change (curators' user names, the loader's OS account) is shown to signed-in staff only."""
         return bool(request.user and request.user.is_authenticated and request.user.is_staff)
 
+    def answer_depends_on_today(self, params):
+        return False  # periods, with or without as_of, and their history: nothing about today
+
     def answer_is_shared(self, request):
         # The staff view of a history names actors: never cached, so never served to anyone else.
         return not (self.action == "history" and self.sees_actors(request))
@@ -405,3 +444,6 @@ class SourceViewSet(BaseViewSet):
 
     def get_queryset(self):
         return Source.objects.order_by("title")
+
+    def answer_depends_on_today(self, params):
+        return False

@@ -19,11 +19,23 @@ the full stack would make still pass:
   counts it (same throttle class, same counter store); over the limit, the
   answer is the full stack's 429 for the same request and the same Retry-After
   (stored the first time the full stack gave it).
-- **Same representation.** The key holds every request input the answer can
-  depend on: host, scheme (and X-Forwarded-Proto), path, query, Accept,
-  Accept-Language, Accept-Encoding, Origin, If-None-Match and any cookies, so
-  content negotiation, host checks, HTTPS redirects and 304s are decided by the
-  full stack once per distinct request, and replayed only for the same inputs.
+- **Same representation, one entry per answer.** The key is the read's
+  (alliances/platform/readkey.py, the response cache's too): path, negotiated
+  format, the query as the endpoint reads it, and for a JSON page the scheme
+  and host of its links; plus what the stored *headers* depend on: HTTPS (HSTS),
+  whether an Origin was sent (CORS; with any origin allowed and no credentials,
+  the answer is the same for every origin), and whether If-None-Match matches
+  the answer's ETag (the full stack's 304, or its 200). Cookies other than the
+  session's, Accept-Encoding (the app compresses nothing) and Accept-Language
+  (no locale middleware) change nothing and are not in the key. The host is
+  checked against ALLOWED_HOSTS before anything is replayed. Content
+  negotiation, host checks, HTTPS redirects and 304s are decided by the full
+  stack once per key, and an answer is stored only under the key the stack
+  itself cached it under.
+- **Bounded in bytes.** Entries live in an LRU store of at most
+  ``FASTPATH_MAX_BYTES`` (bodies and headers, counted), per process; an answer
+  larger than ``FASTPATH_MAX_ENTRY_BYTES`` is streamed through and not kept
+  (its ETag still gives a replayed 304).
 - **Same headers.** The stored headers are the ones the whole middleware stack
   produced (Vary, ETag, Cache-Control, CSP, HSTS, X-Frame-Options, ...); only
   ``X-Cache`` says "hit". A response that sets a cookie is never stored.
@@ -39,37 +51,23 @@ here (the version query, the throttle's store) sends the request on to it.
 
 import datetime
 import math
+import threading
 import time
+from collections import OrderedDict, namedtuple
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.utils.http import parse_etags
 
 from alliances import locks
-from alliances.platform import prepared, replicas
+from alliances.platform import prepared, readkey, replicas
+from alliances.platform.response_cache import CACHEABLE_FORMATS, READ_KEY_ENV, cache_key
 from alliances.platform.throttling import AnonThrottle
 
 VERSION_ENV = replicas.VERSION_ENV  # the version this request reads; the stack reuses it
 OVER_LIMIT_ENV = "alliances.over_limit"  # the fast path's throttle refused: a 429 may be stored
 REPLAYABLE_ENV = "alliances.replayable"  # set by MarkReplayableMiddleware: the version the answer is for
 
-KEY_ENVIRON = (
-    "HTTP_HOST",
-    "SERVER_NAME",
-    "SERVER_PORT",
-    "wsgi.url_scheme",
-    "HTTP_X_FORWARDED_PROTO",
-    "HTTP_X_FORWARDED_HOST",
-    "HTTP_X_FORWARDED_PORT",
-    "SCRIPT_NAME",
-    "PATH_INFO",
-    "QUERY_STRING",
-    "HTTP_ACCEPT",
-    "HTTP_ACCEPT_LANGUAGE",
-    "HTTP_ACCEPT_ENCODING",
-    "HTTP_ORIGIN",
-    "HTTP_IF_NONE_MATCH",
-    "HTTP_COOKIE",
-)
 # Conditional and partial requests other than If-None-Match go to the full stack.
 BYPASS_ENVIRON = (
     "HTTP_AUTHORIZATION",
@@ -78,12 +76,14 @@ BYPASS_ENVIRON = (
     "HTTP_IF_UNMODIFIED_SINCE",
     "HTTP_RANGE",
 )
-REPLAYABLE_STATUS = ("200 OK", "304 Not Modified")
-MAX_ENTRIES = 2000
+REPLAYABLE_STATUS = {"200 OK": 200, "304 Not Modified": 304}
 # (version, day) pairs kept at once: with read replicas a lagging copy and the primary
 # answer under different versions at the same time, and each would empty the other's entries.
 MAX_GENERATIONS = 3
-MAX_BODY_BYTES = 512 * 1024
+# What an entry costs besides its body and header text (the tuples, the str and bytes objects,
+# the dict slots), measured with tracemalloc: ~400 bytes, and ~150 a header.
+ENTRY_OVERHEAD = 400
+HEADER_OVERHEAD = 150
 PUBLIC_NO_CACHE = "public, no-cache"
 # X-Accel-Expires "@<unix time>": an nginx cache entry that expired in 1970. nginx hides the
 # header from clients; other caches ignore it.
@@ -149,13 +149,77 @@ def _version(alias=DEFAULT_DB_ALIAS):
         return None
 
 
+Entry = namedtuple("Entry", "status headers body etag size")
+
+
+def entry_of(status, headers, body):
+    etag = next((value for name, value in headers if name.lower() == "etag"), None)
+    size = ENTRY_OVERHEAD + len(body) + sum(HEADER_OVERHEAD + len(n) + len(v) for n, v in headers)
+    return Entry(status, headers, body, etag, size)
+
+
+class Store:
+    """The fast path's answers: least recently used first out past ``max_bytes``, by (version, day) generation.
+
+    A new generation (a write moved the version, or the day turned) drops the
+    oldest past ``MAX_GENERATIONS``; within the budget, the least recently
+    replayed entries of the oldest generations go first.
+    """
+
+    def __init__(self):
+        self.generations = OrderedDict()  # (version, date) -> OrderedDict(key -> Entry), oldest first
+        self.bytes = 0
+        self.lock = threading.Lock()
+
+    def __len__(self):
+        return sum(len(entries) for entries in self.generations.values())
+
+    def get(self, generation, key):
+        with self.lock:
+            entries = self.generations.get(generation)
+            entry = None if entries is None else entries.get(key)
+            if entry is not None:
+                entries.move_to_end(key)
+            return entry
+
+    def put(self, generation, key, entry, max_bytes):
+        if entry.size > max_bytes:
+            return
+        with self.lock:
+            entries = self.generations.get(generation)
+            if entries is None:
+                entries = self.generations[generation] = OrderedDict()
+                while len(self.generations) > MAX_GENERATIONS:
+                    _, dropped = self.generations.popitem(last=False)
+                    self.bytes -= sum(e.size for e in dropped.values())
+            old = entries.pop(key, None)
+            if old is not None:
+                self.bytes -= old.size
+            entries[key] = entry
+            self.bytes += entry.size
+            while self.bytes > max_bytes:
+                oldest = next(e for e in self.generations.values() if e)
+                _, evicted = oldest.popitem(last=False)
+                self.bytes -= evicted.size
+
+
+def not_modified(if_none_match, etag):
+    """Whether Django's ConditionalGetMiddleware answers 304 to this If-None-Match for an answer tagged ``etag``."""
+    if not etag:
+        return False
+    etags = parse_etags(if_none_match)
+    if etags == ["*"]:
+        return True
+    return etag.removeprefix("W/") in (tag.removeprefix("W/") for tag in etags)
+
+
 class FastPath:
     """WSGI middleware: replays stored answers to repeated anonymous reads (see the module docstring)."""
 
     def __init__(self, application, prefix="/api/v1/"):
         self.application = application
         self.prefix = prefix
-        self.generations = {}  # (version, date) -> {key: (status, headers, body)}, oldest first
+        self.store = Store()
 
     def eligible(self, environ):
         if environ.get("REQUEST_METHOD") != "GET" or not environ.get("PATH_INFO", "").startswith(self.prefix):
@@ -176,9 +240,20 @@ class FastPath:
         except Exception:
             return -1  # the full stack applies the limit (or reports the failure)
 
+    def origin(self, environ):
+        """What of the Origin header the CORS headers depend on: with every origin allowed and no
+        credentials, whether there is one (they say ``*``); otherwise the origin itself."""
+        origin = environ.get("HTTP_ORIGIN")
+        if getattr(settings, "CORS_ALLOW_ALL_ORIGINS", False) and not getattr(settings, "CORS_ALLOW_CREDENTIALS", None):
+            return origin is not None
+        return origin
+
     def __call__(self, environ, start_response):
         if not self.eligible(environ):
             return self.application(environ, start_response)
+        read = readkey.of_environ(environ)
+        if read is None or read.format not in CACHEABLE_FORMATS:
+            return self.application(environ, start_response)  # not a stored read, or a refused host
         # The copy this request reads (a replica or the primary) and the version read there: the key
         # is the version of the database the full stack would compute the answer from.
         alias, version = replicas.choose(environ)
@@ -187,25 +262,25 @@ class FastPath:
         if version is None:
             return self.application(environ, start_response)
         generation = (version, datetime.date.today())
-        entries = self.generations.get(generation)
-        if entries is None:
-            entries = self.generations[generation] = {}
-            while len(self.generations) > MAX_GENERATIONS:
-                self.generations.pop(next(iter(self.generations)))
-        key = tuple(environ.get(name) for name in KEY_ENVIRON)
-        entry = entries.get(key)
+        key = (cache_key(read, version), read.secure, self.origin(environ))
+        entry = self.store.get(generation, (*key, 200))
+        if_none_match = environ.get("HTTP_IF_NONE_MATCH")
+        if if_none_match is not None:
+            # The full stack's 304 if it matches the answer's ETag, else its 200: two entries at most.
+            known = entry or self.store.get(generation, (*key, 304))
+            matches = known is not None and not_modified(if_none_match, known.etag)
+            entry = self.store.get(generation, (*key, 304)) if matches else entry
         if entry is not None:
             wait = self.allowed(environ)
             if wait is not None:
                 # Over the limit: the full stack's 429 for this request and this Retry-After,
                 # replayed (a client hammering past its limit costs no more than a hit).
                 key = (*key, 429, wait)
-                entry = entries.get(key) if wait > 0 else None
+                entry = self.store.get(generation, key) if wait > 0 else None
                 environ[OVER_LIMIT_ENV] = wait
         if entry is not None:
-            status, headers, body = entry
-            start_response(status, list(headers))
-            return [body]
+            start_response(entry.status, list(entry.headers))
+            return [entry.body]
         environ[VERSION_ENV] = version
         return self.run_and_store(environ, start_response, key, generation)
 
@@ -217,25 +292,55 @@ class FastPath:
             return start_response(status, headers, exc_info)
 
         result = self.application(environ, capture)
+        status = seen.get("status", "")
         if environ.get(OVER_LIMIT_ENV):
-            replayable = seen.get("status", "").startswith("429") and (("Retry-After", str(key[-1])) in seen["headers"])
+            replayable = status.startswith("429") and (("Retry-After", str(key[-1])) in seen["headers"])
         else:
-            replayable = environ.get(REPLAYABLE_ENV) == generation[0] and seen.get("status") in REPLAYABLE_STATUS
+            # Only an answer the stack computed for this version and cached under this very key.
+            replayable = (
+                environ.get(REPLAYABLE_ENV) == generation[0]
+                and environ.get(READ_KEY_ENV) == key[0]
+                and status in REPLAYABLE_STATUS
+            )
+            key = (*key, REPLAYABLE_STATUS.get(status))
         if not replayable or any(name.lower() == "set-cookie" for name, _ in seen["headers"]):
             return result
-        try:
-            body = b"".join(result)
-        finally:
-            if hasattr(result, "close"):
-                result.close()  # Django's request_finished
-        entries = self.generations.get(generation)
-        if entries is not None and len(body) <= MAX_BODY_BYTES:
-            if sum(len(e) for e in self.generations.values()) >= MAX_ENTRIES:
-                oldest = next(e for e in self.generations.values() if e)
-                oldest.pop(next(iter(oldest)))
-            headers = [(n, "hit" if n == "X-Cache" else v) for n, v in seen["headers"]]
-            entries[key] = (seen["status"], headers, body)
-        return [body]
+        headers = [(n, "hit" if n == "X-Cache" else v) for n, v in seen["headers"]]
+        return Passing(result, lambda body: self.keep(generation, key, seen["status"], headers, body))
+
+    def keep(self, generation, key, status, headers, body):
+        self.store.put(generation, key, entry_of(status, headers, body), settings.FASTPATH_MAX_BYTES)
+
+
+class Passing:
+    """The full stack's answer handed on chunk by chunk; its whole body is kept once it is all sent,
+    if it is small enough.
+
+    A large download is never held whole: what was kept of it is dropped once it
+    passes ``FASTPATH_MAX_ENTRY_BYTES``. A client that disconnects keeps nothing.
+    """
+
+    def __init__(self, result, keep):
+        self.result = result
+        self.keep = keep
+
+    def __iter__(self):
+        limit = settings.FASTPATH_MAX_ENTRY_BYTES
+        kept, size = [], 0
+        for chunk in self.result:
+            if kept is not None:
+                size += len(chunk)
+                if size <= limit:
+                    kept.append(chunk)
+                else:
+                    kept = None
+            yield chunk
+        if kept is not None:
+            self.keep(b"".join(kept))
+
+    def close(self):
+        if hasattr(self.result, "close"):
+            self.result.close()  # Django's request_finished
 
 
 class MarkReplayableMiddleware:

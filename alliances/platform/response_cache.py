@@ -5,9 +5,15 @@ can never serve data older than the last committed write: no invalidation is
 needed, and a per-process cache is as correct as a shared one. Repeats cost
 one SQL query (the version) and a cache read, and skip the ORM and the
 serializers entirely.
+
+The rest of the key is the read's (alliances/platform/readkey.py): the
+negotiated format and the query as the endpoint reads it, so spelling one
+request in many ways (``page=`` on a CSV download, Accept headers, repeated
+parameters) stores one answer. The cache itself is bounded in bytes
+(``RESPONSE_CACHE_MAX_BYTES``, alliances/platform/cache.py), and an answer
+larger than ``RESPONSE_CACHE_MAX_ENTRY_BYTES`` is not kept at all.
 """
 
-import datetime
 import hashlib
 
 from django.conf import settings
@@ -18,6 +24,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.http import quote_etag
 
 from alliances import audit, concurrency
+from alliances.platform import readkey
 from alliances.platform.throttling import AnonThrottle
 from alliances.platform.unavailable import DATABASE_UNAVAILABLE, database_unavailable_response
 
@@ -31,13 +38,18 @@ def etag_of(body):
     return concurrency.token_of(body)
 
 
-def cache_key(request, version):
-    """The key of a read: data version, today's date (answers without `as_of` are for
-    today), the full path with its query, and the Accept header (the representation)."""
-    raw = "|".join(
-        [version, datetime.date.today().isoformat(), request.get_full_path(), request.META.get("HTTP_ACCEPT", "")]
-    )
-    return "resp2:" + hashlib.sha256(raw.encode()).hexdigest()  # resp2: entries are (body, headers)
+# The key of the read a request asked, in its WSGI environ: the fast path replays an answer only
+# under the key the stack cached it under (alliances/platform/fastpath.py).
+READ_KEY_ENV = "alliances.read_key"
+
+
+def cache_key(read, version):
+    """The response cache's key of ``read`` (a ``readkey.Read``) under ``version``."""
+    return "resp3:" + read.key(version)  # resp3: entries are (body, headers), keyed by the normalised read
+
+
+def mark(request, key):
+    request.environ[READ_KEY_ENV] = key
 
 
 def cacheable(request):
@@ -61,17 +73,22 @@ def lookup(key):
 
 
 def store_after_render(response, key):
-    """Cache ``response`` once it is rendered (DRF renders after the view returns)."""
+    """Cache ``response`` once it is rendered (DRF renders after the view returns), if it is small enough."""
 
     def store(rendered):
         if rendered.status_code == 200:
             etag = etag_of(rendered.content)
             rendered["ETag"] = etag
             rendered["X-Cache"] = "miss"
-            headers = [(name, value) for name, value in rendered.items() if name != "X-Cache"]
-            caches[settings.RESPONSE_CACHE_ALIAS].set(key, (rendered.content, headers), settings.RESPONSE_CACHE_SECONDS)
+            if len(rendered.content) <= settings.RESPONSE_CACHE_MAX_ENTRY_BYTES:
+                headers = [(name, value) for name, value in rendered.items() if name != "X-Cache"]
+                store_answer(key, rendered.content, headers)
 
     response.add_post_render_callback(store)
+
+
+def store_answer(key, body, headers):
+    caches[settings.RESPONSE_CACHE_ALIAS].set(key, (body, headers), settings.RESPONSE_CACHE_SECONDS)
 
 
 class CachedReadMiddleware:
@@ -114,7 +131,11 @@ class CachedReadMiddleware:
             except DATABASE_UNAVAILABLE:
                 # Raised here, outside any view, DatabaseUnavailableMiddleware would not see it.
                 return database_unavailable_response()
-            key = cache_key(request, request.data_version)
+            read = readkey.of_request(request)
+            if read is None or read.format not in CACHEABLE_FORMATS:  # the browsable API, a 400, ...
+                return self.get_response(request)
+            key = cache_key(read, request.data_version)
+            mark(request, key)
             cached = lookup(key)
             if cached is None:
                 request.response_cache_missed = key  # so the view does not ask the cache again
@@ -124,41 +145,38 @@ class CachedReadMiddleware:
         return self.get_response(request)
 
 
-# A streamed download is kept in the response cache only up to this size; larger
-# ones are streamed again from the database each time (their ETag still gives 304s).
-STREAM_CACHE_MAX_BYTES = 8 * 1024 * 1024
+def version_etag(read, request, version):
+    """The ETag of an answer that is streamed, so not hashed: the data version and the read's key.
 
-
-def version_etag(request, version):
-    """The ETag of an answer that is streamed, so not hashed: the data version and the request.
-
-    The same data version and request always give the same rows, so it is as
-    strong a validator as the hash of the body, and is known before the first byte.
+    The same data version and read always give the same rows, so it is as
+    strong a validator as the hash of the body, is known before the first byte,
+    and is the same for every spelling of the request.
     """
-    raw = "|".join([version, datetime.date.today().isoformat(), request.get_full_path(), _accept(request)])
+    if read is not None:
+        return read.etag(version)
+    raw = "|".join([version, request.get_full_path(), request.META.get("HTTP_ACCEPT", "")])  # a read without a key
     return quote_etag("v" + hashlib.sha256(raw.encode()).hexdigest()[:32])
-
-
-def _accept(request):
-    return request.META.get("HTTP_ACCEPT", "")
 
 
 def caching_stream(chunks, key, headers_of):
     """Pass ``chunks`` on, and store the whole body under ``key`` once it is all sent, if it is small enough.
 
-    ``headers_of()`` gives the response's headers at that point. A client that
-    disconnects midway stores nothing.
+    A download larger than ``RESPONSE_CACHE_MAX_ENTRY_BYTES`` is streamed again
+    from the database each time (its ETag still gives 304s); what was kept of it
+    is dropped as soon as it passes the cap. ``headers_of()`` gives the response's
+    headers at that point. A client that disconnects midway stores nothing.
     """
+    limit = settings.RESPONSE_CACHE_MAX_ENTRY_BYTES
     kept, size = [], 0
     for chunk in chunks:
         data = chunk.encode("utf-8") if isinstance(chunk, str) else chunk
         if kept is not None:
             size += len(data)
-            if size <= STREAM_CACHE_MAX_BYTES:
+            if size <= limit:
                 kept.append(data)
             else:
                 kept = None
         yield data
     if key and kept is not None:
         headers = [(name, value) for name, value in headers_of() if name != "X-Cache"]
-        caches[settings.RESPONSE_CACHE_ALIAS].set(key, (b"".join(kept), headers), settings.RESPONSE_CACHE_SECONDS)
+        store_answer(key, b"".join(kept), headers)

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from alliances import audit, concurrency
-from alliances.platform import reference, response_cache
+from alliances.platform import readkey, reference, response_cache
 from alliances.platform.renderers import columns_of, stream_csv
 
 WRITE_ACTIONS = ("create", "update", "partial_update")
@@ -92,16 +92,22 @@ class _ServeCached(Exception):
 class CachedReadMixin:
     """A read answered before under the same data version is served from the response cache.
 
-    Needs ``SnapshotMixin`` after it in the bases (it sets ``self.version``).
+    The key is the read's (alliances/platform/readkey.py): the negotiated format
+    and the query as this endpoint reads it, so every spelling of one answer is
+    one entry. Needs ``SnapshotMixin`` after it in the bases (it sets ``self.version``).
     """
+
+    read = None
 
     def initial(self, request, *args, **kwargs):
         # After authentication, permissions and throttling: a cached answer is
         # still only given to a client that may have it, within its rate.
         super().initial(request, *args, **kwargs)
         self.cache_key = None
-        if response_cache.cacheable(request) and self.answer_is_shared(request):
-            self.cache_key = response_cache.cache_key(request, self.version)
+        self.read = readkey.of_view(self, request) if request.method in ("GET", "HEAD") else None
+        if self.read is not None and response_cache.cacheable(request) and self.answer_is_shared(request):
+            self.cache_key = response_cache.cache_key(self.read, self.version)
+            response_cache.mark(request._request, self.cache_key)
             # An anonymous read the middleware just missed under this key is not looked up twice.
             if getattr(request._request, "response_cache_missed", None) != self.cache_key:
                 cached = response_cache.lookup(self.cache_key)
@@ -114,6 +120,19 @@ class CachedReadMixin:
         A view whose answer depends on who asks returns False for those who see more.
         """
         return True
+
+    def answer_depends_on_today(self, params):
+        """Whether this action's answer to the (normalised) query ``params`` changes with today's date.
+
+        True unless a viewset says otherwise: the key then holds the day, so an
+        answer about "today" is not served the next day. An answer that does not
+        depend on it keeps its key, and its ETag, across midnight.
+        """
+        return True
+
+    def answer_has_links(self, fmt):
+        """Whether the answer in format ``fmt`` holds links to other pages (their host is then part of the key)."""
+        return self.action == "list" and self.paginator is not None
 
     def handle_exception(self, exc):
         if isinstance(exc, _ServeCached):
@@ -224,6 +243,11 @@ class QueryParametersMixin:
     """
 
     accepted_params = None  # set per @action through its keyword arguments
+    # How each query parameter is read, for the cache key: name -> function from the values given
+    # (``QueryDict.getlist``) to the values the answer depends on (alliances/platform/readkey.py has
+    # ``last_value`` and ``each_once``). A parameter not named here keeps every value, in order: never
+    # wrong, only more keys than needed.
+    query_value_readers = {}
 
     def accepted_query_parameters(self):
         names = [api_settings.URL_FORMAT_OVERRIDE]
@@ -236,6 +260,32 @@ class QueryParametersMixin:
             if self.paginator is not None:
                 names += [self.paginator.page_query_param, self.paginator.page_size_query_param]
         return sorted(set(names))
+
+    def query_readers(self, fmt):
+        """``query_value_readers`` and, on a paginated list, the paginator's page parameters."""
+        readers = dict(self.query_value_readers)
+        if self.accepted_params is None and self.action == "list" and self.paginator is not None:
+            readers.update(self.paginator.query_readers())
+        return readers
+
+    def normalised_query(self, query, fmt):
+        """The query as this endpoint reads it, as ``((name, value), ...)`` sorted by name, for the cache key.
+
+        Without ``format`` (the key holds the negotiated format instead); None if a
+        parameter is one the endpoint does not take (the answer is a 400).
+        """
+        accepted = self.accepted_query_parameters()
+        if any(name not in accepted for name in query):
+            return None
+        readers = self.query_readers(fmt)
+        params = []
+        for name in sorted(query):
+            if name == api_settings.URL_FORMAT_OVERRIDE:
+                continue
+            values = query.getlist(name)
+            reader = readers.get(name)
+            params += [(name, value) for value in (reader(values) if reader else values)]
+        return tuple(params)
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
@@ -270,10 +320,11 @@ class DownloadMixin:
 
     The rows are read in chunks (``iterator``) and written one by one, so memory
     stays bounded however many there are. The ETag is known before the first
-    byte (the data version and the request), so ``If-None-Match`` gives a 304; a
-    download up to ``STREAM_CACHE_MAX_BYTES`` is kept in the response cache once
-    fully sent, keyed by the data version like every cached answer. Every CSV
-    answer is an attachment whose file name carries the data version.
+    byte (the data version and the read's key), so ``If-None-Match`` gives a 304; a
+    download up to ``RESPONSE_CACHE_MAX_ENTRY_BYTES`` is kept in the response cache once
+    fully sent, keyed by the data version like every cached answer; ``page`` and
+    ``page_size`` are checked but change nothing, so they are not part of the key.
+    Every CSV answer is an attachment whose file name carries the data version.
     ``download_name`` names the collection in the file name.
     """
 
@@ -289,6 +340,15 @@ class DownloadMixin:
             return self.stream_csv_list(request)
         return super().list(request, *args, **kwargs)
 
+    def query_readers(self, fmt):
+        readers = super().query_readers(fmt)
+        if fmt == "csv" and self.action == "list" and self.paginator is not None:
+            readers.update(self.paginator.ignored_query_readers())  # every row is streamed
+        return readers
+
+    def answer_has_links(self, fmt):
+        return fmt != "csv" and super().answer_has_links(fmt)
+
     def stream_csv_list(self, request):
         if self.paginator is not None:  # not used, but bad values are still a 400, as for JSON
             self.paginator.get_page_size(request)
@@ -301,7 +361,7 @@ class DownloadMixin:
         )
         key = getattr(self, "cache_key", None)
         response = StreamingHttpResponse(content_type="text/csv; charset=utf-8")
-        response["ETag"] = response_cache.version_etag(request, self.version)
+        response["ETag"] = response_cache.version_etag(self.read, request, self.version)
         response["X-Cache"] = "miss"
         response.streaming_content = response_cache.caching_stream(
             chunks, key, lambda: [(k, v) for k, v in response.items() if k.lower() in KEPT_HEADERS]

@@ -5,7 +5,11 @@ plan a 200-way join for seconds. Repeats are now dropped, and more than
 ``MAX_IDENTIFIERS`` distinct values is a 400 with a JSON body.
 """
 
+import re
+
 import pytest
+from django.conf import settings
+from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
@@ -16,17 +20,24 @@ from alliances.models import Organization
 pytestmark = pytest.mark.django_db
 
 API = "/api/v1/countries/"
+CURSOR_NAME = re.compile(r"_django_curs_\d+_(a?sync)_\d+")
 # The SQL path (search, CSV, the browsable API) and the read model's path (plain JSON).
 VARIANTS = ["format=json", "format=csv", "format=api", "search=a", "format=csv&search=a"]
 
 
 def sql_of(url):
+    # Computed, not served from the response cache: repeats of a set parameter are one cache key
+    # (alliances/platform/readkey.py), so the repeated request would otherwise cost no SQL at all.
+    caches[settings.RESPONSE_CACHE_ALIAS].clear()
     client = APIClient(raise_request_exception=False)
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
         body = b"".join(response.streaming_content) if response.streaming else response.content
     assert response.status_code == 200, (url, response.status_code, body[:300])
-    statements = [q["sql"] for q in queries.captured_queries if "alliances_country" in q["sql"]]
+    # On PostgreSQL a streamed CSV reads through a named cursor whose name counts the connection's cursors.
+    statements = [
+        CURSOR_NAME.sub("_django_curs_N", q["sql"]) for q in queries.captured_queries if "alliances_country" in q["sql"]
+    ]
     # The answer's rows: JSON pages and the browsable API echo the query in their links.
     if "format=json" in url or "format" not in url:
         body = response.json()["results"]

@@ -58,7 +58,7 @@ def test_write_outside_the_api_is_seen_too():
 def test_default_date_is_part_of_the_key(monkeypatch):
     import datetime
 
-    from alliances.platform import response_cache
+    from alliances.platform import readkey
 
     client = APIClient()
     url = "/api/v1/organizations/nato/members/"
@@ -69,7 +69,7 @@ def test_default_date_is_part_of_the_key(monkeypatch):
         def today(cls):
             return datetime.date(2021, 12, 30)
 
-    monkeypatch.setattr(response_cache.datetime, "date", Earlier)
+    monkeypatch.setattr(readkey.datetime, "date", Earlier)
     import alliances.api.views as views
 
     monkeypatch.setattr(views.datetime, "date", Earlier)
