@@ -1,4 +1,4 @@
-# Quick start: `make run` serves the app; `make test` runs the suite.
+# Quick start: `make run` serves the app (the website at /, the API, the admin); `make test` runs the suite.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -7,7 +7,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 PORT ?= 8000
 FIXTURES := $(sort $(wildcard fixtures/*.json))
 
-.PHONY: run serve test bench setup dev-setup migrate load check lint format clean backup restore
+.PHONY: run serve test bench docs setup dev-setup migrate load check lint format clean backup restore
 
 # What running needs (requirements.txt) apart from what testing and benchmarking need
 # (requirements-dev.txt, which includes the former): `make run` installs only the first.
@@ -33,13 +33,14 @@ load: migrate
 
 run: load
 	@echo ""
+	@echo "  Site:  http://127.0.0.1:$(PORT)/"
 	@echo "  Admin: http://127.0.0.1:$(PORT)/admin/   (create a login: $(BIN)/python manage.py createsuperuser)"
 	@echo "  API:   http://127.0.0.1:$(PORT)/api/v1/   docs: http://127.0.0.1:$(PORT)/api/docs/"
 	@echo ""
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # Production-style: gunicorn + WhiteNoise. Needs DJANGO_ENV=production, SECRET_KEY,
-# ALLOWED_HOSTS and DATABASE_URL in the environment (see README, "Operating it").
+# ALLOWED_HOSTS and DATABASE_URL in the environment (see docs/operations.md).
 serve: load
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/gunicorn -c gunicorn.conf.py config.wsgi
@@ -72,6 +73,10 @@ bench: dev-setup
 	command -v nginx >/dev/null || test -x /usr/sbin/nginx || (apt-get update -qq && apt-get install -y -qq nginx)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
+# The manual (docs/, mkdocs.yml) into site/; --strict: a broken link or anchor fails the build.
+docs: dev-setup
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
 lint: check
 
 format: dev-setup
@@ -79,4 +84,4 @@ format: dev-setup
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles
+	rm -rf $(VENV) db.sqlite3 staticfiles site

@@ -46,7 +46,7 @@ def nginx_binary():
 
 
 def render(listen, upstream, cache_path):
-    """The template with its three variables filled in, as envsubst would (README)."""
+    """The template with its three variables filled in, as envsubst would (docs/scale-out.md)."""
     text = TEMPLATE.read_text()
     values = {"ALLIANCES_LISTEN": listen, "ALLIANCES_UPSTREAM": upstream, "ALLIANCES_CACHE_PATH": cache_path}
     for name, value in values.items():

@@ -1,8 +1,9 @@
 """`make bench`: the product's endpoints against the stack's own limits, side by side.
 
-On the local PostgreSQL, under gunicorn configured as the README recommends
+On the local PostgreSQL, under gunicorn configured as docs/operations.md recommends
 (gunicorn.conf.py, Redis for the shared caches), load from wrk on loopback.
-Prints a table and writes bench/results/latest.json. Timings are never
+Prints a table and writes bench/results/latest.json, from which docs/performance.md
+draws its tables (commit it after a run worth publishing). Timings are never
 asserted; the ratios to Limit A (bare WSGI) and Limit B (plain Django + one SQL
 query) are what to track, because the machines are noisy.
 
@@ -134,7 +135,7 @@ def product_env(database_url, redis=True):
 
 
 class Server:
-    """gunicorn as the README runs it, on a free loopback port."""
+    """gunicorn as `make serve` runs it, on a free loopback port."""
 
     def __init__(self, app, env):
         self.port = free_port()
@@ -297,7 +298,7 @@ def measure(label, database_url, duration, scripts):
 
 
 def measure_default(label, database_url, duration, rounds=3):
-    """The issue's own check: no Redis, 4 sync workers, `wrk -c10`, the Romania answer repeated,
+    """The quick start's own check: no Redis, 4 sync workers, `wrk -c10`, the Romania answer repeated,
     against Limit A serving the same number of bytes; rounds alternate so load drift hits both."""
     env = {**product_env(database_url, redis=False), "WEB_CONCURRENCY": "4"}
     path = ENDPOINTS[0][1]
@@ -478,7 +479,7 @@ TARGET_UNCACHED = 0.7
 
 
 def print_targets(results):
-    """Every target of issue 13 against its figure from this run."""
+    """Every performance target against its figure from this run."""
     rows = []
     for key in ("default_sqlite", "default_postgresql"):
         if key in results:
@@ -504,7 +505,7 @@ def print_targets(results):
     load = results.get("fixture_load_seconds_postgresql")
     if load is not None:
         rows.append(("fixture load, PostgreSQL (s)", f"{load:.2f}", load < 2))
-    print("\n== targets (issue 13)")
+    print("\n== targets")
     for name, figure, met in rows:
         print(f"  {name:50} {figure:>8}   {'met' if met else 'NOT met'}")
     results["targets"] = [{"target": n, "figure": f, "met": m} for n, f, m in rows]
@@ -527,7 +528,9 @@ def main():
         scripts = {k: str(v) for k, v in scripts.items()}
 
         results = {
-            "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()}
+            "recorded": datetime.date.today().isoformat(),
+            "command": " ".join(["python -m bench.run", *sys.argv[1:]]),
+            "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
         }
         global REDIS
         private_redis = None
@@ -538,6 +541,7 @@ def main():
             url, load_seconds = prepare("alliances_bench")
             results["fixture_load_seconds_postgresql"] = round(load_seconds, 2)
             print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+            results["load_average"] = {"before": round(os.getloadavg()[0], 2)}
             if not args.skip_default:
                 print("\n== repeated reads, default set-up (no Redis), 4 sync workers, wrk -c10, Romania answer")
                 results["default_sqlite"] = measure_default(
@@ -561,6 +565,7 @@ def main():
             if private_redis is not None:
                 private_redis.stop()
         print(f"load average after: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+        results.setdefault("load_average", {})["after"] = round(os.getloadavg()[0], 2)
         print_targets(results)
 
     out = REPO / "bench" / "results"

@@ -1,4 +1,4 @@
-"""The layout the README's "Architecture" section describes: no import cycle, layers in order."""
+"""The layout docs/architecture.md describes: no import cycle, layers in order."""
 
 import ast
 from pathlib import Path

@@ -27,7 +27,7 @@ class Command(BaseCommand):
     )
 
     # The model checks concern loading; the rest (URLs, admin, templates, security) import the whole
-    # web stack, which a load never uses: ~0.8 s of the 2 s budget (issue 13). `manage.py check` runs all.
+    # web stack, which a load never uses: ~0.8 s of a 2 s load. `manage.py check` runs all.
     requires_system_checks = [Tags.models]
 
     def add_arguments(self, parser):
