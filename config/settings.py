@@ -222,7 +222,7 @@ RESPONSE_CACHE_MAX_BYTES = int(os.environ.get("RESPONSE_CACHE_MAX_BYTES", str(64
 RESPONSE_CACHE_MAX_ENTRY_BYTES = int(os.environ.get("RESPONSE_CACHE_MAX_ENTRY_BYTES", str(8 * MB)))
 # - the WSGI fast path's replayed answers (alliances/platform/fastpath.py):
 FASTPATH_MAX_BYTES = int(os.environ.get("FASTPATH_MAX_BYTES", str(32 * MB)))
-FASTPATH_MAX_ENTRY_BYTES = int(os.environ.get("FASTPATH_MAX_ENTRY_BYTES", str(MB // 2)))
+FASTPATH_MAX_ENTRY_BYTES = int(os.environ.get("FASTPATH_MAX_ENTRY_BYTES", str(2 * MB)))
 # - the local fallback of the shared cache (throttle counters, the CSV import's previews) while Redis is down:
 REDIS_FALLBACK_MAX_BYTES = int(os.environ.get("REDIS_FALLBACK_MAX_BYTES", str(16 * MB)))
 RESPONSE_CACHE_SECONDS = int(os.environ.get("RESPONSE_CACHE_SECONDS", "3600"))
