@@ -93,7 +93,7 @@ def stored(alias=None):
 def test_every_spelling_of_the_csv_has_the_key_the_view_caches_under(client):
     """The middleware (before the view, from the raw request) and the view (after negotiation) agree."""
     keys = set()
-    for query, headers in spellings(24):  # each kind of spelling four times (each one a miss: ~0.1 s)
+    for query, headers in spellings(12):  # each kind of spelling twice (each one a miss of a 1.3 MB CSV)
         caches[settings.RESPONSE_CACHE_ALIAS].clear()
         response = client.get(f"{LARGEST}?{query}", **meta(headers))
         assert response.status_code == 200 and response["Content-Type"].startswith("text/csv"), query
@@ -257,13 +257,13 @@ def test_distinct_answers_past_the_budget_are_evicted(settings):
     }
     client = Client()
     sizes = []
-    for year in range(1995, 2025):
+    for year in range(1996, 2025, 2):
         response = client.get(f"{LARGEST}?format=csv&as_of={year}-06-01")
         sizes.append(len(body_of(response)))
         assert caches["responses"].bytes <= 3 * MB
     assert sum(sizes) > 3 * 3 * MB, "more answers than the budget holds"
     assert client.get(f"{LARGEST}?format=csv&as_of=2024-06-01")["X-Cache"] == "hit"  # the most recent kept
-    assert client.get(f"{LARGEST}?format=csv&as_of=1995-06-01")["X-Cache"] == "miss"  # the oldest evicted
+    assert client.get(f"{LARGEST}?format=csv&as_of=1996-06-01")["X-Cache"] == "miss"  # the oldest evicted
 
 
 @pytest.mark.django_db
