@@ -374,3 +374,37 @@ __all__ = [
     "requirement_gaps",
     "find_problems",
 ]
+
+
+WEAK_SOURCE_KINDS = ("news_article", "secondary")
+
+
+def sources_report():
+    """Per organization: its periods by status and by the precision of their start, its citations by
+    the kind of their source, and the periods that rest only on news or secondary sources (weakest first).
+
+    What ``validate_data --sources`` prints, so curators see where better sources are wanted.
+    """
+    by_org = {}
+    organizations = Organization.objects.order_by("acronym")
+    for organization in organizations:
+        by_org[organization.pk] = {
+            "organization": organization,
+            "statuses": defaultdict(int),
+            "precision": defaultdict(int),
+            "kinds": defaultdict(int),
+            "weak": [],
+        }
+    kinds_of = defaultdict(set)
+    for membership_id, organization_id, kind in Citation.objects.filter(membership__isnull=False).values_list(
+        "membership_id", "organization_id", "source__kind"
+    ):
+        kinds_of[membership_id].add(kind)
+        by_org[organization_id]["kinds"][kind] += 1
+    for m in Membership.objects.select_related("country").order_by("organization__acronym", "start_date"):
+        row = by_org[m.organization_id]
+        row["statuses"][m.status] += 1
+        row["precision"][m.start_precision] += 1
+        if kinds_of[m.pk] and kinds_of[m.pk] <= set(WEAK_SOURCE_KINDS):
+            row["weak"].append(m)
+    return [by_org[o.pk] for o in organizations]

@@ -2,8 +2,8 @@
 
 A page asks for one with a marker on a line of its own:
 
-- ``<!-- generated: fixtures -->`` (data.md): the organizations and their periods by status,
-  counted in fixtures/*.json;
+- ``<!-- generated: fixtures -->`` (data.md): the organizations, their periods by status and
+  precision and their sources by kind, counted in fixtures/*.json;
 - ``<!-- generated: openapi -->`` (api.md): every operation and its query parameters, from the
   schema ``manage.py spectacular`` writes (the one served at /api/schema/);
 - ``<!-- generated: bench -->`` (performance.md): the tables of the last recorded benchmark run,
@@ -42,26 +42,73 @@ def table(header, rows, align=None):
 # --- data.md ---------------------------------------------------------------------------------
 
 
+def shown(day, precision):
+    """A stored date as far as it is known (alliances/periods.py stores a year as its last day)."""
+    if not day:
+        return ""
+    return {"year": day[:4], "month": day[:7]}.get(precision, day)
+
+
+KINDS = ["official_page", "treaty", "official_document", "news_article", "secondary"]
+WEAK = {"news_article", "secondary"}
+
+
 def fixtures_table():
-    organizations, periods = [], Counter()
-    for path in sorted(FIXTURES.glob("*.json")):
-        for record in json.loads(path.read_text()):
-            if record["model"] == "alliances.organization":
-                organizations.append(record["fields"])
-            elif record["model"] == "alliances.membership":
-                fields = record["fields"]
-                periods[fields["organization"][0], fields["status"]] += 1
+    """Per organization: founding, periods by status, how precisely their starts are known, the kinds of
+    their sources, and how many rest only on news or secondary sources (``validate_data --sources``
+    lists those periods one by one)."""
+    records = [r for path in sorted(FIXTURES.glob("*.json")) for r in json.loads(path.read_text())]
+    organizations = [r["fields"] for r in records if r["model"] == "alliances.organization"]
     if not organizations:
         raise ValueError(f"no organization in {FIXTURES}")
+    source_kind = {r["fields"]["slug"]: r["fields"]["kind"] for r in records if r["model"] == "alliances.source"}
+    periods, precision, kinds, cited = Counter(), Counter(), Counter(), {}
+    for r in records:
+        fields = r["fields"]
+        if r["model"] == "alliances.membership":
+            org = fields["organization"][0]
+            periods[org, fields["status"]] += 1
+            precision[org, fields.get("start_precision", "day")] += 1
+            cited.setdefault((fields["country"][0], org, fields["start_date"]), set())
+        elif r["model"] == "alliances.citation" and fields["membership"]:
+            kind = source_kind[fields["source"][0]]
+            kinds[fields["organization"][0], kind] += 1
+            cited.setdefault(tuple(fields["membership"]), set()).add(kind)
+    weak = Counter(key[1] for key, found in cited.items() if found and found <= WEAK)
     rows = []
-    for org in sorted(organizations, key=lambda o: o["founded"]):
-        counts = [f"{periods[org['slug'], s]} {s}" for s in STATUSES if periods[org["slug"], s]]
-        span = org["founded"] + (f" – {org['dissolved']}" if org.get("dissolved") else "")
-        rows.append([f"{org['name']} ({org['acronym']}, `{org['slug']}`)", span, ", ".join(counts) or "none"])
+    for org in sorted(organizations, key=lambda o: (o["kind"], o["acronym"].lower())):
+        slug = org["slug"]
+        span = shown(org["founded"], org.get("founded_precision", "day"))
+        if org.get("dissolved"):
+            span += f" – {org['dissolved']}"
+        elif org.get("dormant_since"):
+            span += f" (dormant since {org['dormant_since']})"
+        rows.append(
+            [
+                f"{org['name']} ({org['acronym']}, `{slug}`)",
+                org["kind"].replace("_", " "),
+                span,
+                ", ".join(f"{periods[slug, s]} {s}" for s in STATUSES if periods[slug, s]) or "none",
+                ", ".join(f"{precision[slug, p]} {p}" for p in ("day", "month", "year") if precision[slug, p]),
+                ", ".join(f"{kinds[slug, k]} {k.replace('_', ' ')}" for k in KINDS if kinds[slug, k]),
+                weak[slug],
+            ]
+        )
     total = sum(periods.values())
+    header = [
+        "organization (acronym, slug)",
+        "kind",
+        "founded",
+        "periods by status",
+        "start known to the",
+        "citations by source kind",
+        "periods on news or secondary sources only",
+    ]
     return (
-        table(["organization (acronym, slug)", "founded – dissolved", "periods by status"], rows)
-        + f"\n\n{len(organizations)} organizations, {total} periods (counted in `fixtures/` when this page was built)."
+        table(header, rows)
+        + f"\n\n{len(organizations)} organizations, {total} periods, {sum(weak.values())} of them resting only on "
+        "news or secondary sources (counted in `fixtures/` when this page was built; "
+        "`manage.py validate_data --sources` lists them)."
     )
 
 

@@ -48,6 +48,15 @@ from alliances.models import (  # noqa: E402
 from alliances.text import normalize_name  # noqa: E402
 
 FAMILIES = ["fixes", "un", "wto-oecd", "around-eu", "post-soviet", "regional", "clubs", "commonwealth-francophonie"]
+# What the pages and lists show for bodies that have no acronym.
+SHORT_NAMES = {
+    "commonwealth": "Commonwealth",
+    "nordic-council": "Nordic Council",
+    "union-state": "Union State",
+    "open-balkan": "Open Balkan",
+    "lublin": "Lublin Triangle",
+    "weimar": "Weimar Triangle",
+}
 KINDS = {"universal", "security_alliance", "economic_trade", "political_forum", "informal_club"}
 SOURCE_KINDS = {"official_page", "treaty", "official_document", "news_article", "secondary"}
 
@@ -191,7 +200,7 @@ def organization(family, raw, sources):
     org = services.record_save(
         Organization(),
         slug=slug,
-        acronym=(raw.get("acronym") or slug.upper())[:20],
+        acronym=(raw.get("acronym") or SHORT_NAMES.get(slug) or slug.upper())[:20],
         name=raw["name"][:200],
         kind=kind,
         founded=founded,

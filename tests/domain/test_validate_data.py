@@ -211,3 +211,26 @@ def test_citation_organization_differing_from_its_membership():
     citation = Citation.objects.filter(membership__country__iso2="RO", organization__slug="eu").first()
     Citation.objects.filter(pk=citation.pk).update(organization=Organization.objects.get(slug="nato"))
     assert_reported(f"Citation {citation.pk}", "organization")
+
+
+def test_the_sources_report_counts_each_organization_and_lists_the_weakly_sourced_periods():
+    """Per organization: periods by status and start precision, citations by source kind, and every period
+    whose citations are all news or secondary (those are listed one by one for a curator)."""
+    out = io.StringIO()
+    call_command("validate_data", "--sources", stdout=out)
+    text = out.getvalue()
+    rows = {line.split(" | ")[0].strip("| "): line for line in text.splitlines() if line.startswith("| ")}
+    assert len(rows) == Organization.objects.count() + 1  # and the header
+    nato = rows["NATO"]
+    assert f"{Membership.objects.filter(organization__slug='nato', status='member').count()} member" in nato
+    weak = [
+        m
+        for m in Membership.objects.select_related("country", "organization")
+        if {c.source.kind for c in m.citations.select_related("source")} <= {"news_article", "secondary"}
+    ]
+    assert f"{len(weak)} period(s) rest only on news or secondary sources:" in text
+    for m in weak[:20]:
+        assert f"- {m.organization.acronym}: {m}" in text
+    # A year-only start is counted as such: the OSCE's Partners for Co-operation.
+    assert "12 year" in rows["OSCE"]
+    assert "Data is valid" in text
