@@ -198,11 +198,11 @@ def test_concurrent_overlapping_periods_are_refused(monkeypatch):
     def add(start):
         try:
             body = {
-                "country": "JP",
+                "country": "BR",
                 "organization": "osce",
                 "status": "partner",
                 "start_date": start,
-                "citations": [{"source": source.slug, "quote": f"Japan, {start[:4]}: {QUOTE}"}],
+                "citations": [{"source": source.slug, "quote": f"Brazil, {start[:4]}: {QUOTE}"}],
             }
             barrier.wait()
             statuses.append(client.post("/api/v1/memberships/", body, format="json").status_code)
