@@ -117,8 +117,8 @@ def country_list(*, member_of=(), not_member_of=(), as_of=None, statuses=(Member
     return qs.order_by("name")
 
 
-def organization_list(as_of=None):
-    """Organizations with ``member_count``, the number of members on ``as_of`` (default today)."""
+def organization_list(as_of=None, kind=None):
+    """Organizations (of ``kind``, if given) with ``member_count``: the number of members on ``as_of`` (today)."""
     members_today = (
         Membership.objects.on(as_of or datetime.date.today())
         .filter(organization=OuterRef("pk"), status=MembershipStatus.MEMBER)
@@ -126,7 +126,8 @@ def organization_list(as_of=None):
         .annotate(n=Count("pk"))
         .values("n")
     )
-    return Organization.objects.annotate(member_count=Coalesce(Subquery(members_today), 0)).order_by("acronym")
+    organizations = Organization.objects.filter(kind=kind) if kind else Organization.objects.all()
+    return organizations.annotate(member_count=Coalesce(Subquery(members_today), 0)).order_by("acronym")
 
 
 def country_membership_summary(country, today=None):

@@ -48,6 +48,8 @@ from alliances.models import (  # noqa: E402
 from alliances.text import normalize_name  # noqa: E402
 
 FAMILIES = ["fixes", "un", "wto-oecd", "around-eu", "post-soviet", "regional", "clubs", "commonwealth-francophonie"]
+# Open to every state and holding nearly all of them, as the UN does: grouped with it.
+UNIVERSAL_TOO = {"wto": "universal", "gatt": "universal"}
 # What the pages and lists show for bodies that have no acronym.
 SHORT_NAMES = {
     "commonwealth": "Commonwealth",
@@ -196,7 +198,7 @@ def organization(family, raw, sources):
     dissolved, dissolved_precision = precise(raw.get("dissolved"))
     if dissolved is not None and dissolved_precision != "day":
         dissolved = periods.earliest_day(dissolved, dissolved_precision)  # certainly existed until then
-    kind = raw.get("kind") if raw.get("kind") in KINDS else "political_forum"
+    kind = UNIVERSAL_TOO.get(slug) or (raw.get("kind") if raw.get("kind") in KINDS else "political_forum")
     org = services.record_save(
         Organization(),
         slug=slug,

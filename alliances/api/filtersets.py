@@ -7,8 +7,8 @@ from drf_spectacular.utils import extend_schema_field
 
 from alliances import selectors
 from alliances.api.serializers import parse_statuses
-from alliances.choices import STATUS_HELP
-from alliances.models import Country, Membership
+from alliances.choices import STATUS_HELP, OrganizationKind
+from alliances.models import Country, Membership, Organization
 
 # Each distinct identifier adds a subquery, so a request's cost grows with their number:
 # repeats are dropped and more than this many distinct ones is a 400, not a slow query.
@@ -147,3 +147,20 @@ class MembershipFilterSet(SelectorFilterSet):
         return selectors.membership_list(**self.selection()).order_by(
             "organization__acronym", "start_date", "country__name"
         )
+
+
+class OrganizationFilterSet(SelectorFilterSet):
+    """Organizations, optionally of one kind (universal, security alliance, economic or trade, …)."""
+
+    kind = django_filters.ChoiceFilter(
+        method="noop",
+        choices=OrganizationKind.choices,
+        help_text="Only organizations of this kind: " + ", ".join(OrganizationKind.values) + ".",
+    )
+
+    class Meta:
+        model = Organization
+        fields = []
+
+    def filter_queryset(self, queryset):
+        return selectors.organization_list(kind=self.form.cleaned_data.get("kind") or None)

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 
 from alliances import audit, selectors, services
 from alliances.api import serializers as s
-from alliances.api.filtersets import CountryFilterSet, MembershipFilterSet
+from alliances.api.filtersets import CountryFilterSet, MembershipFilterSet, OrganizationFilterSet
 from alliances.choices import MembershipStatus, status_values
 from alliances.models import Country, Membership, Organization, Source
 from alliances.platform import readkey, readmodel
@@ -276,6 +276,7 @@ class OrganizationViewSet(BaseViewSet):
     queryset = Organization.objects.all()
     input_serializer_class = s.OrganizationInputSerializer
     output_serializer_class = s.OrganizationOutputSerializer
+    filterset_class = OrganizationFilterSet
     lookup_field = "identifier"
     lookup_value_regex = "[^/]+"
     download_name = "organizations"

@@ -1289,3 +1289,24 @@ def test_fast_membership_rendering_equals_the_declared_fields():
     assert len(memberships) > 100
     for m in memberships:
         assert serializer.to_representation(m) == serializer.field_based_representation(m), m
+
+
+@pytest.mark.parametrize(
+    "kind", ["universal", "security_alliance", "economic_trade", "political_forum", "informal_club"]
+)
+def test_organizations_of_one_kind(client, kind):
+    got = {item["slug"] for item in all_pages(client, "organizations/", {"kind": kind})}
+    assert got == set(Organization.objects.filter(kind=kind).values_list("slug", flat=True)) != set()
+
+
+def test_organization_kinds_hold_the_bodies_a_reader_expects():
+    kinds = dict(Organization.objects.values_list("slug", "kind"))
+    assert kinds["un"] == kinds["wto"] == kinds["gatt"] == "universal"
+    assert kinds["nato"] == kinds["csto"] == kinds["warsaw-pact"] == "security_alliance"
+    assert kinds["eu"] == kinds["efta"] == kinds["eaeu"] == "economic_trade"
+    assert kinds["g7"] == kinds["g20"] == kinds["brics"] == "informal_club"
+
+
+def test_an_unknown_kind_is_a_400_naming_the_kinds(client):
+    body = get_json(client, "organizations/", {"kind": "alliance"}, status=400)
+    assert "kind" in body
