@@ -450,7 +450,7 @@ def main():
         with_facts = {f.get("org") for c in data.values() for f in c.get("facts", [])}
         for family, content in data.items():
             for raw in content.get("organizations", []):
-                if raw.get("slug") not in with_facts:
+                if raw.get("slug") not in with_facts and not Organization.objects.filter(slug=raw.get("slug")).exists():
                     refused[family].append((f"organization {raw.get('slug')}", "no dated membership found yet"))
                     continue
                 try:

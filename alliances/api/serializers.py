@@ -80,9 +80,11 @@ class CountryHeaderSerializer(CowCodesMixin, serializers.ModelSerializer):
 
 
 class OrganizationBriefSerializer(serializers.ModelSerializer):
+    """An organization where a membership names it: what it is, and whether it still meets."""
+
     class Meta:
         model = Organization
-        fields = ["slug", "acronym", "name"]
+        fields = ["slug", "acronym", "name", "kind", "dissolved", "dormant_since"]
 
 
 class SlugRelatedField(serializers.SlugRelatedField):
@@ -296,7 +298,14 @@ class MembershipOutputSerializer(serializers.ModelSerializer):
         return {
             "id": m.pk,
             "country": {"code": country.code, "iso2": country.iso2, "name": country.name},
-            "organization": {"slug": organization.slug, "acronym": organization.acronym, "name": organization.name},
+            "organization": {
+                "slug": organization.slug,
+                "acronym": organization.acronym,
+                "name": organization.name,
+                "kind": organization.kind,
+                "dissolved": _date(organization.dissolved),
+                "dormant_since": _date(organization.dormant_since),
+            },
             "status": m.status,
             "own_status": m.own_status,
             "founding": m.founding,

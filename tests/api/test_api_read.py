@@ -135,7 +135,7 @@ def org_slugs(body):
 def assert_membership_shape(item):
     assert set(item) == MEMBERSHIP_KEYS
     assert set(item["country"]) == {"code", "iso2", "name"}
-    assert set(item["organization"]) == {"slug", "acronym", "name"}
+    assert set(item["organization"]) == {"slug", "acronym", "name", "kind", "dissolved", "dormant_since"}
     for source in item["sources"]:
         assert set(source) == SOURCE_KEYS
 
@@ -505,7 +505,14 @@ def test_membership_item_fields(client):
     body = get_json(client, "countries/GB/memberships/", {"history": "true", "status": "all"})
     eu = next(item for item in body["results"] if item["organization"]["slug"] == "eu")
     assert_membership_shape(eu)
-    assert eu["organization"] == {"slug": "eu", "acronym": "EU", "name": "European Union"}
+    assert eu["organization"] == {
+        "slug": "eu",
+        "acronym": "EU",
+        "name": "European Union",
+        "kind": "economic_trade",
+        "dissolved": None,
+        "dormant_since": None,
+    }
     assert eu["country"] == {"code": "GB", "iso2": "GB", "name": "United Kingdom"}
     assert (eu["status"], eu["founding"], eu["start_date"], eu["end_date"]) == (
         "member",
@@ -759,7 +766,14 @@ def test_eu_members_uk_left(client):
 @pytest.mark.parametrize("identifier", ["nato", "NATO", "OTAN", "North%20Atlantic%20Alliance"])
 def test_organization_members_by_any_identifier(client, identifier):
     body = get_json(client, f"organizations/{identifier}/members/", {"as_of": "2021-12-30"})
-    assert body["organization"] == {"slug": "nato", "acronym": "NATO", "name": "North Atlantic Treaty Organization"}
+    assert body["organization"] == {
+        "slug": "nato",
+        "acronym": "NATO",
+        "name": "North Atlantic Treaty Organization",
+        "kind": "security_alliance",
+        "dissolved": None,
+        "dormant_since": None,
+    }
     assert body["count"] == 30
 
 
@@ -1058,7 +1072,7 @@ def test_membership_list_page_size_bounds(client):
 def test_membership_list_csv(client):
     rows = get_csv(client, "memberships/", {"organization": "b9", "format": "csv"})
     assert len(rows) == 9
-    assert list(rows[0])[:15] == [
+    assert list(rows[0])[:18] == [
         "id",
         "country.code",
         "country.iso2",
@@ -1066,6 +1080,9 @@ def test_membership_list_csv(client):
         "organization.slug",
         "organization.acronym",
         "organization.name",
+        "organization.kind",
+        "organization.dissolved",
+        "organization.dormant_since",
         "status",
         "own_status",
         "founding",
@@ -1310,3 +1327,15 @@ def test_organization_kinds_hold_the_bodies_a_reader_expects():
 def test_an_unknown_kind_is_a_400_naming_the_kinds(client):
     body = get_json(client, "organizations/", {"kind": "alliance"}, status=400)
     assert "kind" in body
+
+
+def test_a_dormant_or_dissolved_body_says_so_wherever_a_membership_names_it(client):
+    groups = {
+        item["organization"]["slug"]: item["organization"]
+        for item in get_json(client, "countries/RO/memberships/", {"history": "true"})["results"]
+    }
+    assert groups["nrc"]["dormant_since"] == "2022-01-12" and groups["nrc"]["dissolved"] is None
+    assert groups["warsaw-pact"]["dissolved"] == "1991-07-01"
+    assert groups["nato"]["dormant_since"] is None and groups["nato"]["kind"] == "security_alliance"
+    header = get_json(client, "organizations/nrc/members/")["organization"]
+    assert header["dormant_since"] == "2022-01-12"
