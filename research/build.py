@@ -427,8 +427,14 @@ def apply_changes(changes, sources):
                     services.record_save(
                         Citation(), source=source, organization=period.organization, membership=period, quote=quote
                     )
+
+
+def correct_source_kinds():
+    """Kinds the research or the fixtures gave that the rule says otherwise."""
     for slug in SECONDARY_COPIES:
         Source.objects.filter(slug=slug).exclude(kind="secondary").update(kind="secondary")
+    # A government's treaty database listing the parties is an official page, not the treaty's text.
+    Source.objects.filter(slug="eea-verdragen-parties", kind="treaty").update(kind="official_page")
 
 
 def label(fact):
@@ -478,6 +484,7 @@ def main():
                     period(family, fact, sources)
                 except (ValidationError, ValueError, KeyError) as exc:
                     refused[family].append((label(fact), _reason(exc)))
+        correct_source_kinds()
     write_report(data)
 
 
