@@ -234,6 +234,38 @@ def state(code):
     return Country.objects.filter(code=code).first()
 
 
+# Former and colloquial names of states whose code did not change, so a reader's word finds them.
+FORMER_NAMES = {
+    "MM": ["Burma"],
+    "SZ": ["Swaziland"],
+    "CD": ["Zaire"],
+    "TL": ["East Timor"],
+    "CV": ["Cape Verde"],
+    "KH": ["Kampuchea"],
+    "BJ": ["Dahomey"],
+    "BF": ["Upper Volta"],
+    "LK": ["Ceylon"],
+    "IR": ["Persia"],
+    "TH": ["Siam"],
+    "BW": ["Bechuanaland"],
+    "LS": ["Basutoland"],
+    "MW": ["Nyasaland"],
+    "GH": ["Gold Coast"],
+    "TZ": ["Tanganyika"],
+    "SR": ["Dutch Guiana"],
+    "BZ": ["British Honduras"],
+    "YE": ["North Yemen", "Yemen Arab Republic"],
+}
+
+
+def former_names():
+    for code, names in FORMER_NAMES.items():
+        country = Country.objects.get(code=code)
+        for name in names:
+            if not CountryAlias.objects.filter(normalized=normalize_name(name)).exists():
+                services.record_save(CountryAlias(country=country), name=name)
+
+
 def kosovo():
     if Country.objects.filter(code="XK").exists():
         return
@@ -452,6 +484,7 @@ def main():
     with audit.acting_as("loader:research"):
         new_states(sources, None, {f: c.get("states", []) for f, c in data.items()})
         kosovo()
+        former_names()
         apply_changes(data["fixes"].get("changes", []), sources)
         with_facts = {f.get("org") for c in data.values() for f in c.get("facts", [])}
         for family, content in data.items():

@@ -310,3 +310,21 @@ def test_organization_resolve_sees_a_renamed_slug_at_once():
     assert organization_resolve("bucharest-nine").acronym == "B9"
     with pytest.raises(NotFound):
         organization_resolve("b9-format")
+
+
+@pytest.mark.parametrize(
+    "name, code",
+    [
+        ("Burma", "MM"),
+        ("Swaziland", "SZ"),
+        ("Zaire", "CD"),
+        ("Ivory Coast", "CI"),
+        ("East Timor", "TL"),
+        ("Ceylon", "LK"),
+        ("Upper Volta", "BF"),
+        ("Byelorussian SSR", "BYAA"),
+        ("Kosovo", "XK"),
+    ],
+)
+def test_former_and_colloquial_names_find_the_state(name, code):
+    assert country_resolve(name).code == code
