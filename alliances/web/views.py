@@ -19,7 +19,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import condition, require_safe
 
 from alliances import audit, selectors
-from alliances.choices import MembershipStatus
+from alliances.choices import MembershipStatus, OrganizationKind
 from alliances.web import svg
 
 STATUS_LABELS = dict(MembershipStatus.choices)
@@ -135,7 +135,11 @@ def base_context(request, *, title, description, canonical_path, ld):
 @public_page
 def home(request):
     as_of, error = parse_as_of(request)
-    organizations = list(selectors.organization_list(as_of=as_of))
+    # Grouped by kind (universal first, informal clubs last), each group by acronym.
+    kinds = list(OrganizationKind.values)
+    organizations = sorted(
+        selectors.organization_list(as_of=as_of), key=lambda o: (kinds.index(o.kind), o.acronym.lower())
+    )
     dataset_url = request.build_absolute_uri(reverse("web:home"))
     ld = {
         "@type": "Dataset",
