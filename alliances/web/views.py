@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import condition, require_safe
 
-from alliances import audit, selectors
+from alliances import audit, periods, selectors
 from alliances.choices import MembershipStatus, OrganizationKind
 from alliances.web import svg
 
@@ -229,13 +229,20 @@ def country(request, identifier):
                 "status_label": STATUS_LABELS.get(m.status, m.status),
                 "start": m.start_date,
                 "end": m.end_date,
+                "start_text": m.start_text,  # as far as known: never a day that is not
+                "end_text": m.end_text,
                 "founding": m.founding,
                 "note": m.note,
                 "current": m.start_date <= today and (m.end_date is None or m.end_date >= today),
                 "citations": _citations(m),
             }
         )
-    current = [r for r in rows if r["current"]]
+    # Today's groups by kind (universal first, informal clubs last): thirty of them stay readable on a phone.
+    kinds = list(OrganizationKind.values)
+    current = sorted(
+        (r for r in rows if r["current"]),
+        key=lambda r: (kinds.index(r["organization"].kind), r["organization"].acronym.lower()),
+    )
     picture = None
     if rows:
         bars = [
@@ -245,8 +252,8 @@ def country(request, identifier):
                 start=r["start"],
                 end=r["end"],
                 label=(
-                    f"{r['organization'].acronym}: {r['status_label'].lower()} from {r['start'].isoformat()}"
-                    f"{', ongoing' if r['end'] is None else ' to ' + r['end'].isoformat()}"
+                    f"{r['organization'].acronym}: {r['status_label'].lower()} from {r['start_text']}"
+                    f"{', ongoing' if r['end'] is None else ' to ' + r['end_text']}"
                 ),
                 href=r["organization_url"],
             )
@@ -335,10 +342,12 @@ def organization(request, identifier):
         for s in sorted(by_status, key=svg.status_rank)
     ]
     series = selectors.member_count_series(organization)
-    changes = selectors.organization_changes(organization, date_from=organization.founded, date_to=datetime.date.max)
+    founded = periods.earliest_day(organization.founded, organization.founded_precision)
+    changes = selectors.organization_changes(organization, date_from=founded, date_to=datetime.date.max)
     change_rows = [
         {
             "date": day,
+            "date_text": m.start_text if change == "joined" else m.end_text,
             "change": change,
             "country": m.country,
             "country_url": country_url(m.country),

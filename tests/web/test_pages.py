@@ -263,3 +263,26 @@ def test_favicon_ico_leads_to_the_icon_instead_of_a_404(client):
     assert response.status_code == 301
     assert response["Location"].endswith("/alliances/web/favicon.svg")
     assert client.get(response["Location"]).status_code == 200
+
+
+def test_a_date_known_only_to_the_year_is_shown_as_the_year_on_every_page(client):
+    """Romania's CEI membership is dated 1996: never shown as the day it is stored on (1996-12-31)."""
+    cei = Membership.objects.get(country__iso2="RO", organization__slug="cei")
+    assert (cei.start_precision, cei.start_date) == ("year", datetime.date(1996, 12, 31))
+    html = client.get("/countries/ro/", follow=True).content.decode()
+    assert "1996" in html and "1996-12-31" not in html  # the list, the table, the chart's labels, the facts
+    # The organization's joins and departures: Romania's row says 1996. (Its count chart still steps
+    # on the day the count is certain, 1996-12-31: the count, not the join, changes that day.)
+    html = client.get("/organizations/cei/", follow=True).content.decode()
+    changes = html[html.index('<h2 id="changes-h"') :]
+    row = re.search(r"<tr><td>([^<]*)</td><th scope=\"row\"><a href=\"[^\"]*\">Romania</a>", changes)
+    assert row is not None and row.group(1) == "1996"
+
+
+def test_a_countrys_groups_today_are_grouped_by_kind_and_a_dormant_body_says_so(client):
+    html = client.get("/countries/ro/", follow=True).content.decode()
+    today = html[html.index('id="today-h"') : html.index('id="timeline-h"')]
+    headings = ["Universal organization", "Security alliance", "Economic or trade organization"]
+    positions = [today.index(h) for h in headings]
+    assert positions == sorted(positions)  # universal first, then alliances, then economic bodies
+    assert "dormant since 2022" in today  # the NATO–Russia Council
