@@ -248,6 +248,11 @@ class Organization(models.Model):
         return (self.slug,)
 
     @property
+    def earliest_founding(self):
+        """The first day it may have been founded: a founding known to the year allows its 1 January."""
+        return periods.earliest_day(self.founded, self.founded_precision)
+
+    @property
     def founded_text(self):
         """The founding date as far as it is known: "1992-06-15", "1992-06" or "1992"."""
         return periods.shown(self.founded, self.founded_precision)

@@ -90,8 +90,9 @@ def count_series(periods: Iterable[tuple[datetime.date, datetime.date | None, st
 # A date known to the month or the year is stored as the bound that is certain: a start as the
 # last day of its month or year (on that day the period had certainly begun), an end as the first
 # day (on that day it had certainly not yet ended). Every "on day D" question then answers what
-# is certain, with no change to the queries or indexes; what is only possible (inside the
-# uncertain month or year) is ``possible_bounds``; what is shown is ``shown``: "1992", never a day.
+# is certain, with no change to the queries or indexes; the other bound of the month or year
+# (``earliest_day`` of a start, ``latest_day`` of an end) is what is only possible; what is
+# shown is ``shown``: "1992", never a day.
 
 DAY, MONTH, YEAR = "day", "month", "year"
 
@@ -117,11 +118,6 @@ def earliest_day(day, precision):
     if precision == MONTH:
         return day.replace(day=1)
     return datetime.date(day.year, 1, 1)
-
-
-def possible_bounds(start, start_precision, end, end_precision):
-    """The widest period the stored one may stand for: (earliest possible start, latest possible end)."""
-    return earliest_day(start, start_precision), latest_day(end, end_precision)
 
 
 def shown(day, precision):

@@ -30,22 +30,13 @@ def imprecise_dates_off_their_bound(start, start_precision, end, end_precision):
     ``Membership.clean()`` moves such a date there; a loaded row must already be there.
     """
     problems = []
-    if start is not None and periods.latest_day(start, start_precision) != start:
-        problems.append(
-            (
-                "start_date",
-                f"A start known to the {start_precision} is stored as its last day "
-                f"({periods.latest_day(start, start_precision).isoformat()}), not {start.isoformat()}.",
-            )
-        )
-    if end is not None and periods.earliest_day(end, end_precision) != end:
-        problems.append(
-            (
-                "end_date",
-                f"An end known to the {end_precision} is stored as its first day "
-                f"({periods.earliest_day(end, end_precision).isoformat()}), not {end.isoformat()}.",
-            )
-        )
+    for field, day, precision, bound, which in (
+        ("start_date", start, start_precision, periods.latest_day, "A start known to the {} is stored as its last day"),
+        ("end_date", end, end_precision, periods.earliest_day, "An end known to the {} is stored as its first day"),
+    ):
+        stored = bound(day, precision)
+        if day is not None and stored != day:
+            problems.append((field, f"{which.format(precision)} ({stored.isoformat()}), not {day.isoformat()}."))
     return problems
 
 
@@ -55,8 +46,7 @@ def outside_organization(organization, start, end):
     A founding known to the month or year allows a start from the first day of it.
     """
     problems = []
-    founded = periods.earliest_day(organization.founded, organization.founded_precision)
-    if start < founded:
+    if start < organization.earliest_founding:
         problems.append(
             (
                 "start_date",

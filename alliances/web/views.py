@@ -18,11 +18,19 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import condition, require_safe
 
-from alliances import audit, periods, selectors
+from alliances import audit, selectors
 from alliances.choices import MembershipStatus, OrganizationKind
 from alliances.web import svg
 
 STATUS_LABELS = dict(MembershipStatus.choices)
+KIND_ORDER = {kind: rank for rank, kind in enumerate(OrganizationKind.values)}
+
+
+def by_kind(organization):
+    """Sort key: universal organizations first, informal clubs last, each kind by acronym."""
+    return KIND_ORDER[organization.kind], organization.acronym.lower()
+
+
 SITE_NAME = "alliances"
 
 
@@ -135,11 +143,7 @@ def base_context(request, *, title, description, canonical_path, ld):
 @public_page
 def home(request):
     as_of, error = parse_as_of(request)
-    # Grouped by kind (universal first, informal clubs last), each group by acronym.
-    kinds = list(OrganizationKind.values)
-    organizations = sorted(
-        selectors.organization_list(as_of=as_of), key=lambda o: (kinds.index(o.kind), o.acronym.lower())
-    )
+    organizations = sorted(selectors.organization_list(as_of=as_of), key=by_kind)
     dataset_url = request.build_absolute_uri(reverse("web:home"))
     ld = {
         "@type": "Dataset",
@@ -237,12 +241,8 @@ def country(request, identifier):
                 "citations": _citations(m),
             }
         )
-    # Today's groups by kind (universal first, informal clubs last): thirty of them stay readable on a phone.
-    kinds = list(OrganizationKind.values)
-    current = sorted(
-        (r for r in rows if r["current"]),
-        key=lambda r: (kinds.index(r["organization"].kind), r["organization"].acronym.lower()),
-    )
+    # Today's groups by kind: thirty of them stay readable on a phone.
+    current = sorted((r for r in rows if r["current"]), key=lambda r: by_kind(r["organization"]))
     picture = None
     if rows:
         bars = [
@@ -342,8 +342,9 @@ def organization(request, identifier):
         for s in sorted(by_status, key=svg.status_rank)
     ]
     series = selectors.member_count_series(organization)
-    founded = periods.earliest_day(organization.founded, organization.founded_precision)
-    changes = selectors.organization_changes(organization, date_from=founded, date_to=datetime.date.max)
+    changes = selectors.organization_changes(
+        organization, date_from=organization.earliest_founding, date_to=datetime.date.max
+    )
     change_rows = [
         {
             "date": day,
