@@ -135,7 +135,8 @@ def make_release(*, progress=None, today=None):
 
 
 def _stage(staging, version, progress, today):
-    previous = releases()[0] if releases() else None
+    published = releases()  # read once: every release.json
+    previous = published[0] if published else None
     descriptor = dataset.write_package(staging, progress=progress)
     old_path = releases_dir() / previous["version"] / "memberships.csv" if previous else None
     log = changelog(old_path, staging / "memberships.csv")
