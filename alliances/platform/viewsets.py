@@ -68,7 +68,7 @@ class SnapshotMixin:
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         # The cached-read middleware has read the version already for an anonymous read.
-        self.version = getattr(request._request, "data_version", None) or audit.data_version()
+        self.version = audit.request_version(request)
         self.version_token = reference.request_version.set(self.version)
 
     def get_serializer_context(self):
