@@ -332,6 +332,16 @@ class MembershipOutputSerializer(serializers.ModelSerializer):
         return super().to_representation(m)
 
 
+class DayField(serializers.DateField):
+    """A day in a query (``as_of``, ``from``, ``to``), read by ``periods.parse_day`` like every other door."""
+
+    def to_internal_value(self, value):
+        try:
+            return periods.parse_day(value)
+        except periods.NotADay as exc:
+            raise serializers.ValidationError(str(exc)) from exc
+
+
 class IdentifierField(serializers.CharField):
     """A country or organization named by any code, name or alias."""
 
@@ -489,7 +499,7 @@ __all__ = ["parse_statuses", "statuses_included"]
 class MembershipQuerySerializer(serializers.Serializer):
     """Query parameters of the “which groups / who is in” questions."""
 
-    as_of = serializers.DateField(
+    as_of = DayField(
         required=False, help_text="Day to answer for, YYYY-MM-DD; default today. Ignored with history=true."
     )
     status = serializers.CharField(required=False, help_text=STATUS_HELP + " Default member.")
@@ -509,8 +519,8 @@ class CountryMembershipQuerySerializer(MembershipQuerySerializer):
 
 
 class ChangesQuerySerializer(serializers.Serializer):
-    date_from = serializers.DateField(required=False, help_text="First day, YYYY-MM-DD; default the founding date.")
-    date_to = serializers.DateField(required=False, help_text="Last day, YYYY-MM-DD; default today.")
+    date_from = DayField(required=False, help_text="First day, YYYY-MM-DD; default the founding date.")
+    date_to = DayField(required=False, help_text="Last day, YYYY-MM-DD; default today.")
 
     def to_internal_value(self, data):
         renamed = {"date_from": data.get("from"), "date_to": data.get("to")}

@@ -36,7 +36,7 @@ import threading
 import orjson
 from django.conf import settings
 
-from alliances import audit, selectors
+from alliances import audit, periods, selectors
 from alliances.models import Country, Membership, Organization
 from alliances.platform import reference
 from alliances.platform.renderers import dumps
@@ -143,7 +143,7 @@ class ReadModel:
         """States in every one of ``member_of`` and none of ``not_member_of`` on ``as_of``, in name order."""
         if not (member_of or not_member_of):
             return list(self.country_order)
-        day = as_of or datetime.date.today()
+        day = periods.day_or_today(as_of)
 
         def members(organization):
             return {p.country_id for p in self.memberships(organization=organization, as_of=day, statuses=statuses)}

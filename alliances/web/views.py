@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import condition, require_safe
 
-from alliances import audit, selectors
+from alliances import audit, periods, selectors
 from alliances.choices import MembershipStatus, OrganizationKind
 from alliances.web import svg
 
@@ -52,11 +52,11 @@ def parse_as_of(request):
     """``(day, error)``: the ``as_of`` parameter (default today), or today and a sentence when it is no date."""
     raw = request.GET.get("as_of", "").strip()
     if not raw:
-        return datetime.date.today(), None
+        return periods.day_or_today(), None
     try:
-        return datetime.date.fromisoformat(raw), None
-    except ValueError:
-        return datetime.date.today(), f"“{raw[:40]}” is not a date (YYYY-MM-DD); showing today."
+        return periods.parse_day(raw), None
+    except periods.NotADay as exc:
+        return periods.day_or_today(), f"{exc} Showing today."
 
 
 def json_ld(data):
