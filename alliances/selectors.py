@@ -18,8 +18,8 @@ from alliances.models import (
     OrganizationAlias,
     Succession,
 )
+from alliances.names import MAX_IDENTIFIER_LENGTH, NotFound, country_resolve, organization_resolve
 from alliances.periods import count_series, coverage_gaps, day_or_today, overlaps
-from alliances.platform.reference import MAX_IDENTIFIER_LENGTH, NotFound, country_resolve, organization_resolve
 from alliances.text import normalize_name
 
 

@@ -11,7 +11,7 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 
-from alliances import concurrency, periods, requirements, selectors, services
+from alliances import concurrency, names, periods, requirements, selectors, services
 from alliances.choices import (
     STATUS_HELP,
     MembershipStatus,
@@ -21,7 +21,6 @@ from alliances.choices import (
     statuses_included,
 )
 from alliances.models import AuditEvent, Citation, Country, Membership, Organization, Source
-from alliances.platform import reference
 
 
 @extend_schema_field(
@@ -98,13 +97,13 @@ class SlugRelatedField(serializers.SlugRelatedField):
 
 def snapshot_record(field, instance):
     """The in-process snapshot's copy of ``instance`` (see alliances.platform.reference), or None."""
-    snap = field.context.get("snapshot") or reference.snapshot()
+    snap = field.context.get("snapshot") or names.snapshot()
     registry = snap.countries if isinstance(instance, Country) else snap.organizations
     return registry.get(instance.pk)
 
 
 class SnapshotListField(serializers.ListField):
-    """A list ``reference.attach_names`` computes (``attribute``), read from the snapshot, not per row."""
+    """A list ``names.attach_names`` computes (``attribute``), read from the snapshot, not per row."""
 
     attribute = None
 
@@ -445,7 +444,7 @@ OUTPUT_SERIALIZERS = {
 def record_queryset(model):
     """The rows of ``model`` as a GET of one of them reads them, with what its representation shows."""
     if model is Country:
-        return Country.objects.prefetch_related("aliases", *reference.history_prefetches())
+        return Country.objects.prefetch_related("aliases", *names.history_prefetches())
     if model is Organization:
         return selectors.organization_list().prefetch_related("aliases", "members_must_belong_to")
     if model is Membership:
@@ -465,7 +464,7 @@ def current_record(model, pk, *, lock=False):
         queryset = queryset.select_for_update(of=("self",))
     record = queryset.filter(pk=pk).first()
     if record is not None and model in (Country, Organization):
-        reference.attach_names(record)
+        names.attach_names(record)
     return record
 
 
