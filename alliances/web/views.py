@@ -18,9 +18,10 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import condition, require_safe
 
-from alliances import audit, periods, selectors
+from alliances import audit, citation, periods, selectors
 from alliances.choices import MembershipStatus, OrganizationKind
-from alliances.web import svg
+from alliances.web import cite, svg
+from alliances.web.cite import country_slug, fact_path
 
 STATUS_LABELS = dict(MembershipStatus.choices)
 KIND_ORDER = {kind: rank for rank, kind in enumerate(OrganizationKind.values)}
@@ -63,10 +64,6 @@ def json_ld(data):
     """JSON-LD for a ``<script type="application/ld+json">`` block: a data block, which CSP does not run."""
     text = json.dumps(data, ensure_ascii=False, sort_keys=False)
     return mark_safe(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))  # noqa: S308
-
-
-def country_slug(country):
-    return (getattr(country, "code", "") or country.iso2).lower()
 
 
 def country_url(country):
@@ -128,6 +125,8 @@ def base_context(request, *, title, description, canonical_path, ld):
         "canonical": request.build_absolute_uri(canonical_path),
         "json_ld": json_ld({"@context": "https://schema.org", **ld}),
         "site_name": SITE_NAME,
+        "data_version": audit.request_version(request),
+        "data_changed_at": citation.version_changed_at(audit.request_version(request)),
     }
 
 
@@ -176,12 +175,18 @@ def home(request):
     )
     for o in organizations:
         o.url = organization_url(o)
+        # A count of 0 for the Warsaw Pact reads as "nobody joined": say what happened instead.
+        o.dissolved_by_then = o.dissolved is not None and o.dissolved <= as_of
+        o.dormant_by_then = o.dormant_since is not None and o.dormant_since <= as_of
     context.update(
         organizations=organizations,
         as_of=as_of,
         is_today=as_of == datetime.date.today(),
         as_of_error=error,
         query=request.GET.get("q", ""),
+        cite=cite.block(
+            request, title=None, page_path=reverse("web:home"), as_of=as_of, version=audit.request_version(request)
+        ),
     )
     return render(request, "alliances/web/home.html", context, status=400 if error else 200)
 
@@ -194,12 +199,28 @@ def search(request):
         return HttpResponseRedirect(reverse("web:home"))
     version = audit.request_version(request)
     errors = []
-    for resolve, url in ((selectors.organization_resolve, organization_url), (selectors.country_resolve, country_url)):
-        try:
-            return HttpResponseRedirect(url(resolve(query, version=version)))
-        except selectors.NotFound as error:
-            errors.append(error)
+    try:
+        return HttpResponseRedirect(organization_url(selectors.organization_resolve(query, version=version)))
+    except selectors.NotFound as error:
+        errors.append(error)
+    candidates = selectors.countries_sharing_name(query, version=version)
+    if candidates:  # "Congo": two states; ask which rather than pick one
+        return choice_page(request, query, candidates)
+    try:
+        return HttpResponseRedirect(country_url(selectors.country_resolve(query, version=version)))
+    except selectors.NotFound as error:
+        errors.append(error)
     return not_found_page(request, query, errors)
+
+
+def choice_page(request, query, countries):
+    """The states a name could mean, each with its official name and a link to its page."""
+    context = {
+        "title": f"Which “{query[:80]}”?",
+        "query": query,
+        "candidates": [{"country": c, "url": country_url(c)} for c in countries],
+    }
+    return render(request, "alliances/web/choose.html", context)
 
 
 def _citations(membership):
@@ -209,20 +230,15 @@ def _citations(membership):
     ]
 
 
-@public_page
-def country(request, identifier):
-    country, canonical_path, answer = canonical_record(request, selectors.country_resolve, identifier, country_url)
-    if answer is not None:
-        return answer
-
-    today = datetime.date.today()
-    periods = selectors.country_timeline(country)
+def country_rows(periods, day):
+    """The periods of a state as the page's rows; ``current``: held on ``day``."""
     rows = []
     for m in periods:
         rows.append(
             {
                 "organization": m.organization,
                 "organization_url": organization_url(m.organization),
+                "fact_url": fact_path(m),
                 "status": m.status,
                 "status_label": STATUS_LABELS.get(m.status, m.status),
                 "start": m.start_date,
@@ -230,13 +246,34 @@ def country(request, identifier):
                 "start_text": m.start_text,  # as far as known: never a day that is not
                 "end_text": m.end_text,
                 "founding": m.founding,
-                "note": m.note,
-                "current": m.start_date <= today and (m.end_date is None or m.end_date >= today),
+                "current": m.start_date <= day and (m.end_date is None or m.end_date >= day),
                 "citations": _citations(m),
             }
         )
-    # Today's groups by kind: thirty of them stay readable on a phone.
+    return rows
+
+
+@public_page
+def country(request, identifier):
+    country, canonical_path, answer = canonical_record(request, selectors.country_resolve, identifier, country_url)
+    if answer is not None:
+        return answer
+
+    today = datetime.date.today()
+    as_of, error = parse_as_of(request)
+    periods = list(selectors.country_timeline(country))
+    # The curator's note of a period is working material (which pages were searched, what is left to
+    # check): the admin shows it, the public page shows the period, its quote and its source.
+    rows = country_rows(periods, as_of)
+    # The groups on the day asked about, by kind: thirty of them stay readable on a phone.
     current = sorted((r for r in rows if r["current"]), key=lambda r: by_kind(r["organization"]))
+    ended = None
+    if country.exists_to is not None and country.exists_to < as_of:
+        # A former state: what it was in on its last day, rather than "in none of the organizations".
+        at_end = [r for r in country_rows(periods, country.exists_to) if r["current"]]
+        ended = {"date": country.exists_to, "rows": sorted(at_end, key=lambda r: by_kind(r["organization"]))}
+    not_yet = country.exists_from is not None and as_of < country.exists_from
+
     picture = None
     if rows:
         bars = [
@@ -267,8 +304,13 @@ def country(request, identifier):
             )
         )
     groups_today = ", ".join(r["organization"].acronym for r in current if r["status"] == MembershipStatus.MEMBER)
+    on_day = "today" if as_of == today else f"on {as_of.isoformat()}"
+    if ended and not groups_today:
+        in_words = f"a state until {ended['date'].isoformat()}"
+    else:
+        in_words = f"member of {groups_today or 'none of the recorded organizations'} {on_day}"
     description = (
-        f"{country.name}: member of {groups_today or 'none of the recorded organizations'} today; "
+        f"{country.name}: {in_words}; "
         f"{len(rows)} dated period(s) in {len({r['organization'].pk for r in rows})} organization(s), "
         "each with the quoted sentence of its source."
     )
@@ -298,9 +340,21 @@ def country(request, identifier):
         current=current,
         picture=picture,
         today=today,
+        as_of=as_of,
+        is_today=as_of == today,
+        as_of_error=error,
+        ended=ended,
+        not_yet=not_yet,
         successions=country_successions(country),
+        cite=cite.block(
+            request,
+            title=f"{country.name}: memberships",
+            page_path=canonical_path,
+            as_of=as_of,
+            version=audit.request_version(request),
+        ),
     )
-    return render(request, "alliances/web/country.html", context)
+    return render(request, "alliances/web/country.html", context, status=400 if error else 200)
 
 
 def country_successions(country):
@@ -330,6 +384,8 @@ def organization(request, identifier):
     by_status = defaultdict(list)
     for m in members:
         m.country_url = country_url(m.country)
+        m.fact_url = fact_path(m)
+        m.sources = _citations(m)  # the quote and source link of each member's period, on the page
         by_status[m.status].append(m)
     member_groups = [
         {"status": s, "label": STATUS_LABELS.get(s, s), "members": by_status[s]}
@@ -346,6 +402,7 @@ def organization(request, identifier):
             "change": change,
             "country": m.country,
             "country_url": country_url(m.country),
+            "fact_url": fact_path(m),
             "status_label": STATUS_LABELS.get(m.status, m.status),
         }
         for day, change, m in changes
@@ -411,5 +468,12 @@ def organization(request, identifier):
         series_statuses=series_statuses,
         changes=change_rows,
         today=today,
+        cite=cite.block(
+            request,
+            title=f"{organization.name} ({organization.acronym}): members over time",
+            page_path=canonical_path,
+            as_of=as_of,
+            version=audit.request_version(request),
+        ),
     )
     return render(request, "alliances/web/organization.html", context, status=400 if error else 200)
