@@ -15,11 +15,12 @@ import json
 import re
 import threading
 
+from django.conf import settings
+
 from alliances.models import AuditEvent
 
 DATASET_TITLE = "alliances: international organizations and their member states, with dated, sourced membership periods"
 AUTHORS = "The alliances contributors"
-LICENSE = "CC-BY-4.0"
 
 FORMATS = {
     "text": "text/plain; charset=utf-8",
@@ -61,28 +62,27 @@ def cite(*, title, url, version, changed_at, as_of, accessed=None, key=None):
     """The three forms of one citation, as a dict: ``text``, ``bibtex`` and ``csl`` (a CSL-JSON list).
 
     ``title`` names the page or fact ("Romania: memberships"); None cites the data set
-    itself. ``changed_at`` is a datetime or None; ``as_of`` the day asked about.
+    itself. ``url`` may be None (a release's files do not know where they will be
+    served). ``changed_at`` is a datetime or None; ``as_of`` the day asked about.
     """
     accessed = accessed or datetime.date.today()
+    licence = settings.DATASET_LICENSE["name"]  # the licence every download states
     changed = changed_at.date() if changed_at else None
     changed_words = f", last changed {changed.isoformat()}" if changed else ""
     full_title = f"{title}, as of {as_of.isoformat()}" if title else DATASET_TITLE
     year = (changed or accessed).year
     key = key or re.sub(r"[^a-z0-9]+", "-", f"alliances {title or 'dataset'} {as_of.isoformat()}".lower()).strip("-")
     container = "" if title is None else f" In: {DATASET_TITLE}."
-    text = (
-        f"{AUTHORS} ({year}). {full_title}.{container} Data version {version}{changed_words}. "
-        f"{url} (accessed {accessed.isoformat()})."
-    )
+    where = f" {url} (accessed {accessed.isoformat()})." if url else ""
+    text = f"{AUTHORS} ({year}). {full_title}.{container} Data version {version}{changed_words}.{where}"
     fields = [
         ("author", f"{{{AUTHORS}}}"),
         ("title", _bibtex_escape(full_title)),
         *([("howpublished", _bibtex_escape(DATASET_TITLE))] if title else []),
         ("year", str(year)),
         ("version", version),
-        ("url", url),
-        ("urldate", accessed.isoformat()),
-        ("note", _bibtex_escape(f"Data version {version}{changed_words}; as of {as_of.isoformat()}; {LICENSE}")),
+        *([("url", url), ("urldate", accessed.isoformat())] if url else []),
+        ("note", _bibtex_escape(f"Data version {version}{changed_words}; as of {as_of.isoformat()}; {licence}")),
     ]
     bibtex = f"@misc{{{key},\n" + ",\n".join(f"  {name} = {{{value}}}" for name, value in fields) + "\n}\n"
     item = {
@@ -91,10 +91,9 @@ def cite(*, title, url, version, changed_at, as_of, accessed=None, key=None):
         "title": full_title,
         "author": [{"literal": AUTHORS}],
         "version": version,
-        "URL": url,
-        "accessed": _date_parts(accessed),
+        **({"URL": url, "accessed": _date_parts(accessed)} if url else {}),
         "issued": _date_parts(changed or accessed),
-        "note": f"Data version {version}{changed_words}; as of {as_of.isoformat()}; licence {LICENSE}.",
+        "note": f"Data version {version}{changed_words}; as of {as_of.isoformat()}; licence {licence}.",
     }
     if title:
         item["container-title"] = DATASET_TITLE
@@ -108,3 +107,14 @@ def render(citation, fmt):
     if fmt == "csl-json":
         return json.dumps(citation["csl"], ensure_ascii=False, indent=1) + "\n"
     return citation["text"] + "\n"
+
+
+RELEASE_FILES = {"CITATION.txt": "text", "CITATION.bib": "bibtex", "citation.csl.json": "csl-json"}
+
+
+def write_release_files(directory, *, version, changed_at, day):
+    """The data set's citation in a release: one file per format, named in RELEASE_FILES."""
+    found = cite(title=None, url=None, version=version, changed_at=changed_at, as_of=day, accessed=day)
+    for name, fmt in RELEASE_FILES.items():
+        (directory / name).write_text(render(found, fmt), encoding="utf-8")
+    return sorted(RELEASE_FILES)

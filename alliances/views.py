@@ -65,11 +65,22 @@ def downloads_json(request):
     return JsonResponse({"current": items[0]["version"] if items else None, "releases": items})
 
 
+# A release's files by suffix: the tables are CSV, the descriptor JSON, the citation in three formats.
+DOWNLOAD_TYPES = {
+    ".csl.json": "application/vnd.citationstyles.csl+json",
+    ".json": "application/json",
+    ".bib": "text/x-bibtex; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+}
+
+
 def download_file(request, version, name):
     release = releases.release(version)
     if release is None or name not in release["files"]:
         raise Http404("No such release file.")
-    content_type = "application/json" if name.endswith(".json") else "text/csv; charset=utf-8"
+    content_type = next(
+        (kind for suffix, kind in DOWNLOAD_TYPES.items() if name.endswith(suffix)), "text/csv; charset=utf-8"
+    )
     path = settings.RELEASES_DIR / version / name
     try:
         handle = open(path, "rb")
