@@ -127,7 +127,7 @@ def fact(request, country, organization, start):
 
 
 def _problem(status, detail, **extra):
-    return JsonResponse({"detail": detail, **extra}, status=status)
+    return JsonResponse({"detail": detail, **extra}, status=status, json_dumps_params={"ensure_ascii": False})
 
 
 def _citation_response(request, title, page_path):
