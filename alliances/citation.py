@@ -100,12 +100,21 @@ def cite(*, title, url, version, changed_at, as_of, accessed=None, key=None):
     return {"text": text, "bibtex": bibtex, "csl": [item]}
 
 
+def csl_json(items):
+    """CSL-JSON indented for reading, with each date's parts on one line (``[[2026, 12, 7]]``)."""
+    text = json.dumps(items, ensure_ascii=False, indent=1)
+    return _NUMBER_LISTS.sub(lambda m: re.sub(r"\s+", "", m.group(0)).replace(",", ", "), text)
+
+
+_NUMBER_LISTS = re.compile(r"\[[\s\d,\[\]]*\]")
+
+
 def render(citation, fmt):
     """The body of ``citation`` in the format ``fmt`` (a key of FORMATS)."""
     if fmt == "bibtex":
         return citation["bibtex"]
     if fmt == "csl-json":
-        return json.dumps(citation["csl"], ensure_ascii=False, indent=1) + "\n"
+        return csl_json(citation["csl"]) + "\n"
     return citation["text"] + "\n"
 
 

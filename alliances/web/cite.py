@@ -6,8 +6,6 @@ known (``2004-03-29``, ``1996-06`` or ``1996``). Database ids change when the
 fixtures are loaded again; this URL does not.
 """
 
-import json
-
 from django.urls import reverse
 
 from alliances import citation
@@ -51,7 +49,7 @@ def block(request, *, title, page_path, as_of, version):
     return {
         "text": found["text"],
         "bibtex": found["bibtex"],
-        "csl": json.dumps(found["csl"], ensure_ascii=False, indent=1),
+        "csl": citation.csl_json(found["csl"]),
         "links": links,
         "version": version,
         "changed_at": changed_at,
