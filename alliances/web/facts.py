@@ -66,7 +66,7 @@ def fact(request, country, organization, start):
     except selectors.NotFound as error:
         return not_found_page(request, error.identifier, [error])
     except FactNotFound as error:
-        context = {"title": "No such period", "message": str(error), "back": None}
+        context = {"title": "No such period", "message": str(error)}
         return render(request, "alliances/web/fact_not_found.html", context, status=404)
     path = cite.fact_path(m)
     if request.path != path:
@@ -85,7 +85,7 @@ def fact(request, country, organization, start):
         for c in selectors.cited(m)
     ]
     ld = {
-        "@type": "Role",
+        "@type": "OrganizationRole",
         "name": title,
         "roleName": m.own_status or STATUS_LABELS.get(m.status, m.status),
         "startDate": m.start_text,
