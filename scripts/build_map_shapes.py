@@ -33,7 +33,7 @@ import pathlib
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-EUROPE_WINDOW = (-32.0, 27.0, 72.0, 83.0)  # west, south, east, north: Iceland to the Urals, the Canaries to Svalbard
+EUROPE_WINDOW = (-45.0, 27.0, 80.0, 85.0)  # west, south, east, north: a little more than the Europe map shows
 WITHOUT_ISO = {"Kosovo": "XK", "Somaliland": "SO", "N. Cyprus": "CY"}
 LEFT_OUT = {"010"}  # Antarctica
 

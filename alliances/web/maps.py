@@ -41,6 +41,9 @@ DOT_RADIUS = 4.5
 DOT_BELOW = {"europe": 10, "world": 3}
 # The smallest step kept between two points of an outline, in viewBox units: finer detail is not seen.
 MIN_STEP = 0.6
+# The width of a character of the 24-unit text phones get (site.css), with room for wide fallback fonts (DejaVu Sans).
+CHAR_WIDTH = 16
+LINE_HEIGHT = 28
 REGION_LABELS = {"europe": "Europe", "world": "the world"}
 
 
@@ -202,25 +205,25 @@ def _legend(prefix, statuses, labels, *, y, width):
     items.append(("none", NO_STATUS_FILL, "No status on this day"))
     parts, x, cy = [], 8, y
     for status, fill, label in items:
-        item_width = 24 + 13 * len(label) + 18  # room for the larger text phones get (site.css)
+        item_width = 24 + CHAR_WIDTH * len(label) + 18
         if x > 8 and x + item_width > width - 8:
-            x, cy = 8, cy + 24
+            x, cy = 8, cy + LINE_HEIGHT
         parts.append(
             f'<g class="legend-item" data-status="{escape(status)}">'
             f'<rect x="{x}" y="{cy}" width="18" height="14" fill="{fill}" stroke="{svg.TEXT}" stroke-width="0.5"/>'
             f"{svg._tag('text', label, x=x + 24, y=cy + 12, fill=svg.TEXT)}</g>"
         )
         x += item_width
-    return "".join(parts), cy - y + 24
+    return "".join(parts), cy - y + LINE_HEIGHT
 
 
 def _notes(lines, *, y, width):
-    """Sentences under the map, wrapped for the phones' larger text (about 13 units a character)."""
+    """Sentences under the map, wrapped for the phones' larger text (``CHAR_WIDTH``)."""
     out, cy = [], y
     for line in lines:
-        for piece in textwrap.wrap(line, max(20, int((width - 16) // 13))):
-            out.append(svg._tag("text", piece, x=8, y=cy + 14, fill=svg.TEXT, class_="map-note"))
-            cy += 24
+        for piece in textwrap.wrap(line, max(20, int((width - 16) // CHAR_WIDTH))):
+            out.append(svg._tag("text", piece, x=8, y=cy + 18, fill=svg.TEXT, class_="map-note"))
+            cy += LINE_HEIGHT
     return "".join(out), cy - y
 
 
@@ -239,8 +242,12 @@ def draw(name, marks, *, title, desc, labels, notes=(), prefix="map"):
     height = round(area.height + 12 + legend_height + 4 + notes_height + 4, 1)
 
     out = svg._chart_head(prefix, f"map map-{name}", area.width, height, title, desc, statuses)
-    out.append(f'<rect class="sea" x="0" y="0" width="{area.width}" height="{area.height}" fill="{SEA_FILL}"/>')
-    out.append(f'<g class="states" stroke="{BORDER}" stroke-width="0.4" stroke-linejoin="round">')
+    out.append(
+        f'<clipPath id="{prefix}-frame"><rect width="{area.width}" height="{area.height}"/></clipPath>'
+        f'<rect class="sea" x="0" y="0" width="{area.width}" height="{area.height}" fill="{SEA_FILL}"/>'
+        f'<g class="states" clip-path="url(#{prefix}-frame)" stroke="{BORDER}" stroke-width="0.4" '
+        'stroke-linejoin="round" fill-rule="evenodd">'
+    )
     for code, shape in shapes.items():  # the others first, so the marked states' borders lie on top
         if code not in by_code and shape.d:
             out.append(
@@ -248,7 +255,7 @@ def draw(name, marks, *, title, desc, labels, notes=(), prefix="map"):
                 f"{svg._tag('title', shape.name)}</path>"
             )
     dots = []
-    for mark in sorted(marks, key=lambda m: -svg.status_rank(m.status)):
+    for mark in sorted(marks, key=lambda m: svg.status_rank(m.status)):  # the rarer statuses on top
         shape = shapes.get(mark.code)
         if shape is None:
             continue
@@ -263,12 +270,14 @@ def draw(name, marks, *, title, desc, labels, notes=(), prefix="map"):
         if parts:
             out.append(f"<a href={quoteattr(mark.href)}>{''.join(parts)}</a>" if mark.href else "".join(parts))
     out.append("</g>")
+    out.append(f'<g class="dots" clip-path="url(#{prefix}-frame)">')
     for mark, attrs, x, y in dots:  # above every shape, so a neighbour never hides them
         circle = (
             f'<circle class="dot" {attrs} cx="{x:.1f}" cy="{y:.1f}" r="{DOT_RADIUS}" stroke="{svg.TEXT}" '
             f'stroke-width="0.8">{svg._tag("title", mark.label)}</circle>'
         )
         out.append(f"<a href={quoteattr(mark.href)}>{circle}</a>" if mark.href else circle)
+    out.append("</g>")
     out.append(legend)
     out.append(note_markup)
     out.append("</svg>")
