@@ -43,7 +43,7 @@ DOT_BELOW = {"europe": 10, "world": 3}
 MIN_STEP = 0.6
 # The width of a character of the 24-unit text phones get (site.css), with room for wide fallback fonts (DejaVu Sans).
 CHAR_WIDTH = 16
-LINE_HEIGHT = 28
+LINE_HEIGHT = 32  # the 24-unit text's box is about 30 units tall
 REGION_LABELS = {"europe": "Europe", "world": "the world"}
 
 
