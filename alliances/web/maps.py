@@ -307,7 +307,7 @@ def members_map(organization, members, *, as_of, region_name, labels, country_ur
         best.setdefault(m.country.code, m)  # a state in two statuses at once is drawn in the higher one
     rows, marks, former, elsewhere, unshown = [], [], [], [], []
     for m in sorted(members, key=lambda m: (svg.status_rank(m.status), m.country.name)):
-        code, name = m.country.code, m.country.name
+        code, name, url = m.country.code, m.country.name, country_url(m.country)
         status_label = labels.get(m.status, m.status)
         if m.country.exists_to is not None:
             shown = "not drawn: a former state"
@@ -324,14 +324,14 @@ def members_map(organization, members, *, as_of, region_name, labels, country_ur
         else:
             shown = "as a dot" if shapes[code].dot else "drawn"
             marks.append(
-                Mark(code, m.status, f"{name}: {status_label.lower()} since {m.start_text}", country_url(m.country))
+                Mark(code, m.status, f"{name}: {status_label.lower()} since {m.start_text}", url)
             )
             if shapes[code].dot and shapes[code].d:
                 shown = "drawn, and as a dot"
         rows.append(
             {
                 "country": m.country,
-                "url": country_url(m.country),
+                "url": url,
                 "status": m.status,
                 "status_label": status_label,
                 "since": m.start_text,
