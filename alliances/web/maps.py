@@ -323,9 +323,7 @@ def members_map(organization, members, *, as_of, region_name, labels, country_ur
             shown = f"drawn as {labels.get(best[code].status, best[code].status).lower()}"
         else:
             shown = "as a dot" if shapes[code].dot else "drawn"
-            marks.append(
-                Mark(code, m.status, f"{name}: {status_label.lower()} since {m.start_text}", url)
-            )
+            marks.append(Mark(code, m.status, f"{name}: {status_label.lower()} since {m.start_text}", url))
             if shapes[code].dot and shapes[code].d:
                 shown = "drawn, and as a dot"
         rows.append(
