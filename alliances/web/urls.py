@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from alliances.web import views
+from alliances.web import map_views, views
 
 app_name = "web"
 
@@ -11,4 +11,6 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("countries/<str:identifier>/", views.country, name="country"),
     path("organizations/<str:identifier>/", views.organization, name="organization"),
+    path("organizations/<str:identifier>/map.svg", map_views.organization_map_svg, name="organization-map-svg"),
+    path("embed/organizations/<str:identifier>/map/", map_views.organization_map_embed, name="organization-map-embed"),
 ]

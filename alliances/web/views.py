@@ -11,6 +11,7 @@ import datetime
 import hashlib
 import json
 from collections import defaultdict
+from urllib.parse import urlencode
 
 from django.http import HttpResponsePermanentRedirect, HttpResponseRedirect
 from django.shortcuts import render
@@ -20,7 +21,7 @@ from django.views.decorators.http import condition, require_safe
 
 from alliances import audit, periods, selectors
 from alliances.choices import MembershipStatus, OrganizationKind
-from alliances.web import svg
+from alliances.web import maps, svg
 
 STATUS_LABELS = dict(MembershipStatus.choices)
 KIND_ORDER = {kind: rank for rank, kind in enumerate(OrganizationKind.values)}
@@ -374,6 +375,7 @@ def organization(request, identifier):
             )
         )
     member_count = len(by_status.get(MembershipStatus.MEMBER, []))
+    map_section = organization_map(request, organization, members, as_of=as_of)
     canonical_url = request.build_absolute_uri(canonical_path)
     ld = {
         "@type": "Organization",
@@ -411,5 +413,35 @@ def organization(request, identifier):
         series_statuses=series_statuses,
         changes=change_rows,
         today=today,
+        map_section=map_section,
     )
-    return render(request, "alliances/web/organization.html", context, status=400 if error else 200)
+    status = 400 if error or map_section["error"] else 200
+    return render(request, "alliances/web/organization.html", context, status=status)
+
+
+def organization_map(request, organization, members, *, as_of):
+    """The map section of an organization's page: the map ``?region=`` asks for (by default the one that fits),
+    its table, the links to the other map and to the map's own SVG and embeddable page.
+    """
+    region, error = maps.parse_region(request.GET.get("region"))
+    region = region or maps.default_region(
+        [m.country.code for m in members], universal=organization.kind == OrganizationKind.UNIVERSAL
+    )
+    found = maps.members_map(
+        organization, members, as_of=as_of, region_name=region, labels=STATUS_LABELS, country_url=country_url
+    )
+    query = {} if as_of == datetime.date.today() else {"as_of": as_of.isoformat()}
+    switch = [
+        {"region": r, "label": maps.REGION_LABELS[r].capitalize(), "current": r == region,
+         "url": "?" + urlencode({**query, "region": r})}
+        for r in maps.REGIONS
+    ]  # fmt: skip
+    own = urlencode({**query, "region": region})
+    found.update(
+        svg=mark_safe(found["svg"]),  # noqa: S308 - built by maps.py, every text escaped there
+        error=error,
+        switch=switch,
+        svg_url=reverse("web:organization-map-svg", args=[organization.slug]) + "?" + own,
+        embed_url=reverse("web:organization-map-embed", args=[organization.slug]) + "?" + own,
+    )
+    return found
