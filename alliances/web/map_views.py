@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.clickjacking import xframe_options_exempt
 
-from alliances import selectors
+from alliances import audit, selectors
 from alliances.choices import OrganizationKind
 from alliances.web import maps
 from alliances.web.views import (
@@ -28,7 +28,6 @@ from alliances.web.views import (
     STATUS_LABELS,
     canonical_redirect,
     country_url,
-    data_version,
     organization_url,
     public_page,
 )
@@ -38,7 +37,7 @@ def _query(request):
     """``(organization, as_of, members, region, None)``, or an answer (404, 400, 301) in the last place."""
     identifier = request.resolver_match.kwargs["identifier"]
     try:
-        organization = selectors.organization_resolve(identifier, version=data_version(request))
+        organization = selectors.organization_resolve(identifier, version=audit.request_version(request))
     except selectors.NotFound as error:
         body = {
             "detail": str(error),
