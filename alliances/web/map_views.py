@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.clickjacking import xframe_options_exempt
 
-from alliances import audit, selectors
+from alliances import audit, periods, selectors
 from alliances.choices import OrganizationKind
 from alliances.web import maps
 from alliances.web.views import (
@@ -50,9 +50,9 @@ def _query(request):
         return None, None, None, None, canonical_redirect(request, canonical_path)
     raw = request.GET.get("as_of", "").strip()
     try:
-        as_of = datetime.date.fromisoformat(raw) if raw else datetime.date.today()
-    except ValueError:
-        detail = f"“{raw[:40]}” is not a date (YYYY-MM-DD)."
+        as_of = periods.day_or_today(periods.parse_day(raw) if raw else None)
+    except periods.NotADay as exc:
+        detail = str(exc)
         return None, None, None, None, JsonResponse({"detail": detail, "as_of": [detail]}, status=400)
     region, error = maps.parse_region(request.GET.get("region"))
     if error:
