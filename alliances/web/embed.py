@@ -62,17 +62,22 @@ def _resolve(request, kind, identifier, route):
     return record, None
 
 
+def _json(body, status):
+    """A JSON error as the API words it, its quotation marks kept as they are."""
+    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+
+
 def _record_and_day(request, kind, identifier, route):
     """The record and the chosen day, or the answer that replaces the file: JSON 404 or 400, or a redirect."""
     record, answer = _resolve(request, kind, identifier, route)
     if isinstance(answer, selectors.NotFound):
         body = {"detail": str(answer), "suggestions": answer.suggestions}
-        return None, None, JsonResponse(body, status=404)
+        return None, None, _json(body, 404)
     if answer is not None:
         return None, None, answer
     as_of, error = parse_as_of(request)
     if error:
-        return None, None, JsonResponse({"detail": error, "parameter": "as_of"}, status=400)
+        return None, None, _json({"detail": error, "parameter": "as_of"}, 400)
     return record, as_of, None
 
 
@@ -101,7 +106,7 @@ def _stem(slug, what, as_of, today):
 
 
 def _no_chart(name):
-    return JsonResponse({"detail": f"No period is recorded for {name}, so there is no chart."}, status=404)
+    return _json({"detail": f"No period is recorded for {name}, so there is no chart."}, 404)
 
 
 @views.public_page
