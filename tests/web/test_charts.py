@@ -6,9 +6,12 @@ import struct
 import xml.etree.ElementTree as ET
 
 import pytest
+from django.conf import settings
+from django.core.cache import caches
 
 from alliances import audit
 from alliances.models import Membership, Organization
+from alliances.web import embed
 
 pytestmark = pytest.mark.django_db
 NS = "{http://www.w3.org/2000/svg}"
@@ -160,3 +163,14 @@ def test_each_page_offers_the_files_and_an_iframe_snippet_next_to_its_chart(clie
 def test_the_members_on_the_day_come_before_the_chart(client):
     page = client.get("/organizations/nato/").content.decode()
     assert page.index('id="members-h"') < page.index('id="chart-h"') < page.index('id="changes-h"')
+
+
+def test_a_png_is_drawn_once_per_data_version_day_and_url(client, monkeypatch):
+    caches[settings.RESPONSE_CACHE_ALIAS].clear()
+    drawn = []
+    real = embed.cairosvg.svg2png
+    monkeypatch.setattr(embed.cairosvg, "svg2png", lambda **kw: drawn.append(kw) or real(**kw))
+    first = client.get("/organizations/eu/chart.png").content
+    assert client.get("/organizations/eu/chart.png").content == first and len(drawn) == 1
+    client.get("/organizations/eu/chart.png?as_of=2004-05-01")  # another URL, another picture
+    assert len(drawn) == 2
