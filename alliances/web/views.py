@@ -21,7 +21,7 @@ from django.views.decorators.http import condition, require_safe
 
 from alliances import audit, periods, selectors
 from alliances.choices import MembershipStatus, OrganizationKind
-from alliances.web import maps, svg
+from alliances.web import charts, maps, svg
 
 STATUS_LABELS = dict(MembershipStatus.choices)
 KIND_ORDER = {kind: rank for rank, kind in enumerate(OrganizationKind.values)}
@@ -238,35 +238,19 @@ def country(request, identifier):
         )
     # Today's groups by kind: thirty of them stay readable on a phone.
     current = sorted((r for r in rows if r["current"]), key=lambda r: by_kind(r["organization"]))
-    picture = None
-    if rows:
-        bars = [
-            svg.Bar(
-                row=r["organization"].acronym,
-                status=r["status"],
-                start=r["start"],
-                end=r["end"],
-                label=(
-                    f"{r['organization'].acronym}: {r['status_label'].lower()} from {r['start_text']}"
-                    f"{', ongoing' if r['end'] is None else ' to ' + r['end_text']}"
-                ),
-                href=r["organization_url"],
-            )
-            for r in rows
-        ]
-        organizations = list(dict.fromkeys(r["organization"].acronym for r in rows))
-        picture = mark_safe(  # noqa: S308 - built by svg.py, every text escaped there
-            svg.timeline(
-                bars,
-                title=f"{country.name}: every period in every organization",
-                desc=(
-                    f"Timeline of {len(rows)} period(s) of {country.name} in {', '.join(organizations)}, "
-                    "coloured and patterned by status. The table below lists the same periods."
-                ),
-                today=today,
-                labels=STATUS_LABELS,
-            )
-        )
+    # Groups it has left (or that have ended), by kind, folded under today's: each with its last period.
+    current_ids = {r["organization"].pk for r in current}
+    last_rows = {r["organization"].pk: r for r in rows if r["organization"].pk not in current_ids}
+    ended = sorted(last_rows.values(), key=lambda r: by_kind(r["organization"]))
+    picture = charts.country_inline(country, periods, organization_url, today=today)
+    share = picture and charts.share(
+        request,
+        embed_route="web:country-timeline-embed",
+        file_routes=("web:country-timeline-svg", "web:country-timeline-png"),
+        slug=country_slug(country),
+        title=charts.timeline_title(country),
+        inline=picture,
+    )
     groups_today = ", ".join(r["organization"].acronym for r in current if r["status"] == MembershipStatus.MEMBER)
     description = (
         f"{country.name}: member of {groups_today or 'none of the recorded organizations'} today; "
@@ -297,7 +281,9 @@ def country(request, identifier):
         country_code=getattr(country, "code", "") or country.iso2,
         rows=rows,
         current=current,
+        ended=ended,
         picture=picture,
+        share=share,
         today=today,
         successions=country_successions(country),
     )
@@ -359,21 +345,16 @@ def organization(request, identifier):
         for day, counts in series
     ]
     series_statuses = [STATUS_LABELS.get(s, s) for s in sorted({s for _, c in series for s in c}, key=svg.status_rank)]
-    picture = None
-    if series:
-        picture = mark_safe(  # noqa: S308 - built by svg.py, every text escaped there
-            svg.step_chart(
-                series,
-                title=f"{organization.acronym}: number of states by status over time",
-                desc=(
-                    f"Step chart of how many states were members (and candidates, partners or observers) of "
-                    f"{organization.name} from {series[0][0].year} to today, changing on {len(series)} day(s). "
-                    "The table below lists the same numbers."
-                ),
-                today=today,
-                labels=STATUS_LABELS,
-            )
-        )
+    picture = charts.organization_inline(organization, today=today, as_of=as_of, series=series)
+    share = picture and charts.share(
+        request,
+        embed_route="web:organization-chart-embed",
+        file_routes=("web:organization-chart-svg", "web:organization-chart-png"),
+        slug=organization.slug,
+        title=charts.step_title(organization),
+        inline=picture,
+        as_of=None if as_of == today else as_of,
+    )
     member_count = len(by_status.get(MembershipStatus.MEMBER, []))
     map_section = organization_map(request, organization, members, as_of=as_of)
     canonical_url = request.build_absolute_uri(canonical_path)
@@ -409,6 +390,7 @@ def organization(request, identifier):
         member_groups=member_groups,
         member_count=member_count,
         picture=picture,
+        share=share,
         series_rows=series_rows,
         series_statuses=series_statuses,
         changes=change_rows,
