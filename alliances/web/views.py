@@ -11,6 +11,7 @@ import datetime
 import hashlib
 import json
 from collections import defaultdict
+from urllib.parse import urlencode
 
 from django.http import HttpResponsePermanentRedirect, HttpResponseRedirect
 from django.shortcuts import render
@@ -20,7 +21,7 @@ from django.views.decorators.http import condition, require_safe
 
 from alliances import audit, citation, periods, selectors
 from alliances.choices import MembershipStatus, OrganizationKind
-from alliances.web import cite, svg
+from alliances.web import charts, cite, maps, svg
 from alliances.web.cite import country_slug, fact_path
 
 STATUS_LABELS = dict(MembershipStatus.choices)
@@ -267,46 +268,31 @@ def country(request, identifier):
     rows = country_rows(periods, as_of)
     # The groups on the day asked about, by kind: thirty of them stay readable on a phone.
     current = sorted((r for r in rows if r["current"]), key=lambda r: by_kind(r["organization"]))
-    ended = None
+    ceased = None
     if country.exists_to is not None and country.exists_to < as_of:
         # A former state: what it was in on its last day, rather than "in none of the organizations".
         at_end = [r for r in country_rows(periods, country.exists_to) if r["current"]]
-        ended = {"date": country.exists_to, "rows": sorted(at_end, key=lambda r: by_kind(r["organization"]))}
+        ceased = {"date": country.exists_to, "rows": sorted(at_end, key=lambda r: by_kind(r["organization"]))}
     not_yet = country.exists_from is not None and as_of < country.exists_from
-
-    picture = None
-    if rows:
-        bars = [
-            svg.Bar(
-                row=r["organization"].acronym,
-                status=r["status"],
-                start=r["start"],
-                end=r["end"],
-                label=(
-                    f"{r['organization'].acronym}: {r['status_label'].lower()} from {r['start_text']}"
-                    f"{', ongoing' if r['end'] is None else ' to ' + r['end_text']}"
-                ),
-                href=r["organization_url"],
-            )
-            for r in rows
-        ]
-        organizations = list(dict.fromkeys(r["organization"].acronym for r in rows))
-        picture = mark_safe(  # noqa: S308 - built by svg.py, every text escaped there
-            svg.timeline(
-                bars,
-                title=f"{country.name}: every period in every organization",
-                desc=(
-                    f"Timeline of {len(rows)} period(s) of {country.name} in {', '.join(organizations)}, "
-                    "coloured and patterned by status. The table below lists the same periods."
-                ),
-                today=today,
-                labels=STATUS_LABELS,
-            )
-        )
+    # Groups it has left (or that have ended) by then, by kind, folded under the day's: each with its last period.
+    current_ids = {r["organization"].pk for r in current}
+    last_rows = {
+        r["organization"].pk: r for r in rows if r["organization"].pk not in current_ids and r["start"] <= as_of
+    }
+    ended = sorted(last_rows.values(), key=lambda r: by_kind(r["organization"]))
+    picture = charts.country_inline(country, periods, organization_url, today=today, as_of=as_of)
+    share = picture and charts.share(
+        request,
+        embed_route="web:country-timeline-embed",
+        file_routes=("web:country-timeline-svg", "web:country-timeline-png"),
+        slug=country_slug(country),
+        title=charts.timeline_title(country),
+        inline=picture,
+    )
     groups_today = ", ".join(r["organization"].acronym for r in current if r["status"] == MembershipStatus.MEMBER)
     on_day = "today" if as_of == today else f"on {as_of.isoformat()}"
-    if ended and not groups_today:
-        in_words = f"a state until {ended['date'].isoformat()}"
+    if ceased and not groups_today:
+        in_words = f"a state until {ceased['date'].isoformat()}"
     else:
         in_words = f"member of {groups_today or 'none of the recorded organizations'} {on_day}"
     description = (
@@ -338,12 +324,14 @@ def country(request, identifier):
         country_code=getattr(country, "code", "") or country.iso2,
         rows=rows,
         current=current,
+        ended=ended,
         picture=picture,
+        share=share,
         today=today,
         as_of=as_of,
         is_today=as_of == today,
         as_of_error=error,
-        ended=ended,
+        ceased=ceased,
         not_yet=not_yet,
         successions=country_successions(country),
         cite=cite.block(
@@ -415,22 +403,18 @@ def organization(request, identifier):
         for day, counts in series
     ]
     series_statuses = [STATUS_LABELS.get(s, s) for s in sorted({s for _, c in series for s in c}, key=svg.status_rank)]
-    picture = None
-    if series:
-        picture = mark_safe(  # noqa: S308 - built by svg.py, every text escaped there
-            svg.step_chart(
-                series,
-                title=f"{organization.acronym}: number of states by status over time",
-                desc=(
-                    f"Step chart of how many states were members (and candidates, partners or observers) of "
-                    f"{organization.name} from {series[0][0].year} to today, changing on {len(series)} day(s). "
-                    "The table below lists the same numbers."
-                ),
-                today=today,
-                labels=STATUS_LABELS,
-            )
-        )
+    picture = charts.organization_inline(organization, today=today, as_of=as_of, series=series)
+    share = picture and charts.share(
+        request,
+        embed_route="web:organization-chart-embed",
+        file_routes=("web:organization-chart-svg", "web:organization-chart-png"),
+        slug=organization.slug,
+        title=charts.step_title(organization),
+        inline=picture,
+        as_of=None if as_of == today else as_of,
+    )
     member_count = len(by_status.get(MembershipStatus.MEMBER, []))
+    map_section = organization_map(request, organization, members, as_of=as_of)
     canonical_url = request.build_absolute_uri(canonical_path)
     ld = {
         "@type": "Organization",
@@ -464,6 +448,7 @@ def organization(request, identifier):
         member_groups=member_groups,
         member_count=member_count,
         picture=picture,
+        share=share,
         series_rows=series_rows,
         series_statuses=series_statuses,
         changes=change_rows,
@@ -475,5 +460,35 @@ def organization(request, identifier):
             as_of=as_of,
             version=audit.request_version(request),
         ),
+        map_section=map_section,
     )
-    return render(request, "alliances/web/organization.html", context, status=400 if error else 200)
+    status = 400 if error or map_section["error"] else 200
+    return render(request, "alliances/web/organization.html", context, status=status)
+
+
+def organization_map(request, organization, members, *, as_of):
+    """The map section of an organization's page: the map ``?region=`` asks for (by default the one that fits),
+    its table, the links to the other map and to the map's own SVG and embeddable page.
+    """
+    region, error = maps.parse_region(request.GET.get("region"))
+    region = region or maps.default_region(
+        [m.country.code for m in members], universal=organization.kind == OrganizationKind.UNIVERSAL
+    )
+    found = maps.members_map(
+        organization, members, as_of=as_of, region_name=region, labels=STATUS_LABELS, country_url=country_url
+    )
+    query = {} if as_of == datetime.date.today() else {"as_of": as_of.isoformat()}
+    switch = [
+        {"region": r, "label": maps.REGION_LABELS[r].capitalize(), "current": r == region,
+         "url": "?" + urlencode({**query, "region": r})}
+        for r in maps.REGIONS
+    ]  # fmt: skip
+    own = urlencode({**query, "region": region})
+    found.update(
+        svg=mark_safe(found["svg"]),  # noqa: S308 - built by maps.py, every text escaped there
+        error=error,
+        switch=switch,
+        svg_url=reverse("web:organization-map-svg", args=[organization.slug]) + "?" + own,
+        embed_url=reverse("web:organization-map-embed", args=[organization.slug]) + "?" + own,
+    )
+    return found
