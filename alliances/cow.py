@@ -20,7 +20,7 @@ was. So it follows COW's conventions, not ours:
   today), or the organization's last day if it was dissolved that year (COW codes the
   Warsaw Pact's members in 1991);
 * **columns** named by the organization's COW abbreviation (``Organization.cow_igo``) in
-  lower case where COW has one, our acronym otherwise; the EU is split as COW splits it
+  lower case where COW has one, our slug otherwise (``column_names``); the EU is split as COW splits it
   (``SPLITS``): ``eec`` to 1992, ``eu`` from 1993.
 
 Beside the COW code each row carries COW's abbreviation, the ISO 3166 alpha-3 code and the
@@ -145,11 +145,25 @@ def exists_on(country, day):
     )
 
 
+@functools.cache
+def cow_abbreviations():
+    """Every organization column of COW IGO v3 (534 lower-case abbreviations)."""
+    return frozenset((DATA / "cow_igo_v3_abbreviations.txt").read_text(encoding="utf-8").split())
+
+
 def column_names(organization):
-    """The panel columns of an organization: (name, first year, last year), split where COW splits it."""
+    """The panel columns of an organization: (name, first year, last year), split where COW splits it.
+
+    COW's abbreviation where COW has the organization; else our slug (``three_seas``), prefixed
+    ``our_`` where COW uses that name for another body (``our_nrc``: COW's ``nrc`` is not the
+    NATO-Russia Council).
+    """
     if organization.slug in SPLITS:
         return SPLITS[organization.slug]
-    return (((organization.cow_igo or organization.acronym).lower().replace(" ", "_"), None, None),)
+    if organization.cow_igo:
+        return ((organization.cow_igo.lower(), None, None),)
+    name = organization.slug.replace("-", "_")
+    return ((f"our_{name}" if name in cow_abbreviations() else name, None, None),)
 
 
 class Panel:
@@ -453,3 +467,37 @@ def dyad_rows(panel=None):
                 if codes is None:
                     codes = joined[key] = ",".join(str(joint(a, b)) for a, b in zip(codes1, codes2, strict=True))
                 yield [ccode1, ccode2, year, abb1, abb2], codes
+
+
+@dataclass
+class StateGaps:
+    """One state's differences from COW IGO v3: what COW names that the data set lacks, then the rest."""
+
+    ccode: int
+    stateabb: str
+    code: str
+    name: str
+    lacks: list
+    others: list
+
+
+def gaps(*, code=None, kind=None, panel=None):
+    """The gaps report, per state (by name): ``code`` one of our country codes, ``kind`` one of ``CLASSES``.
+
+    ``lacks`` holds the organizations COW IGO v3 names for the state in a year (in the
+    organizations the data set covers) that the data set lacks; ``others`` every other cell
+    where COW's year-level code disagrees, each with the rule that explains it.
+    """
+    panel = panel or Panel()
+    names = {c.code: c.name for c in panel.countries.values()}
+    by_state = {}
+    for difference in compare(panel):
+        if (code and difference.code != code) or (kind and difference.kind != kind):
+            continue
+        key = (difference.ccode, difference.code)
+        state = by_state.get(key)
+        if state is None:
+            name = names.get(difference.code) or difference.state
+            state = by_state[key] = StateGaps(difference.ccode, difference.state, difference.code, name, [], [])
+        (state.lacks if difference.kind == "product_lacks" else state.others).append(difference)
+    return sorted(by_state.values(), key=lambda s: (s.name, s.ccode))

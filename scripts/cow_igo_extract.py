@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Cut COW IGO v3's codes for the organizations the data set covers out of the COW file.
 
-    .venv/bin/python scripts/cow_igo_extract.py     # rewrites alliances/data/cow/cow_igo_v3.csv.gz
+    .venv/bin/python scripts/cow_igo_extract.py     # rewrites alliances/data/cow/cow_igo_v3.csv.gz and
+                                                    # cow_igo_v3_abbreviations.txt
 
 Reads ``tests/data/cow/state_year_format3.rda`` (COW IGO v3 state-year, as the igoR
 package holds it; see tests/data/cow/README.md) with ``rdata`` (requirements-dev.txt) and
@@ -21,6 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RDA = ROOT / "tests" / "data" / "cow" / "state_year_format3.rda"
 OUT = ROOT / "alliances" / "data" / "cow" / "cow_igo_v3.csv.gz"
+# Every COW abbreviation, so that a column of ours never takes the name of another COW organization.
+NAMES = ROOT / "alliances" / "data" / "cow" / "cow_igo_v3_abbreviations.txt"
 FIRST_YEAR = 1945
 
 
@@ -57,6 +60,8 @@ def main():
         for row in rows(frame, columns):
             writer.writerow(row)
             count += 1
+    names = sorted(c for c in frame.columns if c not in ("ccode", "year", "state"))
+    NAMES.write_text("".join(f"{name}\n" for name in names), encoding="utf-8")
     print(f"Wrote {count} state-years, {len(columns)} organizations to {OUT.relative_to(ROOT)}")
 
 
