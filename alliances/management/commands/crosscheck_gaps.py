@@ -33,7 +33,8 @@ class Command(BaseCommand):
         counts = Counter(d.kind for state in report for d in (*state.lacks, *state.others))
         total = sum(counts.values())
         self.stdout.write(
-            f"{total} differences from COW IGO v3 in {len(report)} states (COW ends in {cow.COW_LAST_YEAR}; "
+            f"{total} differences from COW IGO v3 in {len(report)} state{'' if len(report) == 1 else 's'} "
+            f"(COW ends in {cow.COW_LAST_YEAR}; "
             "later years are not compared)."
         )
         for name, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
