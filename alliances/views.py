@@ -69,14 +69,18 @@ def download_file(request, version, name):
     release = releases.release(version)
     if release is None or name not in release["files"]:
         raise Http404("No such release file.")
-    content_type = "application/json" if name.endswith(".json") else "text/csv; charset=utf-8"
+    if name.endswith(".gz"):  # the dyadic table: sent as the gzip file it is, not unpacked by the browser
+        content_type = "application/gzip"
+    else:
+        content_type = "application/json" if name.endswith(".json") else "text/csv; charset=utf-8"
     path = settings.RELEASES_DIR / version / name
     try:
         handle = open(path, "rb")
     except FileNotFoundError as exc:  # a release folder damaged by hand: no such file, not a 500
         raise Http404("No such release file.") from exc
     response = FileResponse(handle, content_type=content_type)
-    stem, _, ext = name.rpartition(".")
+    stem, _, ext = name.removesuffix(".gz").rpartition(".")
+    ext += ".gz" if name.endswith(".gz") else ""
     response["Content-Disposition"] = f'attachment; filename="alliances-{stem}-{version}.{ext}"'
     return response
 

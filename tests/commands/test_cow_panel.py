@@ -156,14 +156,20 @@ def test_exported_differences_table(exported, panel):
     )
 
 
-def test_dyadic_table(tmp_path, settings, panel):
+def test_dyadic_table_in_a_release(tmp_path, settings, panel, client):
     settings.DATASET_DYADIC = True
-    call_command("export_dataset", str(tmp_path), verbosity=0)
-    descriptor = json.loads((tmp_path / "datapackage.json").read_text())
+    settings.RELEASES_DIR = tmp_path
+    call_command("make_release", stdout=io.StringIO(), stderr=io.StringIO())
+    (folder,) = [p for p in tmp_path.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    descriptor = json.loads((folder / "datapackage.json").read_text())
     (resource,) = [r for r in descriptor["resources"] if r["name"] == "cow_igo_dyadic"]
     assert resource["path"] == "cow_igo_dyadic.csv.gz" and resource["compression"] == "gz"
+    download = client.get(f"/downloads/{folder.name}/cow_igo_dyadic.csv.gz")
+    assert download.status_code == 200 and download["Content-Type"] == "application/gzip"
+    assert f'filename="alliances-cow_igo_dyadic-{folder.name}.csv.gz"' in download["Content-Disposition"]
+    assert b"".join(download.streaming_content) == (folder / "cow_igo_dyadic.csv.gz").read_bytes()
     per_year = Counter(year for _, year, _ in panel.state_years())
-    with gzip.open(tmp_path / "cow_igo_dyadic.csv.gz", "rt", encoding="utf-8") as handle:
+    with gzip.open(folder / "cow_igo_dyadic.csv.gz", "rt", encoding="utf-8") as handle:
         header = handle.readline().strip().split(",")
         assert header[:5] == cow.DYAD_ID_COLUMNS and header[5:] == [c[0] for c in panel.columns]
         wanted = {(2, 20, 1950), (2, 365, 1960), (290, 360, 2004), (260, 265, 1985)}
