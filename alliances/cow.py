@@ -481,17 +481,17 @@ class StateGaps:
     others: list
 
 
-def gaps(*, code=None, kind=None, panel=None):
+def gaps(*, code=None, kind=None, panel=None, differences=None):
     """The gaps report, per state (by name): ``code`` one of our country codes, ``kind`` one of ``CLASSES``.
 
-    ``lacks`` holds the organizations COW IGO v3 names for the state in a year (in the
+    ``differences``: ``compare()``'s answer, if the caller keeps it. ``lacks`` holds the
+    organizations COW IGO v3 names for the state in a year (in the
     organizations the data set covers) that the data set lacks; ``others`` every other cell
     where COW's year-level code disagrees, each with the rule that explains it.
     """
-    panel = panel or Panel()
-    names = {c.code: c.name for c in panel.countries.values()}
+    names = dict(Country.objects.values_list("code", "name"))
     by_state = {}
-    for difference in compare(panel):
+    for difference in differences if differences is not None else compare(panel):
         if (code and difference.code != code) or (kind and difference.kind != kind):
             continue
         key = (difference.ccode, difference.code)

@@ -11,8 +11,19 @@ from django.http import Http404, HttpResponseBadRequest
 from django.template.response import TemplateResponse
 from django.urls import path
 
-from alliances import cow
+from alliances import audit, cow
 from alliances.models import Country
+
+_differences = {}
+
+
+def differences():
+    """``cow.compare()`` of the current data version, kept in-process: it reads every period (~2 s)."""
+    version = audit.data_version()
+    if version not in _differences:
+        _differences.clear()
+        _differences[version] = cow.compare()
+    return _differences[version]
 
 
 def gaps_view(request):
@@ -21,7 +32,7 @@ def gaps_view(request):
         return HttpResponseBadRequest(f"Unknown class {kind!r}; one of {', '.join(sorted(cow.CLASSES))}.")
     if code and not Country.objects.filter(code=code).exists():
         raise Http404(f"No country {code!r}.")
-    report = cow.gaps(code=code, kind=kind)
+    report = cow.gaps(code=code, kind=kind, differences=differences())
     counts = Counter(d.kind for state in report for d in (*state.lacks, *state.others))
     context = {
         **admin.site.each_context(request),

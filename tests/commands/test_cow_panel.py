@@ -208,7 +208,9 @@ def test_gaps_report_in_the_admin(admin_client, client, django_user_model):
     page = admin_client.get("/admin/crosscheck/cow/?country=RO")
     assert page.status_code == 200
     text = page.content.decode()
-    assert "Romania" in text and "gatt" in text and "product_lacks" in text and "Germany" not in text
+    assert "Romania" in text and "product_lacks" in text and "Germany" not in text
+    assert "<td>gatt</td><td>gatt</td><td>1971–1994</td>" in text  # COW names it, the data set lacks it
+    assert "<td>nato</td>" not in text  # NATO from 2004: COW and the data set agree
     assert admin_client.get("/admin/crosscheck/cow/?class=nonsense").status_code == 400
     assert admin_client.get("/admin/crosscheck/cow/?country=ZZ").status_code == 404
     # Staff only: anonymous visitors and signed-in non-staff users are sent to the login.
