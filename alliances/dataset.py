@@ -1,20 +1,10 @@
-"""The open data set: a Frictionless Data Package of every table, and a COW IGO country-year panel.
+"""The open data set: a Frictionless Data Package of every table, and the COW IGO tables.
 
 ``write_package(directory)`` writes one CSV per table with a Table Schema each
 (types, primary and foreign keys) in ``datapackage.json``, with the licence, the
-sources, the data version and the creation time. The panel
-(``cow_igo_panel.csv``) follows the Correlates of War IGO state-year layout:
-
-* one row per state (former states too) and year, 1945 to the current year, one column per
-  organization (its COW IGO abbreviation, else its acronym, lower case);
-* a year is coded from the status the state held on the **reference day**:
-  31 December of that year (for the current year, today), as COW codes the
-  status at the end of the year;
-* 1 full member (``member``; also ``suspended``: a suspended member is still a
-  member in law), 2 associate (``associate``), 3 observer (``observer``),
-  0 none (no period, or ``partner``, ``candidate``, ``applicant``: none is
-  membership in COW's sense), -1 the state did not exist on the reference day
-  (from ``exists_from``/``exists_to`` where the data has them).
+sources, the data version and the creation time. The COW IGO tables
+(``cow_igo_panel.csv``, ``cow_igo_differences.csv`` and ``cow_igo_dyadic.csv.gz``) follow
+the Correlates of War IGO v3 layout and codes; ``alliances.cow`` builds them and says how.
 """
 
 import datetime
@@ -33,6 +23,28 @@ FIRST_PANEL_YEAR = cow.FIRST_YEAR
 PRECISE_DATE = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"
 # Written gzipped: a million rows. Only where settings.DATASET_DYADIC says so.
 COMPRESSED = {"cow_igo_dyadic"}
+# What a user of COW IGO v3 must know before dropping these tables in: said in datapackage.json itself.
+DESCRIPTIONS = {
+    "cow_igo_panel": (
+        "State-year panel in the layout and codes of COW IGO v3 (state_year_format3): rows only for states in "
+        "COW's state system (states2016) on 31 December, under the code COW gives them that year (260 for the "
+        "Federal Republic 1955-1989, 255 from 1990; 345 for Yugoslavia, Serbia and Montenegro, Serbia; 365 once "
+        "a year). A year is coded from the status on 31 December (this year: today), or on the organization's "
+        "last day if it was dissolved that year. Our statuses: member 1, associate 2, observer 3; suspended 0 "
+        "(a suspended state takes no part, as COW codes it); partner, candidate, applicant and no period 0; "
+        "-1 the organization not in existence; -9 a COW state none of our states holds. Columns by COW "
+        "abbreviation where COW has the organization (the EU split into eec to 1992 and eu from 1993), our slug "
+        "otherwise."
+    ),
+    "cow_igo_differences": (
+        "Every cell of cow_igo_panel that differs from COW IGO v3 (1945-2014), in runs of years, each classed "
+        "by the rule that explains it; every other shared cell agrees (tested against the COW file)."
+    ),
+    "cow_igo_dyadic": (
+        "Dyad-year table in COW IGO v3's dyadic layout: one row per pair of COW states (ccode1 < ccode2) and "
+        "year; 1 both full members, 0 not, -1 the organization not in existence, -9 missing."
+    ),
+}
 
 
 def _text(value):
@@ -382,6 +394,7 @@ def _write_package(directory, progress, created):
         resources.append(
             {
                 "name": name,
+                **({"description": DESCRIPTIONS[name]} if name in DESCRIPTIONS else {}),
                 "path": path,
                 "profile": "tabular-data-resource",
                 "format": "csv",

@@ -143,6 +143,7 @@ def test_exported_panel_reads_in_pandas(exported):
     resources = {r["name"]: r for r in descriptor["resources"]}
     assert resources["cow_igo_panel"]["schema"]["primaryKey"] == ["ccode", "year"]
     assert resources["cow_igo_panel"]["schema"]["missingValues"] == [""]
+    assert "suspended 0" in resources["cow_igo_panel"]["description"]  # the package says how statuses map
     assert "cow_igo_dyadic" not in resources  # off in the test settings
 
 
