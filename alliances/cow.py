@@ -127,7 +127,15 @@ def gleditsch_ward_by_iso2():
     }
 
 
+# Gleditsch-Ward numbers ``countrycode`` lacks (Gleditsch and Ward 1999, "A revised list of independent
+# states since 1816", and its updates): unified Yemen keeps North Yemen's 678, Serbia and Montenegro
+# Yugoslavia's 345, Kosovo is 347. Microstates have none: Gleditsch-Ward leave them out.
+GLEDITSCH_WARD_EXTRA = {"YE": 678, "CSXX": 345, "XK": 347}
+
+
 def gleditsch_ward(country):
+    if country.code in GLEDITSCH_WARD_EXTRA:
+        return GLEDITSCH_WARD_EXTRA[country.code]
     if country.iso2:
         return gleditsch_ward_by_iso2().get(country.iso2)
     codes = cow_codes(None, country.name, country.official_name)

@@ -106,6 +106,8 @@ def test_year_aware_state_codes(panel):
     assert code[(678, 1989)] == code[(679, 1990)] == "YE"
     # Gleditsch-Ward and ISO3 beside the COW code.
     assert rows[(260, 1970)][3:5] == ["DEU", 260] and rows[(565, 2000)][3] == "NAM"
+    assert rows[(345, 2004)][3:5] == ["SCG", 345] and rows[(345, 2010)][3:5] == ["SRB", 340]
+    assert rows[(679, 2000)][4] == 678 and rows[(331, 2000)][4] is None  # San Marino: no G-W number
     # States COW does not list have no row (Puerto Rico, Palestine).
     assert not {"PR", "PS"} & set(code.values())
 
