@@ -24,8 +24,8 @@ was. So it follows COW's conventions, not ours:
   (``SPLITS``): ``eec`` to 1992, ``eu`` from 1993.
 
 Beside the COW code each row carries COW's abbreviation, the ISO 3166 alpha-3 code and the
-Gleditsch–Ward number of the state that held the code on the reference day (the last two
-from ``countrycode``), and our own country code and name.
+Gleditsch–Ward number of the state that held the code on the reference day (from
+``countrycode``, and ``GLEDITSCH_WARD_EXTRA`` where it has none), and our own country code and name.
 
 ``compare`` reads COW IGO v3's own codes for the organizations we cover
 (``alliances/data/cow/cow_igo_v3.csv.gz``, cut from the igoR package's copy of the COW file
