@@ -71,6 +71,7 @@ DOWNLOAD_TYPES = {
     ".json": "application/json",
     ".bib": "text/x-bibtex; charset=utf-8",
     ".txt": "text/plain; charset=utf-8",
+    ".gz": "application/gzip",  # the dyadic table: sent as the gzip file it is, not unpacked by the browser
 }
 
 
@@ -87,7 +88,8 @@ def download_file(request, version, name):
     except FileNotFoundError as exc:  # a release folder damaged by hand: no such file, not a 500
         raise Http404("No such release file.") from exc
     response = FileResponse(handle, content_type=content_type)
-    stem, _, ext = name.rpartition(".")
+    stem, _, ext = name.removesuffix(".gz").rpartition(".")
+    ext += ".gz" if name.endswith(".gz") else ""
     response["Content-Disposition"] = f'attachment; filename="alliances-{stem}-{version}.{ext}"'
     return response
 
