@@ -86,8 +86,5 @@ def check_organization_succession(succession):
     if succession.predecessor_id == succession.successor_id:
         raise ValidationError({"successor": "An organization cannot succeed itself."})
     if succession.date < succession.successor.earliest_founding:
-        raise ValidationError(
-            {
-                "date": f"{succession.successor.acronym} was founded on {succession.successor.founded_text}, after this date."
-            }
-        )
+        successor = succession.successor
+        raise ValidationError({"date": f"{successor.acronym} was founded on {successor.founded_text}, later."})

@@ -142,3 +142,20 @@ def parse_shown(text):
     if len(parts) == 2 and len(parts[0]) == 4 and len(parts[1]) == 2 and text.replace("-", "").isdigit():
         return datetime.date(int(parts[0]), int(parts[1]), 1), MONTH
     return datetime.date.fromisoformat(text), DAY
+
+
+CERTAIN, POSSIBLE = "certain", "possible"
+
+
+def certainty_on(day, start, start_precision, end, end_precision):
+    """Whether a stored period covers ``day`` for certain ("certain"), only possibly ("possible") or not (None).
+
+    The stored start is the last day its month or year allows and the stored end the first,
+    so the certain span is start–end; a start known to 1992 may have been any day of 1992,
+    an end known to 2008-03 any day of March 2008: those days are possible, not certain.
+    """
+    if start <= day and (end is None or day <= end):
+        return CERTAIN
+    if earliest_day(start, start_precision) <= day and (end is None or day <= latest_day(end, end_precision)):
+        return POSSIBLE
+    return None

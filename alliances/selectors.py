@@ -16,9 +16,12 @@ from alliances.models import (
     Membership,
     Organization,
     OrganizationAlias,
+    OrganizationMembership,
+    OrganizationMembershipCitation,
+    OrganizationSuccession,
     Succession,
 )
-from alliances.periods import count_series, coverage_gaps, overlaps
+from alliances.periods import POSSIBLE, certainty_on, count_series, coverage_gaps, overlaps
 from alliances.platform.reference import MAX_IDENTIFIER_LENGTH, NotFound, country_resolve, organization_resolve
 from alliances.text import normalize_name
 
@@ -409,3 +412,54 @@ def sources_report():
         if kinds_of[m.pk] and kinds_of[m.pk] <= set(WEAK_SOURCE_KINDS):
             row["weak"].append(m)
     return [by_org[o.pk] for o in organizations]
+
+
+# --- an organization's own life: its memberships in other organizations, its names, its successions ---
+
+
+def organization_periods(*, member=None, organization=None, as_of=None, statuses=(MembershipStatus.MEMBER,)):
+    """Periods in which an organization is itself a member of another (the EU in the G20), with their sources.
+
+    ``member``: what it belongs to; ``organization``: who belongs to it. ``as_of=None``: every period.
+    """
+    qs = OrganizationMembership.objects.select_related("member", "organization").prefetch_related(
+        Prefetch(
+            "citations",
+            queryset=OrganizationMembershipCitation.objects.select_related("source").order_by("source__title", "pk"),
+            to_attr="cited",
+        )
+    )
+    if member is not None:
+        qs = qs.filter(member=member)
+    if organization is not None:
+        qs = qs.filter(organization=organization)
+    if as_of is not None:
+        qs = qs.on(as_of)
+    if statuses is not None:
+        qs = qs.filter(status__in=list(statuses))
+    return qs.order_by("organization__acronym", "member__acronym", "start_date")
+
+
+def possibly_on(queryset, day):
+    """The periods of ``queryset`` that only possibly cover ``day`` (periods.certainty_on).
+
+    A start or end known to the year leaves at most a year of doubt each side of the stored dates,
+    so only periods within that reach of ``day`` are read.
+    """
+    reach = datetime.timedelta(days=366)
+    near = queryset.filter(Q(end_date__isnull=True) | Q(end_date__gte=day - reach), start_date__lte=day + reach)
+    near = near.exclude(start_precision="day", end_precision="day")
+    return [
+        p for p in near if certainty_on(day, p.start_date, p.start_precision, p.end_date, p.end_precision) == POSSIBLE
+    ]
+
+
+def organization_lineage(organization):
+    """``(names, predecessors, successors)``: its dated names and the successions that link it to others."""
+    names = list(organization.names.select_related("source").order_by("valid_from", "name"))
+    links = OrganizationSuccession.objects.select_related("predecessor", "successor", "source")
+    return (
+        names,
+        list(links.filter(successor=organization).order_by("date")),
+        list(links.filter(predecessor=organization).order_by("date")),
+    )

@@ -178,7 +178,8 @@ def memberships_delete(*, memberships):
 def organization_membership_create(*, member, organization, start_date, citations=(), **fields):
     """Record an organization as a member of another, with its citations (``(source, quote)`` pairs; one at least).
 
-    ``fields``: ``status``, ``own_status``, ``founding``, ``start_precision``, ``end_date``, ``end_precision``, ``note``.
+    ``fields``: ``status``, ``own_status``, ``founding``, ``start_precision``, ``end_date``, ``end_precision``,
+    ``note``.
     """
     period = _save(OrganizationMembership(member=member, organization=organization, start_date=start_date, **fields))
     if not citations:  # after the rules, so a period that breaks one says which

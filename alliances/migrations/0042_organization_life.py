@@ -9,7 +9,6 @@ overlapping periods of the same member in the same organization, as migration 00
 import django.db.models.deletion
 from django.db import migrations, models
 
-
 from alliances import integrity
 from alliances.audit import trigger_sql
 
