@@ -689,7 +689,7 @@ class OrganizationMembership(models.Model):
         help_text="The member's standing in the organization during this period.",
     )
     own_status = models.CharField(
-        max_length=100,
+        max_length=120,
         blank=True,
         help_text="The organization's own word for the status (“permanent member”, “Contracting Party”).",
     )

@@ -519,7 +519,7 @@ def organization_period(family, fact, sources):
             end_date=end,
             end_precision=end_precision,
             status=fact["status"],
-            own_status=(fact.get("own_status") or "")[:100],
+            own_status=(fact.get("own_status") or "")[:120],
             founding=bool(fact.get("founding")),
             note=(fact.get("note") or "").strip(),
             citations=citations,
