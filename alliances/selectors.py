@@ -454,12 +454,21 @@ def possibly_on(queryset, day):
     ]
 
 
+def possible_members(organization, day):
+    """The states' periods in ``organization`` that only possibly cover ``day``, every status (no citations)."""
+    return possibly_on(Membership.objects.of(organization=organization).select_related("country"), day)
+
+
 def organization_lineage(organization):
     """``(names, predecessors, successors)``: its dated names and the successions that link it to others."""
     names = list(organization.names.select_related("source").order_by("valid_from", "name"))
-    links = OrganizationSuccession.objects.select_related("predecessor", "successor", "source")
+    links = list(
+        OrganizationSuccession.objects.select_related("predecessor", "successor", "source")
+        .filter(Q(successor=organization) | Q(predecessor=organization))
+        .order_by("date", "pk")
+    )
     return (
         names,
-        list(links.filter(successor=organization).order_by("date")),
-        list(links.filter(predecessor=organization).order_by("date")),
+        [link for link in links if link.successor_id == organization.pk],
+        [link for link in links if link.predecessor_id == organization.pk],
     )

@@ -137,6 +137,8 @@ def with_possible(items, possible, as_of):
 
 def organization_members_data(organization, as_of, statuses, include_possible, context):
     """The organizations that are members of ``organization`` (the EU and the AU in the G20), each marked so."""
+    if not getattr(organization, "has_member_organizations", True):  # the name snapshot knows: no query
+        return []
     found = selectors.organization_periods(organization=organization, as_of=as_of, statuses=statuses)
     if not include_possible:
         return life.OrganizationMembershipSerializer(found, many=True).data

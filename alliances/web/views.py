@@ -435,13 +435,18 @@ def organization_life(organization, as_of):
     """What the organization page shows of its own life: names, successions, its memberships and its members
     that are organizations, and the states that only possibly belong on ``as_of``."""
     names, predecessors, successors = selectors.organization_lineage(organization)
-    member_organizations = list(selectors.organization_periods(organization=organization, as_of=as_of, statuses=None))
-    memberships = list(selectors.organization_periods(member=organization, as_of=as_of, statuses=None))
+    member_organizations, memberships = [], []
+    if getattr(organization, "has_member_organizations", True):  # the name snapshot knows which have any
+        member_organizations = list(
+            selectors.organization_periods(organization=organization, as_of=as_of, statuses=None)
+        )
+    if getattr(organization, "is_member_of_organizations", True):
+        memberships = list(selectors.organization_periods(member=organization, as_of=as_of, statuses=None))
     for period in member_organizations:
         period.member_url = organization_url(period.member)
     for period in memberships:
         period.organization_url = organization_url(period.organization)
-    possible = selectors.possibly_on(selectors.organization_members(organization, statuses=None), as_of)
+    possible = selectors.possible_members(organization, as_of)
     possible_rows = [
         {
             "country": m.country,
