@@ -395,6 +395,8 @@ class Loader:
         if model is Membership and not problems:
             # Before writing: PostgreSQL's exclusion constraint would refuse the insert without naming the row.
             problems += self._overlap_problems(rows, stored)
+        if model is OrganizationMembership and not problems:
+            problems += self._organization_overlap_problems(rows, stored)
         if problems:
             raise LoadRefused("Refusing to load: the fixtures break these rules (nothing was written)", problems)
 
@@ -666,6 +668,30 @@ class Loader:
                                 f"{organizations[organization_id].acronym}."
                             )
         return problems + self._organization_member_problems(organizations)
+
+    def _organization_overlap_problems(self, rows, stored):
+        """An organization's periods in one other that share a day, in the loaded state (before writing)."""
+        final = {pk: (p, None) for pk, p in stored.items()}
+        pending = []
+        for row in rows:
+            if row.instance.pk is None:
+                pending.append((row.instance, row))
+            else:
+                final[row.instance.pk] = (row.instance, row)
+        pairs = defaultdict(list)
+        for instance, row in [*final.values(), *pending]:
+            pairs[(instance.member_id, instance.organization_id)].append((instance, row))
+        problems = []
+        for periods in pairs.values():
+            periods.sort(key=lambda item: item[0].start_date)
+            for i, (a, a_row) in enumerate(periods):
+                for b, b_row in periods[i + 1 :]:
+                    if (a_row or b_row) and overlaps(a.start_date, a.end_date, b.start_date, b.end_date):
+                        row, other = (a_row, b) if a_row is not None and b_row is None else (b_row, a)
+                        problems.append(
+                            f"{row}: overlaps its period {describe_period(other.start_date, other.end_date)}."
+                        )
+        return problems
 
     def _organization_member_problems(self, organizations):
         """An organization's periods in another: within both lives, never two at once (organization_rules)."""
