@@ -7,7 +7,7 @@ import pycountry
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 
-from alliances import history, locks, validation
+from alliances import history, locks, organization_rules, validation
 from alliances.choices import MembershipStatus, SuccessionKind
 from alliances.models import (
     Citation,
@@ -285,6 +285,31 @@ def find_problems():
                     f"“{normalize_name(alias.name)}”."
                 )
     problems += history_problems(memberships)
+    problems += organization_life_problems()
+    return problems
+
+
+def organization_life_problems():
+    """The rules of organizations' periods in other organizations (alliances/organization_rules.py), stored."""
+    problems = []
+    found = list(
+        OrganizationMembership.objects.select_related("member", "organization")
+        .annotate(citation_count=Count("citations"))
+        .order_by("start_date", "pk")
+    )
+    by_pair = defaultdict(list)
+    for period in found:
+        if message := validation.dates_out_of_order(period.start_date, period.end_date):
+            problems.append(f"{period}: {message}")
+        outside = validation.outside_organization(period.organization, period.start_date, period.end_date)
+        outside += organization_rules.outside_member_life(period.member, period.start_date, period.end_date)
+        problems += [f"{period}: {message}" for _, message in outside]
+        if not period.citation_count:
+            problems.append(f"{period}: no citation.")
+        for other in by_pair[(period.member_id, period.organization_id)]:
+            if overlaps(period.start_date, period.end_date, other.start_date, other.end_date):
+                problems.append(f"Overlapping periods: {other} / {period}.")
+        by_pair[(period.member_id, period.organization_id)].append(period)
     return problems
 
 

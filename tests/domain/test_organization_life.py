@@ -11,7 +11,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
-from alliances import audit, loading, periods, services
+from alliances import audit, loading, periods, selectors, services
 from alliances.models import (
     AuditEvent,
     Organization,
@@ -236,3 +236,15 @@ def test_certainty_on(day, expected):
     start = periods.latest_day(D("1992-01-01"), "year")
     end = periods.earliest_day(D("2008-03-01"), "month")
     assert periods.certainty_on(D(day), start, "year", end, "month") == expected
+
+
+def test_validate_data_checks_organizations_periods_too():
+    assert selectors.organization_life_problems() == []
+    # A period written past the rules (bulk_create, as plain loaddata would) is reported.
+    OrganizationMembership.objects.bulk_create(
+        [OrganizationMembership(member=org("au"), organization=org("osce"), start_date=D("2000-01-01"))]
+    )
+    problems = selectors.organization_life_problems()
+    assert any("AU in OSCE" in p and "AU was founded on 2002-07" in p for p in problems)
+    assert any("AU in OSCE" in p and "no citation" in p for p in problems)
+    assert set(problems) <= set(selectors.find_problems())
