@@ -21,8 +21,8 @@ from alliances.models import (
     OrganizationSuccession,
     Succession,
 )
-from alliances.periods import POSSIBLE, certainty_on, count_series, coverage_gaps, overlaps
-from alliances.platform.reference import MAX_IDENTIFIER_LENGTH, NotFound, country_resolve, organization_resolve
+from alliances.names import MAX_IDENTIFIER_LENGTH, NotFound, country_resolve, organization_resolve
+from alliances.periods import POSSIBLE, certainty_on, count_series, coverage_gaps, day_or_today, overlaps
 from alliances.text import normalize_name
 
 
@@ -103,7 +103,7 @@ def country_list(*, member_of=(), not_member_of=(), as_of=None, statuses=(Member
     """Countries, optionally only those in every one of ``member_of`` and none of ``not_member_of``."""
     qs = Country.objects.all()
     if member_of or not_member_of:
-        day = as_of or datetime.date.today()
+        day = day_or_today(as_of)
         periods = Membership.objects.on(day)
         if statuses is not None:
             periods = periods.filter(status__in=list(statuses))
@@ -123,7 +123,7 @@ def country_list(*, member_of=(), not_member_of=(), as_of=None, statuses=(Member
 def organization_list(as_of=None, kind=None):
     """Organizations (of ``kind``, if given) with ``member_count``: the number of members on ``as_of`` (today)."""
     members_today = (
-        Membership.objects.on(as_of or datetime.date.today())
+        Membership.objects.on(day_or_today(as_of))
         .filter(organization=OuterRef("pk"), status=MembershipStatus.MEMBER)
         .values("organization")
         .annotate(n=Count("pk"))
@@ -135,7 +135,7 @@ def organization_list(as_of=None, kind=None):
 
 def country_membership_summary(country, today=None):
     """Every period of ``country`` in any status, split into today's, past and future ones."""
-    today = today or datetime.date.today()
+    today = day_or_today(today)
     summary = {"current": [], "past": [], "future": []}
     for m in country_memberships(country, statuses=None):
         if m.start_date > today:

@@ -114,7 +114,8 @@ def fresh_caches(request):
     from django.conf import settings as django_settings
     from django.core.cache import caches
 
-    from alliances.platform import readmodel, reference
+    from alliances import names
+    from alliances.platform import readmodel
 
     caches[django_settings.RESPONSE_CACHE_ALIAS].clear()
     caches[django_settings.THROTTLE_CACHE_ALIAS].clear()
@@ -122,20 +123,21 @@ def fresh_caches(request):
         marker.kwargs.get("transaction") for marker in request.node.iter_markers("django_db")
     )
     if transactional:
-        reference._current = None
+        names._current = None
         readmodel._current = None
     yield
     if transactional:
-        reference._current = None
+        names._current = None
         readmodel._current = None
 
 
 @pytest.fixture
 def cold_caches(db):
     """No name snapshot or read model built yet, as in a worker's first request (``fresh_caches`` keeps them)."""
-    from alliances.platform import readmodel, reference
+    from alliances import names
+    from alliances.platform import readmodel
 
-    reference._current = None
+    names._current = None
     readmodel._current = None
 
 

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import condition, require_safe
 
-from alliances import audit, selectors
+from alliances import audit, periods, selectors
 from alliances.choices import MembershipStatus, OrganizationKind
 from alliances.web import svg
 
@@ -37,15 +37,9 @@ SITE_NAME = "alliances"
 # --- helpers ---------------------------------------------------------------------------------------
 
 
-def data_version(request):
-    if not hasattr(request, "data_version"):
-        request.data_version = audit.data_version()
-    return request.data_version
-
-
 def page_etag(request, *args, **kwargs):
     """Same data, same day, same URL: same page. One primary-key query."""
-    raw = "|".join([data_version(request), datetime.date.today().isoformat(), request.get_full_path()])
+    raw = "|".join([audit.request_version(request), datetime.date.today().isoformat(), request.get_full_path()])
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
@@ -58,11 +52,11 @@ def parse_as_of(request):
     """``(day, error)``: the ``as_of`` parameter (default today), or today and a sentence when it is no date."""
     raw = request.GET.get("as_of", "").strip()
     if not raw:
-        return datetime.date.today(), None
+        return periods.day_or_today(), None
     try:
-        return datetime.date.fromisoformat(raw), None
-    except ValueError:
-        return datetime.date.today(), f"“{raw[:40]}” is not a date (YYYY-MM-DD); showing today."
+        return periods.parse_day(raw), None
+    except periods.NotADay as exc:
+        return periods.day_or_today(), f"{exc} Showing today."
 
 
 def json_ld(data):
@@ -118,7 +112,7 @@ def canonical_record(request, resolver, identifier, url_of):
     to the record's canonical URL when ``identifier`` named it some other way.
     """
     try:
-        record = resolver(identifier, version=data_version(request))
+        record = resolver(identifier, version=audit.request_version(request))
     except selectors.NotFound as error:
         return None, None, not_found_page(request, identifier, [error])
     canonical_path = url_of(record)
@@ -198,7 +192,7 @@ def search(request):
     query = request.GET.get("q", "").strip()
     if not query:
         return HttpResponseRedirect(reverse("web:home"))
-    version = data_version(request)
+    version = audit.request_version(request)
     errors = []
     for resolve, url in ((selectors.organization_resolve, organization_url), (selectors.country_resolve, country_url)):
         try:
