@@ -415,6 +415,7 @@ def organization(request, identifier):
     )
     member_count = len(by_status.get(MembershipStatus.MEMBER, []))
     map_section = organization_map(request, organization, members, as_of=as_of)
+    life = organization_life(organization, as_of)
     canonical_url = request.build_absolute_uri(canonical_path)
     ld = {
         "@type": "Organization",
@@ -461,6 +462,7 @@ def organization(request, identifier):
             version=audit.request_version(request),
         ),
         map_section=map_section,
+        **life,
     )
     status = 400 if error or map_section["error"] else 200
     return render(request, "alliances/web/organization.html", context, status=status)
@@ -492,3 +494,51 @@ def organization_map(request, organization, members, *, as_of):
         embed_url=reverse("web:organization-map-embed", args=[organization.slug]) + "?" + own,
     )
     return found
+
+
+def possibility_note(period, day):
+    """Why a period only possibly covers ``day``: "joined in 1992, day unknown", "left in 2008-03, day unknown"."""
+    unknown = {"year": "month and day unknown", "month": "day unknown"}
+    if day < period.start_date:
+        return f"joined in {period.start_text}, {unknown.get(period.start_precision, '')}"
+    return f"left in {period.end_text}, {unknown.get(period.end_precision, '')}"
+
+
+def organization_life(organization, as_of):
+    """What the organization page shows of its own life: names, successions, its memberships and its members
+    that are organizations, and the states that only possibly belong on ``as_of``."""
+    names, predecessors, successors = selectors.organization_lineage(organization)
+    member_organizations, memberships = [], []
+    if getattr(organization, "has_member_organizations", True):  # the name snapshot knows which have any
+        member_organizations = list(
+            selectors.organization_periods(organization=organization, as_of=as_of, statuses=None)
+        )
+    if getattr(organization, "is_member_of_organizations", True):
+        memberships = list(selectors.organization_periods(member=organization, as_of=as_of, statuses=None))
+    for period in member_organizations:
+        period.member_url = organization_url(period.member)
+    for period in memberships:
+        period.organization_url = organization_url(period.organization)
+    possible = selectors.possible_members(organization, as_of)
+    possible_rows = [
+        {
+            "country": m.country,
+            "country_url": country_url(m.country),
+            "status_label": STATUS_LABELS.get(m.status, m.status),
+            "why": possibility_note(m, as_of),
+        }
+        for m in sorted(possible, key=lambda m: m.country.name)
+    ]
+    return {
+        "former_names": [n for n in names if n.valid_to is not None],
+        "predecessors": [
+            {"link": link, "other": link.predecessor, "url": organization_url(link.predecessor)}
+            for link in predecessors
+        ],
+        "successors": [
+            {"link": link, "other": link.successor, "url": organization_url(link.successor)} for link in successors
+        ],
+        "member_organizations": member_organizations,
+        "own_memberships": memberships,
+        "possible_members": possible_rows,
+    }
