@@ -71,7 +71,7 @@ def test_the_domain_does_not_import_the_api_or_the_admin():
     _, edges = graph()
     domain = [
         "alliances.models",
-        "alliances.periods",
+        "alliances.rules.periods",
         "alliances.validation",
         "alliances.services",
         "alliances.selectors",

@@ -11,7 +11,7 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 
-from alliances import concurrency, periods, requirements, selectors, services
+from alliances import concurrency, selectors, services
 from alliances.choices import (
     STATUS_HELP,
     MembershipStatus,
@@ -22,6 +22,7 @@ from alliances.choices import (
 )
 from alliances.models import AuditEvent, Citation, Country, Membership, Organization, Source
 from alliances.platform import reference
+from alliances.rules import periods
 
 
 @extend_schema_field(
@@ -221,14 +222,14 @@ class OrganizationInputSerializer(serializers.ModelSerializer):
     def create(self, validated_data):
         required = validated_data.pop("members_must_belong_to", [])
         organization = services.named_record_save(Organization(), **validated_data)
-        requirements.set_requirements(organization, required)
+        services.set_requirements(organization, required)
         return organization
 
     def update(self, instance, validated_data):
         required = validated_data.pop("members_must_belong_to", None)
         services.named_record_save(instance, **validated_data)
         if required is not None:
-            requirements.set_requirements(instance, required)
+            services.set_requirements(instance, required)
         return instance
 
     def to_representation(self, instance):

@@ -1,4 +1,4 @@
-"""The pure period core (alliances/periods.py), without the database."""
+"""The pure period core (alliances/rules/periods.py), without the database."""
 
 import ast
 import datetime
@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from alliances import periods
-from alliances.periods import coverage_gaps, describe_period, first_coverage_gap, first_uncovered_day, overlaps
+from alliances.rules import periods
+from alliances.rules.periods import coverage_gaps, describe_period, first_coverage_gap, first_uncovered_day, overlaps
 
 D = datetime.date.fromisoformat
 
