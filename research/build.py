@@ -33,7 +33,8 @@ django.setup()
 from django.core.exceptions import ValidationError  # noqa: E402
 from django.db import transaction  # noqa: E402
 
-from alliances import audit, history, periods, services  # noqa: E402
+from alliances import audit, history, services  # noqa: E402
+from alliances.rules import periods  # noqa: E402
 from alliances.models import (  # noqa: E402
     Citation,
     Country,

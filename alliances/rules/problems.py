@@ -88,7 +88,11 @@ class OffItsBound(Problem):
     stored: datetime.date
     day: datetime.date
 
-    template = "A {p.which} known to the {p.precision} is stored as its {p.bound} day ({p.stored}), not {p.day}."
+    template = "{p.date_known} to the {p.precision} is stored as its {p.bound} day ({p.stored}), not {p.day}."
+
+    @property
+    def date_known(self):
+        return "A start known" if self.which == "start" else "An end known"
 
     @property
     def bound(self):
