@@ -27,6 +27,7 @@ from django.conf import settings
 from alliances import audit, csvfile
 from alliances.choices import DatePrecision
 from alliances.models import Citation, Country, Membership, Organization, Source, Succession
+from alliances.rules.periods import contains
 
 FIRST_PANEL_YEAR = 1945
 PRECISE_DATE = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"
@@ -227,14 +228,14 @@ def reference_day(year, today):
 def panel_code(periods, day):
     """The COW code of the status held on ``day`` among ``periods`` ((start, end, status) tuples)."""
     for start, end, status in periods:
-        if start <= day and (end is None or day <= end):
+        if contains(start, end, day):
             return COW_CODES.get(status, 0)
     return 0
 
 
 def exists_on(country, day):
     start, end = getattr(country, "exists_from", None), getattr(country, "exists_to", None)
-    return (start is None or start <= day) and (end is None or day <= end)
+    return contains(start, end, day)
 
 
 def panel_column(organization):

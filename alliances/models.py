@@ -324,7 +324,7 @@ class InclusiveDateRange(models.Func):
 
 class MembershipQuerySet(models.QuerySet):
     def on(self, day):
-        """Periods that include ``day`` (start and end are inclusive)."""
+        """Periods that include ``day`` (start and end are inclusive): ``alliances.rules.periods.contains`` in SQL."""
         if connections[self.db].vendor == "postgresql":
             # Same expression as the GiST indexes (migration 0007): a range index scan
             # instead of every period that started before ``day``.

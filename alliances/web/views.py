@@ -20,6 +20,7 @@ from django.views.decorators.http import condition, require_safe
 
 from alliances import audit, selectors
 from alliances.choices import MembershipStatus, OrganizationKind
+from alliances.rules.periods import contains
 from alliances.web import svg
 
 STATUS_LABELS = dict(MembershipStatus.choices)
@@ -237,7 +238,7 @@ def country(request, identifier):
                 "end_text": m.end_text,
                 "founding": m.founding,
                 "note": m.note,
-                "current": m.start_date <= today and (m.end_date is None or m.end_date >= today),
+                "current": contains(m.start_date, m.end_date, today),
                 "citations": _citations(m),
             }
         )
