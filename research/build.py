@@ -34,7 +34,6 @@ from django.core.exceptions import ValidationError  # noqa: E402
 from django.db import transaction  # noqa: E402
 
 from alliances import audit, history, services  # noqa: E402
-from alliances.rules import periods  # noqa: E402
 from alliances.models import (  # noqa: E402
     Citation,
     Country,
@@ -46,6 +45,7 @@ from alliances.models import (  # noqa: E402
     Source,
     Succession,
 )
+from alliances.rules import periods  # noqa: E402
 from alliances.text import normalize_name  # noqa: E402
 
 FAMILIES = ["fixes", "un", "wto-oecd", "around-eu", "post-soviet", "regional", "clubs", "commonwealth-francophonie"]

@@ -370,6 +370,10 @@ class MembershipInputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Membership
+        # No unique-together validator of DRF's: it would answer a repeated start with the constraint's
+        # sentence as a form-wide error; the rulebook answers first (the overlap, on start_date), and a
+        # concurrent duplicate is the constraint's refusal on start_date (alliances/constraints.py).
+        validators = []
         fields = [
             "country",
             "organization",
