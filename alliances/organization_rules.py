@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 
 from alliances import locks
 from alliances.rules import memberships as membership_rules
-from alliances.rules import periods
+from alliances.rules import periods, problems
 from alliances.rules.periods import describe_period, overlaps
 
 
@@ -54,7 +54,7 @@ def check_organization_membership(period):
         return
     errors = defaultdict(list)
     if period.member_id == period.organization_id:
-        errors["member"].append("An organization cannot be a member of itself.")
+        errors["member"].append(problems.OrganizationItsOwnMember().sentence)
     if message := dates_out_of_order(period.start_date, period.end_date):
         errors["end_date"].append(message)
     if errors:
@@ -99,7 +99,7 @@ def check_organization_succession(succession):
     if succession.predecessor_id is None or succession.successor_id is None or succession.date is None:
         return
     if succession.predecessor_id == succession.successor_id:
-        raise ValidationError({"successor": "An organization cannot succeed itself."})
+        raise ValidationError({"successor": problems.OrganizationSelfSuccession().sentence})
     if succession.date < succession.successor.earliest_founding:
         successor = succession.successor
         raise ValidationError({"date": f"{successor.acronym} was founded on {successor.founded_text}, later."})

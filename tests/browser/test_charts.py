@@ -37,7 +37,7 @@ FILES = ["/organizations/nato/chart.svg?as_of=1990-01-01", "/countries/bg/timeli
 
 # Everything the check needs, in one round trip: the visible charts' boxes in CSS pixels.
 MEASURE = """
-() => [...document.querySelectorAll('svg.chart')].filter(s => s.getBoundingClientRect().width > 0).map(s => {
+() => [...document.querySelectorAll('svg.chart:not(.map)')].filter(s => s.getBoundingClientRect().width > 0).map(s => {
   const box = r => { const b = r.getBoundingClientRect(); return {l: b.left, r: b.right, t: b.top, b: b.bottom}; };
   const scale = s.getBoundingClientRect().width / s.viewBox.baseVal.width;
   return {

@@ -20,7 +20,7 @@ from alliances.models import (
     OrganizationSuccession,
     Source,
 )
-from alliances.rules import periods
+from alliances.rules import periods, problems
 
 pytestmark = pytest.mark.django_db
 D = datetime.date.fromisoformat
@@ -203,8 +203,8 @@ def period_row(member, organization, start, end=None):
     [
         (period_row("eu", "g20", "2010-01-01"), "overlaps its period"),
         (period_row("au", "osce", "2000-01-01"), "AU was founded on 2002-07"),
-        (period_row("eu", "eu", "2000-01-01"), "orgmembership_not_self"),
-        (period_row("eu", "osce", "2000-01-01", "1999-01-01"), "orgmembership_end_not_before_start"),
+        (period_row("eu", "eu", "2000-01-01"), problems.OrganizationItsOwnMember.refusal),
+        (period_row("eu", "osce", "2000-01-01", "1999-01-01"), problems.EndBeforeStart.refusal),
     ],
 )
 def test_the_loader_refuses_a_period_that_breaks_a_rule(tmp_path, row, message):
