@@ -91,12 +91,6 @@ class AutoSchema(openapi.AutoSchema):
         content = response.get("content") or {}
         if CSV in content:
             content[CSV] = {"schema": dict(CSV_SCHEMA)}
-        if direction == "response":
-            headers = response.setdefault("headers", {})
-            for name in RATE_LIMIT_HEADERS:
-                headers.setdefault(name, _header_ref(name))
-            if status_code == "429":
-                headers["Retry-After"] = _header_ref("Retry-After")
         return response
 
     def _get_response_bodies(self, direction="response"):
@@ -108,6 +102,12 @@ class AutoSchema(openapi.AutoSchema):
                 error = self._get_response_for_code(ERROR, code, [JSON], direction)
                 error["description"] = description
                 responses[code] = error
+        for code, response in responses.items():  # a 204 too, which has no body
+            headers = response.setdefault("headers", {})
+            for name in RATE_LIMIT_HEADERS:
+                headers.setdefault(name, _header_ref(name))
+            if code == "429":
+                headers["Retry-After"] = _header_ref("Retry-After")
         return responses
 
 
