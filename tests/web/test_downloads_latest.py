@@ -6,6 +6,7 @@ import io
 import json
 import re
 import threading
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -197,3 +198,22 @@ def test_country_and_organization_pages_link_their_own_data():
         as_csv = client.get(csv_url)
         assert as_csv.status_code == 200 and as_csv["Content-Type"].startswith("text/csv")
         assert len(body(as_csv).decode().splitlines()) == as_json.json()["count"] + 1
+
+
+def test_the_pandas_example_of_the_docs_keeps_namibia(tmp_path):
+    """docs/downloads.md's pandas snippet, run on the served file: Namibia's 'NA' stays a code."""
+    pd = pytest.importorskip("pandas")
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "downloads.md").read_text(encoding="utf-8")
+    (snippet,) = re.findall(r"```python\n(.*?)```", docs, flags=re.DOTALL)
+    served = tmp_path / "memberships.csv"
+    served.write_bytes(body(Client().get("/downloads/latest/memberships.csv")))
+    url = "http://127.0.0.1:8000/downloads/latest/memberships.csv"
+    assert url in snippet
+    scope = {}
+    exec(snippet.replace(url, str(served)), scope)  # noqa: S102 - our own documentation's example
+    memberships, namibia = scope["memberships"], scope["namibia"]
+    assert len(namibia) == Membership.objects.filter(country__code="NA").count() > 0
+    assert memberships["country"].notna().all()
+    assert memberships["end_date"].isna().sum() == Membership.objects.filter(end_date=None).count()
+    assert pd.api.types.is_string_dtype(memberships["start_date"])
+    assert set(memberships["start_date"]) >= {"1992", "2004-03-29"}  # a year stays a year, a day a day
