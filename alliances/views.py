@@ -6,7 +6,7 @@ import hashlib
 from django.conf import settings
 from django.core.cache import caches
 from django.db import DatabaseError, connection
-from django.http import FileResponse, Http404, HttpResponsePermanentRedirect, JsonResponse
+from django.http import FileResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import reverse
@@ -97,7 +97,7 @@ def downloads_json(request):
 def download_file(request, version, name):
     release = releases.release(version)
     if release is None or name not in release["files"]:
-        raise Http404("No such release file.")
+        return no_such_file(request, "No such release or file.")
     # A release never changes: a day's caching anywhere is safe.
     return file_response(settings.RELEASES_DIR / version, name, version, release["created"], "public, max-age=86400")
 
@@ -111,8 +111,16 @@ def download_latest_file(request, name):
     """``/downloads/latest/<file>``: always the current data; revalidated on every use (ETag, Last-Modified)."""
     package = latest.current()
     if package.path(name) is None:
-        raise Http404("No such file in the current data.")
+        return no_such_file(request, "No such file in the current data.", package.files)
     return file_response(package.directory, name, package.version, package.created, "public, no-cache")
+
+
+def no_such_file(request, detail, files=()):
+    """A 404 a program can read (scripts fetch downloads more than people do): JSON, with the files there are."""
+    body = {"detail": detail}
+    if files:
+        body["files"] = [request.build_absolute_uri(reverse("download-latest-file", args=[name])) for name in files]
+    return JsonResponse(body, status=404)
 
 
 def file_response(directory, name, version, created, cache_control):
@@ -125,8 +133,8 @@ def file_response(directory, name, version, created, cache_control):
     content_type = "application/json" if name.endswith(".json") else "text/csv; charset=utf-8"
     try:
         handle = open(directory / name, "rb")
-    except FileNotFoundError as exc:  # a release folder damaged by hand: no such file, not a 500
-        raise Http404("No such release file.") from exc
+    except FileNotFoundError:  # a release folder damaged by hand: no such file, not a 500
+        return JsonResponse({"detail": "No such release file."}, status=404)
     response = FileResponse(handle, content_type=content_type)
     stem, _, ext = name.rpartition(".")
     response["Content-Disposition"] = f'attachment; filename="alliances-{stem}-{version}.{ext}"'

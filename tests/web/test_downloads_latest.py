@@ -166,7 +166,10 @@ def test_concurrent_first_requests_build_once(fresh_releases_dir, monkeypatch):
 
 def test_unknown_files_are_404():
     client = Client()
-    assert client.get("/downloads/latest/other.csv").status_code == 404
+    missing = client.get("/downloads/latest/other.csv")
+    assert missing.status_code == 404 and missing["Content-Type"] == "application/json"
+    assert "http://testserver/downloads/latest/memberships.csv" in missing.json()["files"]
+    assert client.get("/downloads/0/memberships.csv").json() == {"detail": "No such release or file."}
     assert client.get("/downloads/latest/..%2Fsettings.py").status_code == 404
     assert client.get("/downloads/latest/.lock").status_code == 404
 
