@@ -129,6 +129,21 @@ def data_version(using=None):
         return locks.read_version(cursor)
 
 
+def request_version(request):
+    """The data version ``request`` reads: read once, on the database its reads go to, then kept.
+
+    The one carrier is the request's WSGI environ (``locks.VERSION_ENV``), which
+    Django's and DRF's request objects share and the WSGI fast path and the
+    replica router see before Django does: whoever asks first reads it, the
+    rest reuse it, so one request never answers from two versions.
+    """
+    environ = request.environ
+    version = environ.get(locks.VERSION_ENV)
+    if version is None:
+        version = environ[locks.VERSION_ENV] = data_version()
+    return version
+
+
 @contextlib.contextmanager
 def snapshot(using=None):
     """Reads of several tables that all see one committed state, the data version's.

@@ -18,6 +18,9 @@ Outside a transaction a lock would end with the statement, so nothing is done.
 from django.db import DEFAULT_DB_ALIAS, connections
 
 VERSION_TABLE = "alliances_dataversion"  # created by migration 0008 (alliances/integrity.py)
+# Where a request keeps the data version it reads (its WSGI environ): the fast path and the replica
+# router set it before Django sees the request; audit.request_version() reads or sets it after.
+VERSION_ENV = "alliances.data_version"
 
 
 def read_version(cursor):

@@ -7,6 +7,7 @@ the same two questions of periods, answered here once.
 """
 
 import datetime
+import re
 from collections.abc import Iterable
 
 ONE_DAY = datetime.timedelta(days=1)
@@ -142,3 +143,35 @@ def parse_shown(text):
     if len(parts) == 2 and len(parts[0]) == 4 and len(parts[1]) == 2 and text.replace("-", "").isdigit():
         return datetime.date(int(parts[0]), int(parts[1]), 1), MONTH
     return datetime.date.fromisoformat(text), DAY
+
+
+# --- the day a question is about ------------------------------------------------------------------
+# Every door that takes a day from a user (the API's as_of/from/to, the pages' as_of, the commands'
+# --as-of) reads it here and defaults it here, so one spelling is accepted or refused everywhere
+# with the same sentence.
+
+ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+class NotADay(ValueError):
+    """A typed day that is not one; its sentence is what the API, the pages and the commands show."""
+
+    def __init__(self, text):
+        self.text = text
+        super().__init__(f"“{text[:40]}” is not a date in YYYY-MM-DD form.")
+
+
+def parse_day(text):
+    """A day typed as ``YYYY-MM-DD`` (nothing else: no week dates, no ``20211230``), or ``NotADay``."""
+    text = str(text).strip()
+    if ISO_DAY.fullmatch(text):
+        try:
+            return datetime.date.fromisoformat(text)
+        except ValueError:
+            pass  # 2021-02-30: the right shape, no such day
+    raise NotADay(text)
+
+
+def day_or_today(day=None):
+    """The day a question is about: the one asked, else today (the one place the default is decided)."""
+    return day or datetime.date.today()

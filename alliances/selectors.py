@@ -1,6 +1,7 @@
 """Read queries: every question the API, the admin and the commands ask of the data."""
 
 import datetime
+import re
 from collections import defaultdict
 
 import pycountry
@@ -18,9 +19,11 @@ from alliances.models import (
     OrganizationAlias,
     Succession,
 )
-from alliances.periods import count_series, coverage_gaps, overlaps
-from alliances.platform.reference import MAX_IDENTIFIER_LENGTH, NotFound, country_resolve, organization_resolve
+from alliances.names import MAX_IDENTIFIER_LENGTH, NotFound, country_resolve, organization_resolve, snapshot
+from alliances.periods import count_series, coverage_gaps, day_or_today, overlaps
 from alliances.text import normalize_name
+
+_WORD_BREAKS = re.compile(r"[\W_]+")
 
 
 def citations_prefetch(prefix=""):
@@ -100,7 +103,7 @@ def country_list(*, member_of=(), not_member_of=(), as_of=None, statuses=(Member
     """Countries, optionally only those in every one of ``member_of`` and none of ``not_member_of``."""
     qs = Country.objects.all()
     if member_of or not_member_of:
-        day = as_of or datetime.date.today()
+        day = day_or_today(as_of)
         periods = Membership.objects.on(day)
         if statuses is not None:
             periods = periods.filter(status__in=list(statuses))
@@ -120,7 +123,7 @@ def country_list(*, member_of=(), not_member_of=(), as_of=None, statuses=(Member
 def organization_list(as_of=None, kind=None):
     """Organizations (of ``kind``, if given) with ``member_count``: the number of members on ``as_of`` (today)."""
     members_today = (
-        Membership.objects.on(as_of or datetime.date.today())
+        Membership.objects.on(day_or_today(as_of))
         .filter(organization=OuterRef("pk"), status=MembershipStatus.MEMBER)
         .values("organization")
         .annotate(n=Count("pk"))
@@ -132,7 +135,7 @@ def organization_list(as_of=None, kind=None):
 
 def country_membership_summary(country, today=None):
     """Every period of ``country`` in any status, split into today's, past and future ones."""
-    today = today or datetime.date.today()
+    today = day_or_today(today)
     summary = {"current": [], "past": [], "future": []}
     for m in country_memberships(country, statuses=None):
         if m.start_date > today:
@@ -409,3 +412,29 @@ def sources_report():
         if kinds_of[m.pk] and kinds_of[m.pk] <= set(WEAK_SOURCE_KINDS):
             row["weak"].append(m)
     return [by_org[o.pk] for o in organizations]
+
+
+def _name_words(name):
+    """A name as space-separated lookup words: "Guinea-Bissau" -> "guinea bissau" (normalize_name joins them)."""
+    return normalize_name(_WORD_BREAKS.sub(" ", name or ""))
+
+
+def countries_sharing_name(query, *, version=None):
+    """The states of today whose short name holds ``query`` as whole words, when there are two or more.
+
+    "Congo" names two states, "Korea" two, "Guinea" four: a search for such a name
+    should ask which one rather than jump to the one whose name it happens to equal.
+    Only states that exist today and are in the Correlates of War state system count
+    ("Germany" is not ambiguous because of East Germany, nor "Georgia" because of South
+    Georgia, a territory); a query of fewer than three letters (a code) never is.
+    An empty list otherwise.
+    """
+    key = _name_words(query)
+    if len(key.replace(" ", "")) < 3 or len(query) > MAX_IDENTIFIER_LENGTH:
+        return []
+    needle = f" {key} "
+    countries = snapshot(version).countries.values()
+    found = [
+        c for c in countries if c.exists_to is None and c.cow_code is not None and needle in f" {_name_words(c.name)} "
+    ]
+    return sorted(found, key=lambda c: c.name) if len(found) > 1 else []

@@ -94,6 +94,16 @@ def downloads_json(request):
     return JsonResponse({"current": items[0]["version"] if items else None, "latest": current, "releases": items})
 
 
+# A release's files by suffix: the tables are CSV, the descriptor JSON, the citation in three formats.
+DOWNLOAD_TYPES = {
+    ".csl.json": "application/vnd.citationstyles.csl+json",
+    ".json": "application/json",
+    ".bib": "text/x-bibtex; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+    ".gz": "application/gzip",  # the dyadic table: sent as the gzip file it is, not unpacked by the browser
+}
+
+
 def download_file(request, version, name):
     release = releases.release(version)
     if release is None or name not in release["files"]:
@@ -130,13 +140,16 @@ def file_response(directory, name, version, created, cache_control):
     for the same version (its ``created`` differs) is a new entity. ConditionalGetMiddleware
     answers a matching ``If-None-Match`` or ``If-Modified-Since`` with a 304.
     """
-    content_type = "application/json" if name.endswith(".json") else "text/csv; charset=utf-8"
+    content_type = next(
+        (kind for suffix, kind in DOWNLOAD_TYPES.items() if name.endswith(suffix)), "text/csv; charset=utf-8"
+    )
     try:
         handle = open(directory / name, "rb")
     except FileNotFoundError:  # a release folder damaged by hand: no such file, not a 500
         return JsonResponse({"detail": "No such release file."}, status=404)
     response = FileResponse(handle, content_type=content_type)
-    stem, _, ext = name.rpartition(".")
+    stem, _, ext = name.removesuffix(".gz").rpartition(".")
+    ext += ".gz" if name.endswith(".gz") else ""
     response["Content-Disposition"] = f'attachment; filename="alliances-{stem}-{version}.{ext}"'
     response["ETag"] = '"' + hashlib.sha256(f"{version}|{created}|{name}".encode()).hexdigest()[:32] + '"'
     modified = datetime.datetime.fromisoformat(created.replace("Z", "+00:00"))

@@ -457,16 +457,32 @@ def explain(url):
     return result.stdout
 
 
-def scale(results, args, scripts):
+def measure_sql_path(url, duration, scripts):
+    """The uncached hot reads on the fixtures with the read model off: the path the scale run takes."""
+    server = Server("config.wsgi", {**product_env(url), "READ_MODEL_MAX_PERIODS": "0"})
+    rows = {}
+    try:
+        for name, path in ENDPOINTS:
+            urllib.request.urlopen(server.base + path)
+            rows[name] = wrk(server.base + "/", duration, scripts["uncached"], uncached_env(path))
+    finally:
+        server.stop()
+    return rows
+
+
+def scale(results, args, scripts, fixtures_url):
+    # Like with like: at 1,000,000 periods the read model is off (above READ_MODEL_MAX_PERIODS), so the
+    # scale run's SQL path is compared with the SQL path on the fixtures, not with the read model.
+    results["fixtures_sql_path"] = measure_sql_path(fixtures_url, args.duration, scripts)
     url, _ = prepare("alliances_bench_scale", scale=args.scale)
     results["scale"] = measure(f"synthetic, {args.scale:,} periods", url, args.duration, scripts)
     print_table(results["scale"])
     ratios = {}
     for name, _ in ENDPOINTS:
         key = f"{name} [uncached]"
-        ratios[name] = round(results["scale"]["rows"][key]["p50_ms"] / results["fixtures"]["rows"][key]["p50_ms"], 2)
+        ratios[name] = round(results["scale"]["rows"][key]["p50_ms"] / results["fixtures_sql_path"][name]["p50_ms"], 2)
     results["scale_p50_ratio_uncached"] = ratios
-    print("\nMedian latency at scale / on the fixtures (uncached):")
+    print("\nMedian latency at scale / on the fixtures, both on the SQL path (uncached):")
     for name, ratio in ratios.items():
         print(f"  {name:40} {ratio:.2f}x")
     plans = explain(url)
@@ -499,7 +515,7 @@ def print_targets(results):
             rows.append((label, f"{min(figures):.2f}", min(figures) >= target))
     if "scale_p50_ratio_uncached" in results:
         worst = max(results["scale_p50_ratio_uncached"].values())
-        rows.append(("p50 at 1M / fixtures, worst (x)", f"{worst:.2f}", worst <= 1.5))
+        rows.append(("p50 at 1M / fixtures, SQL path, worst (x)", f"{worst:.2f}", worst <= 1.5))
         rss = results["scale"]["worker_peak_rss_mb"]
         rows.append(("worker peak RSS at scale (MB)", f"{rss:.0f}", rss <= 150))
     load = results.get("fixture_load_seconds_postgresql")
@@ -508,7 +524,29 @@ def print_targets(results):
     print("\n== targets")
     for name, figure, met in rows:
         print(f"  {name:50} {figure:>8}   {'met' if met else 'NOT met'}")
-    results["targets"] = [{"target": n, "figure": f, "met": m} for n, f, m in rows]
+        if not met:
+            print(f"      why: {why_not(name)}")
+    results["targets"] = [
+        {"target": n, "figure": f, "met": m, **({} if m else {"why": why_not(n)})} for n, f, m in rows
+    ]
+
+
+# Why a target can be missed, as far as the measurements explain it (docs/performance.md says more).
+WHY_NOT = {
+    "repeat, default set-up, PostgreSQL": "each repeat still reads the data version, a round trip to a "
+    "PostgreSQL process that competes with wrk and the workers for the same two cores",
+    "repeat, default set-up, SQLite": "each repeat still reads the data version (in-process on SQLite)",
+    "repeat, with Redis": "each repeat also makes one Redis round trip for the shared rate limit",
+    "uncached": "DRF's request handling, the parameter checks and the response cache's store and ETag, "
+    "which Limit B does not do; the lists send larger bodies than Limit B's Romania answer",
+    "p50 at 1M": "the SQL path's index scans over a million periods (see the query plans above)",
+    "worker peak RSS": "the worker's own code and caches; the read model is off at this size",
+    "fixture load": "Django's start-up and the per-row validation",
+}
+
+
+def why_not(target):
+    return next((why for prefix, why in WHY_NOT.items() if target.startswith(prefix)), "not explained by this run")
 
 
 def main():
@@ -560,7 +598,7 @@ def main():
             print_table(results["fixtures"])
             print(f"\nLoading all fixtures into an empty PostgreSQL database: {load_seconds:.2f} s (load_fixtures)")
             if not args.skip_scale:
-                scale(results, args, scripts)
+                scale(results, args, scripts, url)
         finally:
             if private_redis is not None:
                 private_redis.stop()

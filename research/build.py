@@ -47,7 +47,18 @@ from alliances.models import (  # noqa: E402
 )
 from alliances.text import normalize_name  # noqa: E402
 
-FAMILIES = ["fixes", "un", "wto-oecd", "around-eu", "post-soviet", "regional", "clubs", "commonwealth-francophonie"]
+FAMILIES = [
+    "fixes",
+    "un",
+    "wto-oecd",
+    "around-eu",
+    "post-soviet",
+    "regional",
+    "clubs",
+    "commonwealth-francophonie",
+    # Last: it only repeats periods the others wrote, with a primary source (and the quote-check's answers).
+    "primary-sources",
+]
 # Open to every state and holding nearly all of them, as the UN does: grouped with it.
 UNIVERSAL_TOO = {"wto": "universal", "gatt": "universal"}
 # What the pages and lists show for bodies that have no acronym.
@@ -461,6 +472,22 @@ def apply_changes(changes, sources):
                     )
 
 
+def apply_quote_fixes(fixes):
+    """Quotes the quote-check found too short to support their period, widened to the page's sentence that does
+    (the same stored page, its text copied in order): ``{"state", "org", "start", "source", "old", "new"}``.
+    Only a citation whose quote is still ``old`` is changed, so a curator's later edit is never overwritten."""
+    for fix in fixes:
+        for citation in Citation.objects.filter(
+            membership__country__code=fix["state"],
+            membership__organization__slug=fix["org"],
+            membership__start_date=fix["start"],
+            source__slug=fix["source"],
+            quote=fix["old"],
+        ):
+            services.record_save(citation, quote=fix["new"])
+            written[fix["org"]]["quotes widened"] += 1
+
+
 def correct_source_kinds():
     """Kinds the research or the fixtures gave that the rule says otherwise."""
     for slug in SECONDARY_COPIES:
@@ -517,6 +544,7 @@ def main():
                     period(family, fact, sources)
                 except (ValidationError, ValueError, KeyError) as exc:
                     refused[family].append((label(fact), _reason(exc)))
+        apply_quote_fixes([fix for content in data.values() for fix in content.get("quote_fixes", [])])
         correct_source_kinds()
     write_report(data)
 

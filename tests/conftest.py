@@ -27,6 +27,8 @@ def pytest_configure(config):
     # and each test's client builds the middleware again: about half of an API test's
     # time. Found per request instead, as under `make run` (DEBUG sets the same).
     django_settings.WHITENOISE_AUTOREFRESH = True
+    # The dyad-year table costs every export some seconds; its own tests turn it on.
+    django_settings.DATASET_DYADIC = False
 
 
 def loadgroup(config):
@@ -114,7 +116,8 @@ def fresh_caches(request):
     from django.conf import settings as django_settings
     from django.core.cache import caches
 
-    from alliances.platform import readmodel, reference
+    from alliances import names
+    from alliances.platform import readmodel
 
     caches[django_settings.RESPONSE_CACHE_ALIAS].clear()
     caches[django_settings.THROTTLE_CACHE_ALIAS].clear()
@@ -122,20 +125,21 @@ def fresh_caches(request):
         marker.kwargs.get("transaction") for marker in request.node.iter_markers("django_db")
     )
     if transactional:
-        reference._current = None
+        names._current = None
         readmodel._current = None
     yield
     if transactional:
-        reference._current = None
+        names._current = None
         readmodel._current = None
 
 
 @pytest.fixture
 def cold_caches(db):
     """No name snapshot or read model built yet, as in a worker's first request (``fresh_caches`` keeps them)."""
-    from alliances.platform import readmodel, reference
+    from alliances import names
+    from alliances.platform import readmodel
 
-    reference._current = None
+    names._current = None
     readmodel._current = None
 
 

@@ -85,3 +85,16 @@ def test_the_platform_does_not_import_the_api_or_the_admin():
     for name, targets in edges.items():
         if name.startswith("alliances.platform"):
             assert not {t for t in targets if t.startswith(("alliances.api", "alliances.admin"))}, name
+
+
+def test_the_domain_does_not_import_the_platform():
+    """The platform serves answers; what a name means, and every rule, is decided below it (alliances/names.py)."""
+    _, edges = graph()
+    above = ("alliances.platform", "alliances.api", "alliances.admin", "alliances.web", "alliances.management")
+    interfaces = {"alliances.views"}  # the downloads and health pages: interfaces at the root
+    offenders = {
+        name: sorted(t for t in targets if t.startswith("alliances.platform"))
+        for name, targets in edges.items()
+        if not name.startswith(above) and name not in interfaces
+    }
+    assert {name: targets for name, targets in offenders.items() if targets} == {}

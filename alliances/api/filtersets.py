@@ -5,7 +5,7 @@ from django import forms
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from alliances import selectors
+from alliances import periods, selectors
 from alliances.api.serializers import parse_statuses
 from alliances.choices import STATUS_HELP, OrganizationKind
 from alliances.models import Country, Membership, Organization
@@ -53,6 +53,22 @@ class IdentifierField(IdentifierListField):
         return records[0] if records else None
 
 
+class DayFormField(forms.DateField):
+    """A day in a list's query, read by ``periods.parse_day`` (not the locale's date formats of Django's forms)."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            return periods.parse_day(value)
+        except periods.NotADay as exc:
+            raise forms.ValidationError(str(exc), code="invalid") from exc
+
+
+class DayFilter(django_filters.DateFilter):
+    field_class = DayFormField
+
+
 @extend_schema_field({"type": "array", "items": {"type": "string"}})
 class IdentifierListFilter(django_filters.Filter):
     field_class = IdentifierListField
@@ -89,7 +105,7 @@ class CountryFilterSet(SelectorFilterSet):
         resolve=selectors.organization_resolve,
         help_text="Organization the country must not belong to; repeat for several.",
     )
-    as_of = django_filters.DateFilter(method="noop", help_text="Day for member_of/not_member_of; default today.")
+    as_of = DayFilter(method="noop", help_text="Day for member_of/not_member_of; default today.")
     status = django_filters.CharFilter(
         method="noop", help_text="Status that counts as belonging. " + STATUS_HELP + " Default member."
     )
@@ -125,9 +141,7 @@ class MembershipFilterSet(SelectorFilterSet):
     status = django_filters.CharFilter(
         method="noop", help_text="Only periods with these statuses. " + STATUS_HELP + " Default every status."
     )
-    as_of = django_filters.DateFilter(
-        method="noop", help_text="Only periods that include this day; default every period."
-    )
+    as_of = DayFilter(method="noop", help_text="Only periods that include this day; default every period.")
 
     class Meta:
         model = Membership

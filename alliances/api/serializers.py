@@ -11,7 +11,7 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 
-from alliances import concurrency, periods, requirements, selectors, services
+from alliances import concurrency, names, periods, requirements, selectors, services
 from alliances.choices import (
     STATUS_HELP,
     MembershipStatus,
@@ -21,7 +21,6 @@ from alliances.choices import (
     statuses_included,
 )
 from alliances.models import AuditEvent, Citation, Country, Membership, Organization, Source
-from alliances.platform import reference
 
 
 @extend_schema_field(
@@ -98,13 +97,13 @@ class SlugRelatedField(serializers.SlugRelatedField):
 
 def snapshot_record(field, instance):
     """The in-process snapshot's copy of ``instance`` (see alliances.platform.reference), or None."""
-    snap = field.context.get("snapshot") or reference.snapshot()
+    snap = field.context.get("snapshot") or names.snapshot()
     registry = snap.countries if isinstance(instance, Country) else snap.organizations
     return registry.get(instance.pk)
 
 
 class SnapshotListField(serializers.ListField):
-    """A list ``reference.attach_names`` computes (``attribute``), read from the snapshot, not per row."""
+    """A list ``names.attach_names`` computes (``attribute``), read from the snapshot, not per row."""
 
     attribute = None
 
@@ -332,6 +331,16 @@ class MembershipOutputSerializer(serializers.ModelSerializer):
         return super().to_representation(m)
 
 
+class DayField(serializers.DateField):
+    """A day in a query (``as_of``, ``from``, ``to``), read by ``periods.parse_day`` like every other door."""
+
+    def to_internal_value(self, value):
+        try:
+            return periods.parse_day(value)
+        except periods.NotADay as exc:
+            raise serializers.ValidationError(str(exc)) from exc
+
+
 class IdentifierField(serializers.CharField):
     """A country or organization named by any code, name or alias."""
 
@@ -435,7 +444,7 @@ OUTPUT_SERIALIZERS = {
 def record_queryset(model):
     """The rows of ``model`` as a GET of one of them reads them, with what its representation shows."""
     if model is Country:
-        return Country.objects.prefetch_related("aliases", *reference.history_prefetches())
+        return Country.objects.prefetch_related("aliases", *names.history_prefetches())
     if model is Organization:
         return selectors.organization_list().prefetch_related("aliases", "members_must_belong_to")
     if model is Membership:
@@ -455,7 +464,7 @@ def current_record(model, pk, *, lock=False):
         queryset = queryset.select_for_update(of=("self",))
     record = queryset.filter(pk=pk).first()
     if record is not None and model in (Country, Organization):
-        reference.attach_names(record)
+        names.attach_names(record)
     return record
 
 
@@ -489,7 +498,7 @@ __all__ = ["parse_statuses", "statuses_included"]
 class MembershipQuerySerializer(serializers.Serializer):
     """Query parameters of the “which groups / who is in” questions."""
 
-    as_of = serializers.DateField(
+    as_of = DayField(
         required=False, help_text="Day to answer for, YYYY-MM-DD; default today. Ignored with history=true."
     )
     status = serializers.CharField(required=False, help_text=STATUS_HELP + " Default member.")
@@ -509,8 +518,8 @@ class CountryMembershipQuerySerializer(MembershipQuerySerializer):
 
 
 class ChangesQuerySerializer(serializers.Serializer):
-    date_from = serializers.DateField(required=False, help_text="First day, YYYY-MM-DD; default the founding date.")
-    date_to = serializers.DateField(required=False, help_text="Last day, YYYY-MM-DD; default today.")
+    date_from = DayField(required=False, help_text="First day, YYYY-MM-DD; default the founding date.")
+    date_to = DayField(required=False, help_text="Last day, YYYY-MM-DD; default today.")
 
     def to_internal_value(self, data):
         renamed = {"date_from": data.get("from"), "date_to": data.get("to")}

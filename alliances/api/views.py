@@ -1,7 +1,5 @@
 """API views: declarative viewsets; sub-collections are @actions; queries live in selectors."""
 
-import datetime
-
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
@@ -12,7 +10,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
-from alliances import audit, selectors, services
+from alliances import audit, periods, selectors, services
 from alliances.api import serializers as s
 from alliances.api.filtersets import CountryFilterSet, MembershipFilterSet, OrganizationFilterSet
 from alliances.choices import MembershipStatus, status_values
@@ -100,7 +98,7 @@ def membership_query(request, serializer_class=s.MembershipQuerySerializer):
     query.is_valid(raise_exception=True)
     values = query.validated_data
     statuses = s.parse_statuses(request.query_params)
-    as_of = None if values["history"] else values.get("as_of") or datetime.date.today()
+    as_of = None if values["history"] else periods.day_or_today(values.get("as_of"))
     return as_of, statuses, values
 
 
@@ -217,7 +215,7 @@ class CountryViewSet(BaseViewSet):
     def list_header(self):
         """The day ``member_of``/``not_member_of`` were answered for, and the statuses that count (default member)."""
         form = self.bound_filterset().form
-        as_of = form.cleaned_data.get("as_of") or datetime.date.today()
+        as_of = periods.day_or_today(form.cleaned_data.get("as_of"))
         return {
             "as_of": as_of.isoformat(),
             "statuses": s.statuses_included(s.parse_statuses(self.request.query_params)),
@@ -293,7 +291,7 @@ class OrganizationViewSet(BaseViewSet):
 
     def list_header(self):
         """``member_count`` counts today's members."""
-        return {"as_of": datetime.date.today().isoformat(), "statuses": [MembershipStatus.MEMBER.value]}
+        return {"as_of": periods.day_or_today().isoformat(), "statuses": [MembershipStatus.MEMBER.value]}
 
     def get_object(self):
         organization = self.resolve(selectors.organization_resolve, self.kwargs["identifier"])
@@ -348,7 +346,7 @@ class OrganizationViewSet(BaseViewSet):
         query.is_valid(raise_exception=True)
         organization = self.resolve(selectors.organization_resolve, identifier)
         date_from = query.validated_data.get("date_from") or organization.founded
-        date_to = query.validated_data.get("date_to") or datetime.date.today()
+        date_to = periods.day_or_today(query.validated_data.get("date_to"))
         if date_from > date_to:
             raise ValidationError({"from": ["`from` must not be after `to`."]})
         changes = selectors.organization_changes(organization, date_from=date_from, date_to=date_to)

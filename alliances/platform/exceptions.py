@@ -8,7 +8,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from alliances.platform.reference import NotFound
+from alliances.names import NotFound
 from alliances.platform.unavailable import DATABASE_UNAVAILABLE, database_unavailable_response
 
 

@@ -64,7 +64,7 @@ from alliances.platform import prepared, readkey, replicas
 from alliances.platform.response_cache import CACHEABLE_FORMATS, READ_KEY_ENV, cache_key
 from alliances.platform.throttling import RATE_LIMIT_HEADERS, AnonThrottle, forget_count, rate_limit_headers
 
-VERSION_ENV = replicas.VERSION_ENV  # the version this request reads; the stack reuses it
+VERSION_ENV = locks.VERSION_ENV  # the version this request reads; audit.request_version() reuses it
 OVER_LIMIT_ENV = "alliances.over_limit"  # the fast path's throttle refused: a 429 may be stored
 REPLAYABLE_ENV = "alliances.replayable"  # set by MarkReplayableMiddleware: the version the answer is for
 
@@ -350,7 +350,7 @@ class MarkReplayableMiddleware:
 
     Sits just outside ``CachedReadMiddleware``: an answer carrying ``X-Cache`` is
     a cacheable anonymous-or-not read (json/csv, status 200) computed under
-    ``request.data_version``; only anonymous-for-certain requests reach
+    the request's data version; only anonymous-for-certain requests reach
     ``FastPath``'s store anyway. Anything else (errors, 429s, the browsable
     API, writes) is never replayed.
     """
@@ -364,7 +364,7 @@ class MarkReplayableMiddleware:
         # replayed, goes to a host that ALLOWED_HOSTS refuses.
         request.get_host()
         response = self.get_response(request)
-        version = getattr(request, "data_version", None)
+        version = request.environ.get(VERSION_ENV)
         if (
             version is not None
             and response.status_code == 200

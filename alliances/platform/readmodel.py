@@ -9,7 +9,7 @@ periods as a list in memory; an answer then picks the periods valid on the
 day and joins their bytes (``orjson.Fragment``), with no query besides the
 data version the request reads anyway.
 
-Like the names snapshot (``reference.py``) it is rebuilt when the data version
+Like the names snapshot (``names.py``) it is rebuilt when the data version
 moves, so a write in any process is seen by every other on its next request.
 It is only kept when the data did not change while it was read (the version
 is read again after), so it never mixes two versions.
@@ -36,9 +36,8 @@ import threading
 import orjson
 from django.conf import settings
 
-from alliances import audit, selectors
+from alliances import audit, names, periods, selectors
 from alliances.models import Country, Membership, Organization
-from alliances.platform import reference
 from alliances.platform.renderers import dumps
 
 BUILD_CHUNK = 1000  # periods read (with their citations) per query while building
@@ -143,7 +142,7 @@ class ReadModel:
         """States in every one of ``member_of`` and none of ``not_member_of`` on ``as_of``, in name order."""
         if not (member_of or not_member_of):
             return list(self.country_order)
-        day = as_of or datetime.date.today()
+        day = periods.day_or_today(as_of)
 
         def members(organization):
             return {p.country_id for p in self.memberships(organization=organization, as_of=day, statuses=statuses)}
@@ -162,7 +161,7 @@ class ReadModel:
         key = (kind, pk)
         found = self._fragments.get(key)
         if found is None:
-            snap = reference.snapshot(self.version)
+            snap = names.snapshot(self.version)
             record = (snap.organizations if kind == "organization_brief" else snap.countries)[pk]
             found = self._fragments[key] = kept(getattr(self.representations, kind)(record))
         return found

@@ -50,7 +50,7 @@ HEADER = "Data-Version"
 HEADER_ENVIRON = "HTTP_DATA_VERSION"
 COOKIE = "data_version"
 ALIAS_ENV = "alliances.read_alias"  # the database this request reads, once chosen
-VERSION_ENV = "alliances.data_version"  # the version read there (shared with alliances.platform.fastpath)
+VERSION_ENV = locks.VERSION_ENV  # the version read there
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 APP_LABEL = "alliances"  # the published data: the only models a replica serves
 PRIMARY_ONLY_PATHS = ("/admin/", "/healthz")
@@ -216,7 +216,7 @@ class ReadReplicaMiddleware:
         _read_alias.set(alias)  # until request_finished: a streamed answer reads after this returns
         response = self.get_response(request)
         if request.method in SAFE_METHODS:
-            version = getattr(request, "data_version", None) or version
+            version = request.environ.get(VERSION_ENV) or version
             if version and not response.has_header(HEADER):
                 response[HEADER] = version
         elif response.status_code < 400:

@@ -127,14 +127,14 @@ class CachedReadMiddleware:
         ):
             try:
                 # The view reuses it on a miss; FastPath (config/wsgi.py) may have read it already.
-                request.data_version = request.environ.get("alliances.data_version") or audit.data_version()
+                version = audit.request_version(request)
             except DATABASE_UNAVAILABLE:
                 # Raised here, outside any view, DatabaseUnavailableMiddleware would not see it.
                 return database_unavailable_response()
             read = readkey.of_request(request)
             if read is None or read.format not in CACHEABLE_FORMATS:  # the browsable API, a 400, ...
                 return self.get_response(request)
-            key = cache_key(read, request.data_version)
+            key = cache_key(read, version)
             mark(request, key)
             cached = lookup(key)
             if cached is None:

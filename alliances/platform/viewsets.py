@@ -16,8 +16,8 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from alliances import audit, concurrency
-from alliances.platform import readkey, reference, response_cache
+from alliances import audit, concurrency, names
+from alliances.platform import readkey, response_cache
 from alliances.platform.renderers import columns_of, stream_csv
 
 WRITE_ACTIONS = ("create", "update", "partial_update")
@@ -68,18 +68,18 @@ class SnapshotMixin:
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         # The cached-read middleware has read the version already for an anonymous read.
-        self.version = getattr(request._request, "data_version", None) or audit.data_version()
-        self.version_token = reference.request_version.set(self.version)
+        self.version = audit.request_version(request)
+        self.version_token = names.request_version.set(self.version)
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
-        context["snapshot"] = reference.snapshot(getattr(self, "version", None))
+        context["snapshot"] = names.snapshot(getattr(self, "version", None))
         return context
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         if getattr(self, "version_token", None) is not None:
-            reference.request_version.reset(self.version_token)
+            names.request_version.reset(self.version_token)
             self.version_token = None
         return response
 

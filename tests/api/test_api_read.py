@@ -15,11 +15,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from alliances import audit, selectors
+from alliances import audit, names, selectors
 from alliances.api.views import REPRESENTATIONS
 from alliances.choices import MembershipStatus
 from alliances.models import Country, Membership, Organization, Source
-from alliances.platform import readmodel, reference
+from alliances.platform import readmodel
 
 pytestmark = pytest.mark.django_db
 
@@ -1212,7 +1212,7 @@ QUERY_COUNTS = [
 @pytest.fixture
 def warm_snapshot(db):
     """The names snapshot and the read model of the current data version, as a running worker has them."""
-    reference.snapshot()
+    names.snapshot()
     readmodel.current(audit.data_version(), REPRESENTATIONS)
 
 

@@ -63,6 +63,34 @@ def test_impossible_dates_are_a_400(path, day):
     assert response.status_code == 400
 
 
+DAY_DOORS = [
+    "countries/RO/memberships/?as_of={}",
+    "organizations/nato/members/?as_of={}",
+    "memberships/?as_of={}",
+    "countries/?member_of=nato&as_of={}",
+    "organizations/nato/changes/?from={}",
+]
+
+
+@pytest.mark.parametrize("day", ["20211230", "12/30/2021", "2021-W52-4", "2021-12-30T00:00", " 2021-12-30x"])
+def test_every_door_refuses_the_same_spellings_of_a_day_with_the_same_sentence(day, client):
+    """One reader of days (periods.parse_day): the lists' filters, the query serializers and the pages agree."""
+    sentences = set()
+    for path in DAY_DOORS:
+        url = API + path.format(day)
+        response = anonymous().get(url)
+        assert response.status_code == 400, url
+        sentences |= {m for messages in response.json().values() for m in messages}
+    assert sentences == {f"“{day.strip()}” is not a date in YYYY-MM-DD form."}
+    page = client.get(f"/organizations/nato/?as_of={day}")
+    assert f"“{day.strip()}” is not a date in YYYY-MM-DD form." in page.content.decode()
+
+
+@pytest.mark.parametrize("path", DAY_DOORS)
+def test_every_door_takes_an_iso_day(path):
+    assert anonymous().get(API + path.format("2021-12-30")).status_code == 200
+
+
 @pytest.mark.parametrize("path", ["countries/RO/memberships/?as_of={}", "organizations/nato/changes/?from={}&to={}"])
 def test_the_first_and_last_representable_days_answer(path):
     url = API + path.format("0001-01-01", "9999-12-31") if "from" in path else API + path.format("9999-12-31")

@@ -6,7 +6,7 @@ from rest_framework.test import APIClient
 
 from alliances import crosswalks
 from alliances.models import Country, Organization
-from alliances.platform.reference import NotFound, country_resolve
+from alliances.names import NotFound, country_resolve
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,8 @@ from django.core.cache import caches
 from django.db import connections
 from rest_framework.test import APIClient
 
-from alliances import audit, services
+from alliances import audit, names, services
 from alliances.models import Membership
-from alliances.platform import reference
 from tests.integrity_support import committed, needs_postgresql, raw_connection, reload_data_after_module  # noqa: F401
 
 ROOT = Path(settings.BASE_DIR)
@@ -32,7 +31,7 @@ def make(target, dbname, backup):
 
 def answers(urls):
     caches[settings.RESPONSE_CACHE_ALIAS].clear()
-    reference._current = None
+    names._current = None
     client = APIClient()
     result = {}
     for url in urls:

@@ -19,10 +19,10 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from rest_framework.renderers import JSONRenderer as DRFJSONRenderer
 
-from alliances import audit
+from alliances import audit, names
 from alliances.api.views import REPRESENTATIONS
 from alliances.models import Country, Membership, Organization
-from alliances.platform import readmodel, reference
+from alliances.platform import readmodel
 from alliances.platform.renderers import Assembled, JSONRenderer, dumps
 from tests.api.test_api_read import ORIGINAL_NINE
 
@@ -48,7 +48,7 @@ def assert_same(client, url, headers=None, assembled=True):
     else (a search, CSV) both answers come from SQL.
     """
     headers = headers or {}
-    reference.snapshot()  # both warm, as a running worker has them
+    names.snapshot()  # both warm, as a running worker has them
     readmodel.current(audit.data_version(), REPRESENTATIONS)
     fast, fast_body, fast_queries = ask(client, url, headers)
     with override_settings(READ_MODEL_MAX_PERIODS=0):
@@ -241,7 +241,7 @@ def test_above_the_bound_nothing_is_held_and_sql_answers(client, settings, djang
     """The memory bound: above READ_MODEL_MAX_PERIODS the model holds no period and the SQL path answers."""
     periods = Membership.objects.count()
     settings.READ_MODEL_MAX_PERIODS = periods - 1
-    reference.snapshot()
+    names.snapshot()
     assert readmodel.current(audit.data_version(), REPRESENTATIONS) is None
     held = readmodel._current
     assert held.size == periods and not held.built and held.periods == [] and held.by_country == {}

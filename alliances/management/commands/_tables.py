@@ -1,11 +1,10 @@
 """Shared pieces of the command-line views of the membership queries."""
 
-import datetime
 import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from alliances import selectors
+from alliances import periods, selectors
 from alliances.api.serializers import MembershipOutputSerializer
 from alliances.choices import STATUS_HELP, UnknownStatus, statuses_for, statuses_included
 from alliances.platform.renderers import columns_of, stream_csv
@@ -26,9 +25,9 @@ def add_query_arguments(parser, what):
 
 def parse_query(options):
     try:
-        as_of = datetime.date.fromisoformat(options["as_of"]) if options["as_of"] else datetime.date.today()
-    except ValueError as exc:
-        raise CommandError(f"--as-of: “{options['as_of']}” is not a date in YYYY-MM-DD form.") from exc
+        as_of = periods.day_or_today(periods.parse_day(options["as_of"]) if options["as_of"] else None)
+    except periods.NotADay as exc:
+        raise CommandError(f"--as-of: {exc}") from exc
     try:
         statuses = statuses_for([options["status"]])
     except UnknownStatus as exc:

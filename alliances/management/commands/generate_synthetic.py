@@ -18,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
 from alliances.audit import AUDITED_TABLES
+from alliances.choices import DatePrecision
 
 EPOCH = datetime.date(1946, 1, 1)
 LAST_DAY = datetime.date(1975, 12, 31)  # before bench/run.py's UNCACHED_FIRST_DAY
@@ -77,7 +78,7 @@ class Command(BaseCommand):
     def add_organizations(self, cursor, count):
         with cursor.cursor.copy(
             "COPY alliances_organization (slug, acronym, name, kind, founded, website, description, "
-            "cow_igo, wikidata, identifiers_source) FROM STDIN"
+            "cow_igo, wikidata, identifiers_source, founded_precision) FROM STDIN"
         ) as copy:
             for i in range(count):
                 copy.write_row(
@@ -92,6 +93,7 @@ class Command(BaseCommand):
                         "",
                         "",
                         "",
+                        DatePrecision.DAY,
                     )
                 )
         cursor.execute("SELECT id FROM alliances_organization WHERE slug LIKE 'syn-%%' ORDER BY id")
@@ -130,7 +132,10 @@ class Command(BaseCommand):
     def add_periods(self, cursor, rng, countries, org_ids, target, verbosity=1):
         next_start = {}
         added = 0
-        columns = "country_id, organization_id, status, founding, start_date, end_date, note"
+        columns = (
+            "country_id, organization_id, status, founding, start_date, end_date, note, "
+            "start_precision, end_precision, own_status"
+        )
         with cursor.cursor.copy(f"COPY alliances_membership ({columns}) FROM STDIN") as copy:
             attempts = 0
             while added < target and attempts < target * 3:
@@ -141,7 +146,20 @@ class Command(BaseCommand):
                 if end > LAST_DAY:
                     continue
                 next_start[pair] = end + datetime.timedelta(days=1)
-                copy.write_row((pair[0], pair[1], rng.choice(STATUSES), False, start, end, ""))
+                copy.write_row(
+                    (
+                        pair[0],
+                        pair[1],
+                        rng.choice(STATUSES),
+                        False,
+                        start,
+                        end,
+                        "",
+                        DatePrecision.DAY,
+                        DatePrecision.DAY,
+                        "",
+                    )
+                )
                 added += 1
                 if verbosity and added % 100_000 == 0:
                     self.stderr.write(f"generate_synthetic: {added:,} of {target:,} periods")

@@ -1,4 +1,8 @@
-"""An in-process snapshot of the small reference tables, keyed by the data version.
+"""What a name means: "cow:360", "u.s.", "Burma" or "Bucharest Nine" resolved to a state or an organization.
+
+The domain decides it (the API, the pages, the admin and the commands all ask
+here), from an in-process snapshot of the small reference tables keyed by the
+data version.
 
 Countries, organizations and their aliases change rarely and are needed by
 almost every request (to resolve "u.s." or "Bucharest Nine", to print a
