@@ -18,6 +18,7 @@ published (after a grace period, so a download under way is not cut short).
 """
 
 import contextlib
+import datetime
 import fcntl
 import json
 import shutil
@@ -26,7 +27,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from alliances import audit, dataset, releases
+from alliances import audit, citation, dataset, releases
 
 CACHE_FOLDER = ".current"
 # A folder of an older version is kept this long after a newer one is published: a download
@@ -69,7 +70,8 @@ def _cached(version):
         descriptor = json.loads(descriptor_path.read_text(encoding="utf-8"))
     except (FileNotFoundError, ValueError):
         return None
-    files = sorted(["datapackage.json", *(r["path"] for r in descriptor["resources"])])
+    cited = [name for name in citation.RELEASE_FILES if (descriptor_path.parent / name).is_file()]
+    files = sorted(["datapackage.json", *(r["path"] for r in descriptor["resources"]), *cited])
     return Package(version, descriptor_path.parent, tuple(files), descriptor["created"], False)
 
 
@@ -98,6 +100,10 @@ def _build(version):
             # The package's own version, read in its snapshot: a write since this request began
             # makes it newer than ``version``, and it is filed under the version it holds.
             built = descriptor["version"]
+            # The data set's citation, as a release carries it (naming this version, cited today).
+            citation.write_release_files(
+                staging, version=built, changed_at=citation.version_changed_at(built), day=datetime.date.today()
+            )
             target = root / built
             if (target / "datapackage.json").exists():
                 return _cached(built)

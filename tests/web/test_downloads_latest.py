@@ -12,7 +12,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from alliances import audit, dataset, latest
+from alliances import audit, citation, dataset, latest
 from alliances.models import Membership
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +44,8 @@ def body(response):
 def expected_files(tmp_path):
     """The files ``export_dataset`` writes for the current data: what latest must offer, whatever dataset.py adds."""
     descriptor = dataset.write_package(tmp_path / "export")
-    return sorted(["datapackage.json", *(r["path"] for r in descriptor["resources"])]), tmp_path / "export"
+    cited = list(citation.RELEASE_FILES)  # and the citation a release carries
+    return sorted(["datapackage.json", *(r["path"] for r in descriptor["resources"]), *cited]), tmp_path / "export"
 
 
 def test_a_fresh_install_serves_every_file_of_the_current_data(tmp_path, fresh_releases_dir):
@@ -67,6 +68,8 @@ def test_a_fresh_install_serves_every_file_of_the_current_data(tmp_path, fresh_r
         content = body(response)
         if name == "datapackage.json":
             assert json.loads(content)["version"] == version
+        elif name in citation.RELEASE_FILES:
+            assert version in content.decode(), name
         else:  # the same rows as the command's export of the same data
             assert content == (export / name).read_bytes(), name
     assert not (releases_dir / version).exists()  # serving is not releasing
