@@ -80,6 +80,8 @@ MIDDLEWARE = [
     "alliances.platform.cors.ReadOnlyCorsMiddleware",
     # Outside the cached-read middleware, so cached answers carry the policy too.
     "csp.middleware.CSPMiddleware",
+    # Outside the cached-read middleware: cached answers get the RateLimit fields, and none is stored with them.
+    "alliances.platform.throttling.RateLimitHeadersMiddleware",
     "alliances.platform.limits.UploadSizeLimitMiddleware",
     "alliances.platform.limits.NulCharacterMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -148,7 +150,17 @@ CORS_ALLOW_CREDENTIALS = False
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 # Data-Version (alliances/platform/replicas.py): a browser client may read it and send it back,
 # so a page never shows an older version than the one it has seen, whichever replica answers.
-CORS_EXPOSE_HEADERS = ["ETag", "Link", "Content-Disposition", "Data-Version"]
+CORS_EXPOSE_HEADERS = [
+    "ETag",
+    "Link",
+    "Content-Disposition",
+    "Data-Version",
+    # So a browser script can pace itself (alliances/platform/throttling.py).
+    "RateLimit-Limit",
+    "RateLimit-Remaining",
+    "RateLimit-Reset",
+    "Retry-After",
+]
 CORS_ALLOW_HEADERS = [*default_cors_headers, "data-version"]
 
 ROOT_URLCONF = "config.urls"
@@ -335,7 +347,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's, with the CSV answers, the errors and the RateLimit fields declared as they are.
+    "DEFAULT_SCHEMA_CLASS": "alliances.api.schema.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "alliances.platform.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -377,6 +390,8 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The default hook, and a `.csv` operation for each read that gives CSV (alliances/api/schema.py).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "alliances.api.schema.csv_operations"],
     "ENUM_NAME_OVERRIDES": {
         "OrganizationKindEnum": "alliances.choices.OrganizationKind",
         "SourceKindEnum": "alliances.choices.SourceKind",

@@ -4,7 +4,15 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from alliances.views import download_file, downloads, downloads_json, favicon, healthz
+from alliances.views import (
+    download_file,
+    download_latest,
+    download_latest_file,
+    downloads,
+    downloads_json,
+    favicon,
+    healthz,
+)
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -13,6 +21,9 @@ urlpatterns = [
     path("favicon.ico", favicon, name="favicon"),
     path("downloads/", downloads, name="downloads"),
     path("downloads.json", downloads_json, name="downloads-json"),
+    # The current data, whatever has been released: before the versioned files, which "latest" is not.
+    path("downloads/latest/", download_latest, name="download-latest"),
+    path("downloads/latest/<str:name>", download_latest_file, name="download-latest-file"),
     path("downloads/<str:version>/<str:name>", download_file, name="download-file"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("alliances.api.urls")),

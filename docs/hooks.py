@@ -135,6 +135,8 @@ def openapi_reference():
     schema = openapi_schema()
     operations, parameters = [], []
     for path, item in schema["paths"].items():
+        if path.endswith(".csv"):
+            continue  # the CSV twin of a read listed below (api.md, "Formats")
         for method in METHODS:
             op = item.get(method)
             if op is None:
@@ -152,7 +154,8 @@ def openapi_reference():
     return "\n\n".join(
         [
             f"Generated from the schema of {schema['info']['title']} {schema['info']['version']} when this page was "
-            "built. Every operation also takes `format` (`json` or `csv`).",
+            "built. Every operation also takes `format` (`json` or `csv`), and every read has a CSV twin at its path "
+            "with `.csv` in place of the last slash.",
             "### Operations",
             table(["method", "path", "what"], operations),
             "### Query parameters of the reads",

@@ -97,7 +97,7 @@ class SlugRelatedField(serializers.SlugRelatedField):
 
 
 def snapshot_record(field, instance):
-    """The in-process snapshot's copy of ``instance`` (see alliances.platform.reference), or None."""
+    """The in-process snapshot's copy of ``instance`` (see alliances.names), or None."""
     snap = field.context.get("snapshot") or names.snapshot()
     registry = snap.countries if isinstance(instance, Country) else snap.organizations
     return registry.get(instance.pk)

@@ -276,7 +276,7 @@ class CountryViewSet(BaseViewSet):
         pagination_class=None,
         accepted_params=query_names(s.CountryMembershipQuerySerializer),
     )
-    def memberships(self, request, identifier=None):
+    def memberships(self, request, identifier=None, format=None):
         as_of, statuses, values = membership_query(request, s.CountryMembershipQuerySerializer)
         country = self.resolve(selectors.country_resolve, identifier)
         possible = bool(values["include_possible"] and as_of)
@@ -353,7 +353,7 @@ class OrganizationViewSet(BaseViewSet):
     @action(
         detail=True, methods=["get"], pagination_class=None, accepted_params=query_names(s.MembershipQuerySerializer)
     )
-    def members(self, request, identifier=None):
+    def members(self, request, identifier=None, format=None):
         as_of, statuses, values = membership_query(request)
         organization = self.resolve(selectors.organization_resolve, identifier)
         possible = bool(values["include_possible"] and as_of)
@@ -450,7 +450,7 @@ class OrganizationViewSet(BaseViewSet):
         ),
     )
     @action(detail=True, methods=["get"], pagination_class=None, accepted_params=("from", "to"))
-    def changes(self, request, identifier=None):
+    def changes(self, request, identifier=None, format=None):
         query = s.ChangesQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         organization = self.resolve(selectors.organization_resolve, identifier)
@@ -533,7 +533,7 @@ class MembershipViewSet(BaseViewSet):
         responses=s.AuditEventSerializer(many=True),
     )
     @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None, accepted_params=())
-    def history(self, request, pk=None):
+    def history(self, request, pk=None, format=None):
         events = list(audit.row_history(Membership, pk))
         if not events:
             raise NotFound(f"No membership {pk} has ever existed.")

@@ -62,7 +62,7 @@ from django.utils.http import parse_etags
 from alliances import locks
 from alliances.platform import prepared, readkey, replicas
 from alliances.platform.response_cache import CACHEABLE_FORMATS, READ_KEY_ENV, cache_key
-from alliances.platform.throttling import AnonThrottle
+from alliances.platform.throttling import RATE_LIMIT_HEADERS, AnonThrottle, forget_count, rate_limit_headers
 
 VERSION_ENV = locks.VERSION_ENV  # the version this request reads; audit.request_version() reuses it
 OVER_LIMIT_ENV = "alliances.over_limit"  # the fast path's throttle refused: a 429 may be stored
@@ -251,6 +251,7 @@ class FastPath:
     def __call__(self, environ, start_response):
         if not self.eligible(environ):
             return self.application(environ, start_response)
+        forget_count()
         read = readkey.of_environ(environ)
         if read is None or read.format not in CACHEABLE_FORMATS:
             return self.application(environ, start_response)  # not a stored read, or a refused host
@@ -279,7 +280,8 @@ class FastPath:
                 entry = self.store.get(generation, key) if wait > 0 else None
                 environ[OVER_LIMIT_ENV] = wait
         if entry is not None:
-            start_response(entry.status, list(entry.headers))
+            # Stored without the RateLimit fields: this request's own, from the throttle just counted.
+            start_response(entry.status, [*entry.headers, *rate_limit_headers()])
             return [entry.body]
         environ[VERSION_ENV] = version
         return self.run_and_store(environ, start_response, key, generation)
@@ -305,7 +307,7 @@ class FastPath:
             key = (*key, REPLAYABLE_STATUS.get(status))
         if not replayable or any(name.lower() == "set-cookie" for name, _ in seen["headers"]):
             return result
-        headers = [(n, "hit" if n == "X-Cache" else v) for n, v in seen["headers"]]
+        headers = [(n, "hit" if n == "X-Cache" else v) for n, v in seen["headers"] if n not in RATE_LIMIT_HEADERS]
         return Passing(result, lambda body: self.keep(generation, key, seen["status"], headers, body))
 
     def keep(self, generation, key, status, headers, body):

@@ -9,8 +9,20 @@ DRF's own throttles keep a list of every request's time in the window and
 rewrite it on each request, so their cost grows with the allowed rate. These
 count per fixed window with one atomic increment, so a limit of 100 or of
 100,000 a minute costs the same.
+
+Every answer a throttle counted says where its client stands, in the fields of the
+IETF draft "RateLimit header fields for HTTP" (draft-ietf-httpapi-ratelimit-headers,
+its separate-fields form, as GitHub and many others send them):
+``RateLimit-Limit`` (requests allowed in the window), ``RateLimit-Remaining`` (left
+in this window) and ``RateLimit-Reset`` (seconds until the window ends); a 429 adds
+``Retry-After`` (DRF's). The throttle that counted records them for the request in a
+context variable (the view, the cached-read middleware and the WSGI fast path each
+call a throttle on their own request objects); ``RateLimitHeadersMiddleware`` and
+the fast path write them.
 """
 
+import contextvars
+import math
 import threading
 import time
 
@@ -21,6 +33,43 @@ from django.core.cache.backends.redis import RedisCache
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
+RATE_LIMIT_HEADERS = ("RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset")
+# (limit, count, window end) of the last request counted in this context; None before any.
+_counted = contextvars.ContextVar("alliances_rate_limit", default=None)
+
+
+def forget_count():
+    """Start a request with nothing counted (a thread serves many requests one after another)."""
+    _counted.set(None)
+
+
+def rate_limit_headers():
+    """``[(name, value)]`` of the RateLimit fields for the request counted last in this context; [] if none was."""
+    counted = _counted.get()
+    if counted is None:
+        return []
+    limit, count, window_ends = counted
+    reset = max(0, math.ceil(window_ends - time.time()))
+    return list(zip(RATE_LIMIT_HEADERS, (str(limit), str(max(0, limit - count)), str(reset)), strict=True))
+
+
+class RateLimitHeadersMiddleware:
+    """Adds the RateLimit fields to every answer whose request a throttle counted.
+
+    Outside the cached-read middleware, so an answer from the response cache gets
+    them too and none is ever stored with them (they change with every request).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        forget_count()
+        response = self.get_response(request)
+        for name, value in rate_limit_headers():
+            response[name] = value
+        return response
+
 
 class FixedWindowThrottle(SimpleRateThrottle):
     def get_rate(self):
@@ -28,31 +77,39 @@ class FixedWindowThrottle(SimpleRateThrottle):
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
 
     def allow_request(self, request, view):
+        count = self.count_request(request, view)
+        if count is None:
+            return True
+        _counted.set((self.num_requests, count, self.window_ends))
+        return count <= self.num_requests
+
+    def count_request(self, request, view):
+        """This request's number in its client's window (counted now), or None if it is not limited."""
         self.rate = self.get_rate()
         if self.rate is None:
-            return True
+            return None
         self.num_requests, self.duration = self.parse_rate(self.rate)
         ident = self.get_cache_key(request, view)
         if ident is None:
-            return True
+            return None
         now = time.time()
         window = int(now // self.duration)
         self.window_ends = (window + 1) * self.duration
         key = f"{ident}:{window}"
         cache = caches[settings.THROTTLE_CACHE_ALIAS]
         if isinstance(cache, ProcessCounters):
-            return cache.count(key, self.window_ends) <= self.num_requests
+            return cache.count(key, self.window_ends)
         if isinstance(cache, RedisCache):
             count = _redis_count(cache, key, self.duration + 1)
             if count is not None:
-                return count <= self.num_requests
+                return count
         cache.add(key, 0, timeout=self.duration + 1)
         try:
             count = cache.incr(key)
         except ValueError:  # expired between add and incr
             cache.add(key, 1, timeout=self.duration + 1)
             count = 1
-        return count <= self.num_requests
+        return count
 
     def wait(self):
         return max(1.0, self.window_ends - time.time())

@@ -1179,7 +1179,7 @@ def test_browsable_api_renders(client):
 # --- query counts -------------------------------------------------------------------------------------------------
 
 # Queries per request, the same on SQLite and PostgreSQL, with the reference snapshot
-# warm (alliances.platform.reference: names resolve without a query) and the response cache
+# warm (alliances.names: names resolve without a query) and the response cache
 # empty. Every request reads the data version first (1 query).
 # With the read model of the data version warm (alliances/platform/readmodel.py), the hot lists cost
 # only the data version; a search, a CSV download, the organizations, changes and sources take the SQL path.

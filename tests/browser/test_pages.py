@@ -21,7 +21,14 @@ PAGES = {
     "organization": "/organizations/NATO/",
     "organization-as-of": "/organizations/osce/?as_of=1990-01-01",
     "not-found": "/countries/Romnia/",
+    "downloads": "/downloads/",
 }
+
+
+@pytest.fixture(autouse=True)
+def releases_dir(settings, tmp_path):
+    """The downloads page builds the current data's files: into the test's folder, not the working copy's."""
+    settings.RELEASES_DIR = tmp_path / "releases"
 
 
 def watch_console(page):
