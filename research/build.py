@@ -56,6 +56,8 @@ FAMILIES = [
     "regional",
     "clubs",
     "commonwealth-francophonie",
+    # The gaps a check of twelve states on three days found (CEFTA, the Barents Council, CICA, GATT, Serbia).
+    "gaps",
     # Last: it only repeats periods the others wrote, with a primary source (and the quote-check's answers).
     "primary-sources",
 ]
