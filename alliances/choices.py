@@ -96,3 +96,10 @@ class SuccessionKind(models.TextChoices):
     DISSOLUTION = "dissolution", "Dissolution (the predecessor ceased to exist)"
     SECESSION = "secession", "Secession (the predecessor went on)"
     ABSORPTION = "absorption", "Absorption (the predecessor joined the successor)"
+
+
+class OrganizationSuccessionKind(models.TextChoices):
+    """How one organization followed another (a new name of the same body is an ``OrganizationName`` instead)."""
+
+    REPLACED = "replaced", "Replaced by (the predecessor ended and the successor took its place)"
+    FUNCTIONS_TRANSFERRED = "functions_transferred", "Functions transferred to (the successor took over its tasks)"

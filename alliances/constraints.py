@@ -54,6 +54,30 @@ NAMED = {
     "citation_quote_not_empty": ("quote", "A citation needs the quoted sentence."),
     "citation_unique_source_membership": ("source", "This source is already cited for this membership."),
     "citation_unique_source_organization": ("source", "This source is already cited for this organization."),
+    # An organization's own life (migration 0042).
+    "orgmembership_not_self": ("member", "An organization cannot be a member of itself."),
+    "orgmembership_end_not_before_start": ("end_date", "The end date must not be before the start date."),
+    "orgmembership_status_valid": ("status", "The status is not one of the allowed statuses."),
+    "orgmembership_unique_member_organization_start": (
+        "start_date",
+        "This organization already has a period in that organization starting on that day.",
+    ),
+    "orgmembership_no_overlapping_periods": (
+        "start_date",
+        "This period overlaps another period of the same member in the same organization.",
+    ),
+    "orgmembershipcitation_quote_not_empty": ("quote", "A citation needs the quoted sentence."),
+    "orgmembershipcitation_unique_period_source": ("source", "This source is already cited for this period."),
+    "organizationname_quote_not_empty": ("quote", "A name needs the quoted sentence that dates it."),
+    "organizationname_to_not_before_from": ("valid_to", "The last day must not be before the first."),
+    "organizationname_unique_organization_name_from": (
+        "valid_from",
+        "This name of this organization is already recorded from that day.",
+    ),
+    "orgsuccession_not_self": ("successor", "An organization cannot succeed itself."),
+    "orgsuccession_quote_not_empty": ("quote", "A succession needs the quoted sentence."),
+    "orgsuccession_kind_valid": ("kind", "The kind is not one of the allowed kinds of succession."),
+    "orgsuccession_unique_pair": ("successor", "This succession is already recorded."),
 }
 
 

@@ -1,37 +1,50 @@
-"""The open data set: a Frictionless Data Package of every table, and a COW IGO country-year panel.
+"""The open data set: a Frictionless Data Package of every table, and the COW IGO tables.
 
 ``write_package(directory)`` writes one CSV per table with a Table Schema each
 (types, primary and foreign keys) in ``datapackage.json``, with the licence, the
-sources, the data version and the creation time. The panel
-(``cow_igo_panel.csv``) follows the Correlates of War IGO state-year layout:
-
-* one row per state (former states too) and year, 1945 to the current year, one column per
-  organization (its COW IGO abbreviation, else its acronym, lower case);
-* a year is coded from the status the state held on the **reference day**:
-  31 December of that year (for the current year, today), as COW codes the
-  status at the end of the year;
-* 1 full member (``member``; also ``suspended``: a suspended member is still a
-  member in law), 2 associate (``associate``), 3 observer (``observer``),
-  0 none (no period, or ``partner``, ``candidate``, ``applicant``: none is
-  membership in COW's sense), -1 the state did not exist on the reference day
-  (from ``exists_from``/``exists_to`` where the data has them).
+sources, the data version and the creation time. The COW IGO tables
+(``cow_igo_panel.csv``, ``cow_igo_differences.csv`` and ``cow_igo_dyadic.csv.gz``) follow
+the Correlates of War IGO v3 layout and codes; ``alliances.cow`` builds them and says how.
 """
 
 import datetime
+import gzip
+import io
 import json
-from collections import defaultdict
 from pathlib import Path
 
 from django.conf import settings
 
-from alliances import audit, csvfile
+from alliances import audit, cow, csvfile
 from alliances.choices import DatePrecision
 from alliances.models import Citation, Country, Membership, Organization, Source, Succession
 
-FIRST_PANEL_YEAR = 1945
+FIRST_PANEL_YEAR = cow.FIRST_YEAR
 PRECISE_DATE = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"
-COW_CODES = {"member": 1, "suspended": 1, "associate": 2, "observer": 3}
-NOT_A_STATE = -1
+# Written gzipped: a million rows. Only where settings.DATASET_DYADIC says so.
+COMPRESSED = {"cow_igo_dyadic"}
+# What a user of COW IGO v3 must know before dropping these tables in: said in datapackage.json itself.
+DESCRIPTIONS = {
+    "cow_igo_panel": (
+        "State-year panel in the layout and codes of COW IGO v3 (state_year_format3): rows only for states in "
+        "COW's state system (states2016) on 31 December, under the code COW gives them that year (260 for the "
+        "Federal Republic 1955-1989, 255 from 1990; 345 for Yugoslavia, Serbia and Montenegro, Serbia; 365 once "
+        "a year). A year is coded from the status on 31 December (this year: today), or on the organization's "
+        "last day if it was dissolved that year. Our statuses: member 1, associate 2, observer 3; suspended 0 "
+        "(a suspended state takes no part, as COW codes it); partner, candidate, applicant and no period 0; "
+        "-1 the organization not in existence; -9 a COW state none of our states holds. Columns by COW "
+        "abbreviation where COW has the organization (the EU split into eec to 1992 and eu from 1993), our slug "
+        "otherwise."
+    ),
+    "cow_igo_differences": (
+        "Every cell of cow_igo_panel that differs from COW IGO v3 (1945-2014), in runs of years, each classed "
+        "by the rule that explains it; every other shared cell agrees (tested against the COW file)."
+    ),
+    "cow_igo_dyadic": (
+        "Dyad-year table in COW IGO v3's dyadic layout: one row per pair of COW states (ccode1 < ccode2) and "
+        "year; 1 both full members, 0 not, -1 the organization not in existence, -9 missing."
+    ),
+}
 
 
 def _text(value):
@@ -221,61 +234,104 @@ def succession_table():
 
 
 def reference_day(year, today):
-    return today if year == today.year else datetime.date(year, 12, 31)
+    return cow.reference_day(year, today)
 
 
 def panel_code(periods, day):
     """The COW code of the status held on ``day`` among ``periods`` ((start, end, status) tuples)."""
     for start, end, status in periods:
         if start <= day and (end is None or day <= end):
-            return COW_CODES.get(status, 0)
-    return 0
-
-
-def exists_on(country, day):
-    start, end = getattr(country, "exists_from", None), getattr(country, "exists_to", None)
-    return (start is None or start <= day) and (end is None or day <= end)
+            return cow.STATUS_CODES.get(status, cow.NOT_A_MEMBER)
+    return cow.NOT_A_MEMBER
 
 
 def panel_column(organization):
-    return (organization.cow_igo or organization.acronym).lower()
+    """The panel column of an organization (the first, for one COW splits: the EU's ``eec``)."""
+    return cow.column_names(organization)[0][0]
+
+
+def _code_field(name, description):
+    return _field(name, "integer", description, required=True, enum=cow.CODES)
+
+
+def _column_description(name, first, last, organization):
+    years = f" ({first or cow.FIRST_YEAR}–{last})" if last else (f" (from {first})" if first else "")
+    named = f"COW IGO v3 {organization.cow_igo}" if organization.cow_igo else "not in COW IGO v3: our acronym"
+    if organization.slug in cow.SPLITS:
+        named = f"COW IGO v3 {name.upper()}, COW's split of the data set's {organization.acronym}"
+    return f"{organization.name}{years}, {named}: {cow.CODE_MEANINGS}."
 
 
 def panel_table(today=None):
-    today = today or datetime.date.today()
-    organizations = list(Organization.objects.order_by("slug"))
-    periods = defaultdict(list)
-    for m in Membership.objects.values_list("country_id", "organization_id", "start_date", "end_date", "status"):
-        periods[(m[0], m[1])].append(m[2:])
+    """The COW-layout state-year panel (``alliances.cow``): COW's rows, codes and column names."""
+    panel = cow.Panel(today)
     fields = [
-        _field("ccode", "integer", "Correlates of War state code; empty where COW has none."),
-        _field("stateabb", "string", "Correlates of War state abbreviation."),
-        _field("code", "string", "Our country code (countries.code).", required=True),
-        _field("country", "string", "Name.", required=True),
-        _field("year", "integer", "Year; coded from the status on 31 December (this year: today).", required=True),
-    ] + [
         _field(
-            panel_column(o),
+            "ccode",
             "integer",
-            f"{o.name}: 1 full member, 2 associate, 3 observer, 0 none, -1 state not in existence.",
+            "Correlates of War state code, as COW gives it that year (260, then 255).",
             required=True,
-            enum=[-1, 0, 1, 2, 3],
-        )
-        for o in organizations
+        ),
+        _field("year", "integer", "Year; coded from the status on 31 December (this year: today).", required=True),
+        _field("stateabb", "string", "Correlates of War state abbreviation (states2016)."),
+        _field("iso3", "string", "ISO 3166-1 alpha-3 code (ISO 3166-3 for a former state) of the state holding ccode."),
+        _field("gwno", "integer", "Gleditsch–Ward state number (from the countrycode package)."),
+        _field("code", "string", "Our country code (countries.code); empty where none of our states holds ccode."),
+        _field("country", "string", "Name."),
+    ] + [_code_field(name, _column_description(name, first, last, o)) for name, first, last, o in panel.columns]
+    return "cow_igo_panel", fields, ["ccode", "year"], [], panel.rows()
+
+
+def cow_differences_table():
+    """Every cell where the panel differs from COW IGO v3 (1945–2014), in runs of years, each with its rule."""
+    panel = cow.Panel()
+    cells = cow.read_cow()
+    fields = [
+        _field("ccode", "integer", "Correlates of War state code.", required=True),
+        _field("stateabb", "string", "Correlates of War state abbreviation."),
+        _field("code", "string", "Our country code of the state holding ccode; empty: none."),
+        _field("column", "string", "The panel column (COW abbreviation); empty for a row only COW has."),
+        _field("organization", "string", "Slug of the organization; empty for a row only COW has."),
+        _field("first_year", "integer", "First year of the run.", required=True),
+        _field("last_year", "integer", "Last year of the run.", required=True),
+        _field("cow", "integer", f"COW IGO v3's code: {cow.CODE_MEANINGS}."),
+        _field("panel", "integer", "The panel's code."),
+        _field("class", "string", "The rule that explains the difference.", required=True, enum=list(cow.CLASSES)),
+        _field("explanation", "string", "What the class means."),
     ]
 
     def rows():
-        for country in Country.objects.order_by("code"):
-            for year in range(FIRST_PANEL_YEAR, today.year + 1):
-                day = reference_day(year, today)
-                exists = exists_on(country, day)
-                codes = [
-                    panel_code(periods.get((country.pk, o.pk), ()), day) if exists else NOT_A_STATE
-                    for o in organizations
-                ]
-                yield [country.cow_code, country.cow_abbr, country.code, country.name, year, *codes]
+        only_cow, _ = cow.row_differences(panel, cow=cells)
+        abbreviations = {s.ccode: s.stateabb for s in cow.state_system()}
+        for ccode, year in only_cow:
+            kind = "row_only_in_cow"
+            yield [ccode, abbreviations.get(ccode, ""), "", "", "", year, year, None, None, kind, cow.CLASSES[kind]]
+        for difference in cow.compare(panel, cow=cells):
+            yield [*difference.row(), difference.explanation]
 
-    return "cow_igo_panel", fields, ["code", "year"], [], rows()
+    return "cow_igo_differences", fields, [], [], rows()
+
+
+def dyadic_table():
+    """COW's dyadic layout: one row per pair of COW states and year, 1 where both are full members."""
+    panel = cow.Panel()
+    fields = [
+        _field("ccode1", "integer", "The lower COW state code of the pair.", required=True),
+        _field("ccode2", "integer", "The higher COW state code of the pair.", required=True),
+        _field("year", "integer", "Year, coded as the state-year panel codes it.", required=True),
+        _field("stateabb1", "string", "COW abbreviation of ccode1."),
+        _field("stateabb2", "string", "COW abbreviation of ccode2."),
+    ] + [
+        _field(
+            name,
+            "integer",
+            f"{o.name}: 1 both full members, 0 not, -1 organization not in existence, -9 missing.",
+            required=True,
+            enum=[cow.MISSING, cow.NOT_IN_EXISTENCE, cow.NOT_A_MEMBER, 1],
+        )
+        for name, _, _, o in panel.columns
+    ]
+    return "cow_igo_dyadic", fields, ["ccode1", "ccode2", "year"], [], cow.dyad_rows(panel)
 
 
 def tables():
@@ -287,7 +343,16 @@ def tables():
         citation_table,
         succession_table,
         panel_table,
+        cow_differences_table,
+        *([dyadic_table] if settings.DATASET_DYADIC else []),
     ]
+
+
+def _open(path, compressed):
+    if compressed:
+        # mtime=0: the same data gives the same bytes.
+        return io.TextIOWrapper(gzip.GzipFile(path, "wb", mtime=0), encoding="utf-8", newline="")
+    return open(path, "w", newline="", encoding="utf-8")
 
 
 def write_package(directory, *, progress=None, created=None):
@@ -304,19 +369,24 @@ def _write_package(directory, progress, created):
     resources = []
     for build in tables():
         name, fields, primary_key, foreign_keys, rows = build()
-        path = f"{name}.csv"
+        compressed = name in COMPRESSED
+        path = f"{name}.csv.gz" if compressed else f"{name}.csv"
         count = 0
-        with open(directory / path, "w", newline="", encoding="utf-8") as handle:
+        with _open(directory / path, compressed) as handle:
             writer = csvfile.Writer(handle, cell=_text)  # neutralises formulas, as the API's CSV does
             writer.writerow([f["name"] for f in fields])
             for row in rows:
-                writer.writerow(row)
+                if compressed:
+                    writer.writerow_joined(*row)  # the dyadic table: (identifiers, joined codes)
+                else:
+                    writer.writerow(row)
                 count += 1
-                if progress and count % 5000 == 0:
+                if progress and count % (250_000 if compressed else 5000) == 0:
                     progress(f"{path}: {count:,} rows")
         if progress:
             progress(f"{path}: {count:,} rows written")
-        schema = {"fields": fields}
+        # Only an empty cell is missing: Namibia's code NA is a code.
+        schema = {"fields": fields, "missingValues": [""]}
         if primary_key:
             schema["primaryKey"] = primary_key
         if foreign_keys:
@@ -324,11 +394,13 @@ def _write_package(directory, progress, created):
         resources.append(
             {
                 "name": name,
+                **({"description": DESCRIPTIONS[name]} if name in DESCRIPTIONS else {}),
                 "path": path,
                 "profile": "tabular-data-resource",
                 "format": "csv",
                 "mediatype": "text/csv",
                 "encoding": "utf-8",
+                **({"compression": "gz"} if compressed else {}),
                 "schema": schema,
             }
         )

@@ -26,7 +26,7 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q
 
-from alliances import constraints, history, validation
+from alliances import constraints, history, organization_rules, validation
 from alliances.choices import MembershipStatus, SuccessionKind
 from alliances.models import (
     AuditEvent,
@@ -37,6 +37,10 @@ from alliances.models import (
     Membership,
     Organization,
     OrganizationAlias,
+    OrganizationMembership,
+    OrganizationMembershipCitation,
+    OrganizationName,
+    OrganizationSuccession,
     Source,
     Succession,
 )
@@ -57,6 +61,15 @@ NATURAL_KEYS = {
     Citation: ("source__slug", "organization__slug", "membership__country__code", "membership__start_date"),
     CountryCitation: ("country__code", "source__slug"),
     Succession: ("predecessor__code", "successor__code", "date"),
+    OrganizationMembership: ("member__slug", "organization__slug", "start_date"),
+    OrganizationMembershipCitation: (
+        "period__member__slug",
+        "period__organization__slug",
+        "period__start_date",
+        "source__slug",
+    ),
+    OrganizationName: ("organization__slug", "name", "valid_from"),
+    OrganizationSuccession: ("predecessor__slug", "successor__slug"),
 }
 LABELS = {model._meta.label_lower: model for model in NATURAL_KEYS}
 MAX_LISTED = 20
@@ -262,6 +275,13 @@ def _prepare(row):
     elif isinstance(instance, Succession):
         if instance.predecessor_id is not None and instance.predecessor_id == instance.successor_id:
             errors["successor"] = "A state cannot succeed itself."
+    elif isinstance(instance, OrganizationMembership | OrganizationName):
+        dated = ("start_date", "start_precision", "end_date", "end_precision")
+        if isinstance(instance, OrganizationName):
+            dated = ("valid_from", "valid_from_precision", "valid_to", "valid_to_precision")
+        start, start_precision, end, end_precision = (getattr(instance, name) for name in dated)
+        for name, message in validation.imprecise_dates_off_their_bound(start, start_precision, end, end_precision):
+            errors.setdefault(dated[0] if name == "start_date" else dated[2], message)
     return errors
 
 
@@ -375,6 +395,8 @@ class Loader:
         if model is Membership and not problems:
             # Before writing: PostgreSQL's exclusion constraint would refuse the insert without naming the row.
             problems += self._overlap_problems(rows, stored)
+        if model is OrganizationMembership and not problems:
+            problems += self._organization_overlap_problems(rows, stored)
         if problems:
             raise LoadRefused("Refusing to load: the fixtures break these rules (nothing was written)", problems)
 
@@ -645,6 +667,50 @@ class Loader:
                                 f"one seat, but {label(a)} and {label(b)} share days in "
                                 f"{organizations[organization_id].acronym}."
                             )
+        return problems + self._organization_member_problems(organizations)
+
+    def _organization_overlap_problems(self, rows, stored):
+        """An organization's periods in one other that share a day, in the loaded state (before writing)."""
+        final = {pk: (p, None) for pk, p in stored.items()}
+        pending = []
+        for row in rows:
+            if row.instance.pk is None:
+                pending.append((row.instance, row))
+            else:
+                final[row.instance.pk] = (row.instance, row)
+        pairs = defaultdict(list)
+        for instance, row in [*final.values(), *pending]:
+            pairs[(instance.member_id, instance.organization_id)].append((instance, row))
+        problems = []
+        for periods in pairs.values():
+            periods.sort(key=lambda item: item[0].start_date)
+            for i, (a, a_row) in enumerate(periods):
+                for b, b_row in periods[i + 1 :]:
+                    if (a_row or b_row) and overlaps(a.start_date, a.end_date, b.start_date, b.end_date):
+                        row, other = (a_row, b) if a_row is not None and b_row is None else (b_row, a)
+                        problems.append(
+                            f"{row}: overlaps its period {describe_period(other.start_date, other.end_date)}."
+                        )
+        return problems
+
+    def _organization_member_problems(self, organizations):
+        """An organization's periods in another: within both lives, never two at once (organization_rules)."""
+        problems, seen = [], defaultdict(list)
+        fields = ("pk", "member_id", "organization_id", "start_date", "end_date")
+        for pk, member_id, organization_id, start, end in OrganizationMembership._base_manager.order_by(
+            "start_date", "pk"
+        ).values_list(*fields):
+            member, organization = organizations[member_id], organizations[organization_id]
+            where = self._where(
+                OrganizationMembership, pk, f"{member.acronym} in {organization.acronym} {describe_period(start, end)}"
+            )
+            found = validation.outside_organization(organization, start, end)
+            found += organization_rules.outside_member_life(member, start, end)
+            problems += [f"{where}: {field_name}: {message}" for field_name, message in found]
+            for other_start, other_end in seen[(member_id, organization_id)]:
+                if overlaps(start, end, other_start, other_end):
+                    problems.append(f"{where}: overlaps its period {describe_period(other_start, other_end)}.")
+            seen[(member_id, organization_id)].append((start, end))
         return problems
 
 

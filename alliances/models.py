@@ -9,8 +9,15 @@ from django.db.models.functions import Cast
 from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 
-from alliances import crosswalks, periods, validation
-from alliances.choices import DatePrecision, MembershipStatus, OrganizationKind, SourceKind, SuccessionKind
+from alliances import crosswalks, organization_rules, periods, validation
+from alliances.choices import (
+    DatePrecision,
+    MembershipStatus,
+    OrganizationKind,
+    OrganizationSuccessionKind,
+    SourceKind,
+    SuccessionKind,
+)
 from alliances.text import normalize_name
 
 
@@ -646,6 +653,273 @@ class Succession(models.Model):
 
     def clean(self):
         validation.check_succession(self)
+
+
+class OrganizationMembershipQuerySet(models.QuerySet):
+    def on(self, day):
+        """Periods that certainly include ``day`` (start and end are inclusive and stored as certain bounds)."""
+        return self.filter(Q(end_date__isnull=True) | Q(end_date__gte=day), start_date__lte=day)
+
+
+class OrganizationMembership(models.Model):
+    """One period during which an organization was itself a member of another (the EU in the G20, the WTO).
+
+    A separate table from ``Membership`` so that everything about states (state counts, the COW
+    panel, ``not_member_of``, the existence and continuation rules) stays about states. The same
+    date convention: a start known to the month or year is stored as its last day, an end as its
+    first day, so a period counts on a day only where it certainly covers it.
+    """
+
+    member = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="organization_memberships",
+        help_text="The organization that is a member (the EU).",
+    )
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="organization_members",
+        help_text="The organization it is a member of (the G20).",
+    )
+    status = models.CharField(
+        max_length=20,
+        choices=MembershipStatus.choices,
+        default=MembershipStatus.MEMBER,
+        help_text="The member's standing in the organization during this period.",
+    )
+    own_status = models.CharField(
+        max_length=120,
+        blank=True,
+        help_text="The organization's own word for the status (“permanent member”, “Contracting Party”).",
+    )
+    founding = models.BooleanField(default=False, help_text="Whether it was one of the founders.")
+    start_date = models.DateField(
+        help_text="First day of the period (inclusive); known only to the month or year: the last day of it."
+    )
+    start_precision = models.CharField(
+        max_length=5,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
+        help_text="How much of the start is known.",
+    )
+    end_date = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Last day of the period (inclusive), empty while ongoing; known only to the month or year: the "
+        "first day of it.",
+    )
+    end_precision = models.CharField(
+        max_length=5,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
+        help_text="How much of the end is known.",
+    )
+    note = models.TextField(blank=True, help_text="Context, e.g. who represents the member, or the predecessor body.")
+
+    objects = NaturalKeyManager.from_queryset(OrganizationMembershipQuerySet)(
+        "member__slug", "organization__slug", "start_date"
+    )
+
+    class Meta:
+        ordering = ["organization__acronym", "start_date", "member__acronym"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(member=F("organization")), name="orgmembership_not_self"),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="orgmembership_end_not_before_start",
+            ),
+            models.CheckConstraint(condition=Q(status__in=MembershipStatus.values), name="orgmembership_status_valid"),
+            models.UniqueConstraint(
+                fields=["member", "organization", "start_date"], name="orgmembership_unique_member_organization_start"
+            ),
+        ]
+
+    def __str__(self):
+        member = self.member if self.member_id else "?"
+        organization = self.organization if self.organization_id else "?"
+        return f"{member} in {organization}: {self.status} {self.start_text or '?'} – {self.end_text or 'ongoing'}"
+
+    def natural_key(self):
+        return (self.member.slug, self.organization.slug, self.start_date.isoformat())
+
+    natural_key.dependencies = ["alliances.organization"]
+
+    @property
+    def start_text(self):
+        return periods.shown(self.start_date, self.start_precision)
+
+    @property
+    def end_text(self):
+        return periods.shown(self.end_date, self.end_precision)
+
+    def clean(self):
+        if self.start_date is not None:
+            self.start_date = periods.latest_day(self.start_date, self.start_precision)
+        self.end_date = periods.earliest_day(self.end_date, self.end_precision)
+        organization_rules.check_organization_membership(self)
+
+
+class OrganizationMembershipCitation(models.Model):
+    """A quoted sentence from a source that supports an organization's membership period."""
+
+    period = models.ForeignKey(
+        OrganizationMembership,
+        on_delete=models.CASCADE,
+        related_name="citations",
+        help_text="The organization's membership period the quote supports.",
+    )
+    source = models.ForeignKey(
+        Source,
+        on_delete=models.PROTECT,
+        related_name="organization_membership_citations",
+        help_text="Where the quote comes from.",
+    )
+    quote = models.TextField(help_text="The sentence of the source, verbatim, that supports the period.")
+
+    objects = NaturalKeyManager(
+        "period__member__slug", "period__organization__slug", "period__start_date", "source__slug"
+    )
+
+    class Meta:
+        ordering = ["source__title", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(quote=""), name="orgmembershipcitation_quote_not_empty"),
+            models.UniqueConstraint(fields=["period", "source"], name="orgmembershipcitation_unique_period_source"),
+        ]
+
+    def __str__(self):
+        return f"{self.source}: “{self.quote[:60]}”"
+
+    def natural_key(self):
+        return (*self.period.natural_key(), self.source.slug)
+
+    natural_key.dependencies = ["alliances.source", "alliances.organizationmembership"]
+
+
+class OrganizationName(models.Model):
+    """A name an organization bore for a dated span: the CSCE until 1994, the OSCE from 1995."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="names", help_text="The organization that bore the name."
+    )
+    name = models.CharField(max_length=200, help_text="The name as written, e.g. Conference on Security and …")
+    acronym = models.CharField(max_length=20, blank=True, help_text="Its abbreviation then, e.g. CSCE.")
+    valid_from = models.DateField(
+        help_text="First day it bore the name; known only to the month or year: the last day."
+    )
+    valid_from_precision = models.CharField(
+        max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY, help_text="How much of it is known."
+    )
+    valid_to = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Last day it bore the name, empty if it still does; known only to the month or year: the first day.",
+    )
+    valid_to_precision = models.CharField(
+        max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY, help_text="How much of it is known."
+    )
+    source = models.ForeignKey(
+        Source, on_delete=models.PROTECT, related_name="organization_names", help_text="Where the quote comes from."
+    )
+    quote = models.TextField(help_text="The sentence of the source, verbatim, that names and dates it.")
+
+    objects = NaturalKeyManager("organization__slug", "name", "valid_from")
+
+    class Meta:
+        ordering = ["organization__acronym", "valid_from", "name"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(quote=""), name="organizationname_quote_not_empty"),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
+                name="organizationname_to_not_before_from",
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "name", "valid_from"], name="organizationname_unique_organization_name_from"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.acronym or self.name} ({self.from_text} – {self.to_text or 'today'})"
+
+    def natural_key(self):
+        return (self.organization.slug, self.name, self.valid_from.isoformat())
+
+    natural_key.dependencies = ["alliances.organization", "alliances.source"]
+
+    @property
+    def from_text(self):
+        return periods.shown(self.valid_from, self.valid_from_precision)
+
+    @property
+    def to_text(self):
+        return periods.shown(self.valid_to, self.valid_to_precision)
+
+    def clean(self):
+        if self.valid_from is not None:
+            self.valid_from = periods.latest_day(self.valid_from, self.valid_from_precision)
+        self.valid_to = periods.earliest_day(self.valid_to, self.valid_to_precision)
+        organization_rules.check_organization_name(self)
+
+
+class OrganizationSuccession(models.Model):
+    """One organization following another: the OEEC replaced by the OECD, the WEU's functions to the EU."""
+
+    predecessor = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="successor_links", help_text="The earlier organization."
+    )
+    successor = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="predecessor_links", help_text="The later organization."
+    )
+    date = models.DateField(
+        help_text="The successor's first day in the predecessor's place; a month or year: its last day."
+    )
+    date_precision = models.CharField(
+        max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY, help_text="How much of it is known."
+    )
+    kind = models.CharField(
+        max_length=30, choices=OrganizationSuccessionKind.choices, help_text="What sort of succession."
+    )
+    note = models.TextField(blank=True, help_text="Context.")
+    source = models.ForeignKey(
+        Source,
+        on_delete=models.PROTECT,
+        related_name="organization_successions",
+        help_text="Where the quote comes from.",
+    )
+    quote = models.TextField(help_text="The sentence of the source, verbatim, that supports it.")
+
+    objects = NaturalKeyManager("predecessor__slug", "successor__slug")
+
+    class Meta:
+        ordering = ["date", "predecessor__acronym"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(predecessor=F("successor")), name="orgsuccession_not_self"),
+            models.CheckConstraint(condition=~Q(quote=""), name="orgsuccession_quote_not_empty"),
+            models.CheckConstraint(
+                condition=Q(kind__in=OrganizationSuccessionKind.values), name="orgsuccession_kind_valid"
+            ),
+            models.UniqueConstraint(fields=["predecessor", "successor"], name="orgsuccession_unique_pair"),
+        ]
+
+    def __str__(self):
+        predecessor = self.predecessor if self.predecessor_id else "?"
+        successor = self.successor if self.successor_id else "?"
+        return f"{predecessor} → {successor} ({self.get_kind_display().split(' (')[0].lower()}, {self.date_text})"
+
+    def natural_key(self):
+        return (self.predecessor.slug, self.successor.slug)
+
+    natural_key.dependencies = ["alliances.organization", "alliances.source"]
+
+    @property
+    def date_text(self):
+        return periods.shown(self.date, self.date_precision)
+
+    def clean(self):
+        if self.date is not None:
+            self.date = periods.latest_day(self.date, self.date_precision)
+        organization_rules.check_organization_succession(self)
 
 
 class AuditEvent(models.Model):

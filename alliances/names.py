@@ -20,7 +20,7 @@ import threading
 from django.db.models import Prefetch
 
 from alliances import audit
-from alliances.models import Country, CountryAlias, Organization, OrganizationAlias, Succession
+from alliances.models import Country, CountryAlias, Organization, OrganizationAlias, OrganizationMembership, Succession
 from alliances.text import normalize_name
 
 MAX_IDENTIFIER_LENGTH = 200
@@ -75,6 +75,13 @@ class Snapshot:
         }
         for record in [*countries.values(), *organizations.values()]:
             attach_names(record, successions=successions, countries=countries)
+        # Which organizations have organizations among their members, and which are members of others:
+        # the members list and the page of any other ask no more.
+        links = list(OrganizationMembership.objects.values_list("organization_id", "member_id"))
+        with_member_organizations, members_of_others = {o for o, _ in links}, {m for _, m in links}
+        for organization in organizations.values():
+            organization.has_member_organizations = organization.pk in with_member_organizations
+            organization.is_member_of_organizations = organization.pk in members_of_others
         return cls(
             version=version,
             countries=countries,

@@ -175,3 +175,20 @@ def parse_day(text):
 def day_or_today(day=None):
     """The day a question is about: the one asked, else today (the one place the default is decided)."""
     return day or datetime.date.today()
+
+
+CERTAIN, POSSIBLE = "certain", "possible"
+
+
+def certainty_on(day, start, start_precision, end, end_precision):
+    """Whether a stored period covers ``day`` for certain ("certain"), only possibly ("possible") or not (None).
+
+    The stored start is the last day its month or year allows and the stored end the first,
+    so the certain span is start–end; a start known to 1992 may have been any day of 1992,
+    an end known to 2008-03 any day of March 2008: those days are possible, not certain.
+    """
+    if start <= day and (end is None or day <= end):
+        return CERTAIN
+    if earliest_day(start, start_precision) <= day and (end is None or day <= latest_day(end, end_precision)):
+        return POSSIBLE
+    return None

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from alliances import audit, dataset
+from alliances import audit, citation, dataset
 
 NATURAL_KEY = ("country", "organization", "start_date")
 VERSION_PATTERN = re.compile(r"^[0-9]+\.[0-9a-f]+$|^0$")
@@ -138,6 +138,10 @@ def _stage(staging, version, progress, today):
     published = releases()  # read once: every release.json
     previous = published[0] if published else None
     descriptor = dataset.write_package(staging, progress=progress)
+    day = today or datetime.date.today()
+    cited = citation.write_release_files(
+        staging, version=version, changed_at=citation.version_changed_at(version), day=day
+    )
     old_path = releases_dir() / previous["version"] / "memberships.csv" if previous else None
     log = changelog(old_path, staging / "memberships.csv")
     record = {
@@ -145,7 +149,7 @@ def _stage(staging, version, progress, today):
         "date": (today or datetime.date.today()).isoformat(),
         "created": descriptor["created"],
         "previous": previous["version"] if previous else None,
-        "files": sorted(["datapackage.json", *(r["path"] for r in descriptor["resources"])]),
+        "files": sorted(["datapackage.json", *(r["path"] for r in descriptor["resources"]), *cited]),
         "counts": {k: len(v) for k, v in log.items()},
         "changelog": log,
     }

@@ -1,13 +1,14 @@
 """Read queries: every question the API, the admin and the commands ask of the data."""
 
 import datetime
+import re
 from collections import defaultdict
 
 import pycountry
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 
-from alliances import history, locks, validation
+from alliances import history, locks, organization_rules, validation
 from alliances.choices import MembershipStatus, SuccessionKind
 from alliances.models import (
     Citation,
@@ -16,11 +17,16 @@ from alliances.models import (
     Membership,
     Organization,
     OrganizationAlias,
+    OrganizationMembership,
+    OrganizationMembershipCitation,
+    OrganizationSuccession,
     Succession,
 )
-from alliances.names import MAX_IDENTIFIER_LENGTH, NotFound, country_resolve, organization_resolve
-from alliances.periods import count_series, coverage_gaps, day_or_today, overlaps
+from alliances.names import MAX_IDENTIFIER_LENGTH, NotFound, country_resolve, organization_resolve, snapshot
+from alliances.periods import POSSIBLE, certainty_on, count_series, coverage_gaps, day_or_today, overlaps
 from alliances.text import normalize_name
+
+_WORD_BREAKS = re.compile(r"[\W_]+")
 
 
 def citations_prefetch(prefix=""):
@@ -282,6 +288,31 @@ def find_problems():
                     f"“{normalize_name(alias.name)}”."
                 )
     problems += history_problems(memberships)
+    problems += organization_life_problems()
+    return problems
+
+
+def organization_life_problems():
+    """The rules of organizations' periods in other organizations (alliances/organization_rules.py), stored."""
+    problems = []
+    found = list(
+        OrganizationMembership.objects.select_related("member", "organization")
+        .annotate(citation_count=Count("citations"))
+        .order_by("start_date", "pk")
+    )
+    by_pair = defaultdict(list)
+    for period in found:
+        if message := validation.dates_out_of_order(period.start_date, period.end_date):
+            problems.append(f"{period}: {message}")
+        outside = validation.outside_organization(period.organization, period.start_date, period.end_date)
+        outside += organization_rules.outside_member_life(period.member, period.start_date, period.end_date)
+        problems += [f"{period}: {message}" for _, message in outside]
+        if not period.citation_count:
+            problems.append(f"{period}: no citation.")
+        for other in by_pair[(period.member_id, period.organization_id)]:
+            if overlaps(period.start_date, period.end_date, other.start_date, other.end_date):
+                problems.append(f"Overlapping periods: {other} / {period}.")
+        by_pair[(period.member_id, period.organization_id)].append(period)
     return problems
 
 
@@ -409,3 +440,89 @@ def sources_report():
         if kinds_of[m.pk] and kinds_of[m.pk] <= set(WEAK_SOURCE_KINDS):
             row["weak"].append(m)
     return [by_org[o.pk] for o in organizations]
+
+
+def _name_words(name):
+    """A name as space-separated lookup words: "Guinea-Bissau" -> "guinea bissau" (normalize_name joins them)."""
+    return normalize_name(_WORD_BREAKS.sub(" ", name or ""))
+
+
+def countries_sharing_name(query, *, version=None):
+    """The states of today whose short name holds ``query`` as whole words, when there are two or more.
+
+    "Congo" names two states, "Korea" two, "Guinea" four: a search for such a name
+    should ask which one rather than jump to the one whose name it happens to equal.
+    Only states that exist today and are in the Correlates of War state system count
+    ("Germany" is not ambiguous because of East Germany, nor "Georgia" because of South
+    Georgia, a territory); a query of fewer than three letters (a code) never is.
+    An empty list otherwise.
+    """
+    key = _name_words(query)
+    if len(key.replace(" ", "")) < 3 or len(query) > MAX_IDENTIFIER_LENGTH:
+        return []
+    needle = f" {key} "
+    countries = snapshot(version).countries.values()
+    found = [
+        c for c in countries if c.exists_to is None and c.cow_code is not None and needle in f" {_name_words(c.name)} "
+    ]
+    return sorted(found, key=lambda c: c.name) if len(found) > 1 else []
+
+
+# --- an organization's own life: its memberships in other organizations, its names, its successions ---
+
+
+def organization_periods(*, member=None, organization=None, as_of=None, statuses=(MembershipStatus.MEMBER,)):
+    """Periods in which an organization is itself a member of another (the EU in the G20), with their sources.
+
+    ``member``: what it belongs to; ``organization``: who belongs to it. ``as_of=None``: every period.
+    """
+    qs = OrganizationMembership.objects.select_related("member", "organization").prefetch_related(
+        Prefetch(
+            "citations",
+            queryset=OrganizationMembershipCitation.objects.select_related("source").order_by("source__title", "pk"),
+            to_attr="cited",
+        )
+    )
+    if member is not None:
+        qs = qs.filter(member=member)
+    if organization is not None:
+        qs = qs.filter(organization=organization)
+    if as_of is not None:
+        qs = qs.on(as_of)
+    if statuses is not None:
+        qs = qs.filter(status__in=list(statuses))
+    return qs.order_by("organization__acronym", "member__acronym", "start_date")
+
+
+def possibly_on(queryset, day):
+    """The periods of ``queryset`` that only possibly cover ``day`` (periods.certainty_on).
+
+    A start or end known to the year leaves at most a year of doubt each side of the stored dates,
+    so only periods within that reach of ``day`` are read.
+    """
+    reach = datetime.timedelta(days=366)
+    near = queryset.filter(Q(end_date__isnull=True) | Q(end_date__gte=day - reach), start_date__lte=day + reach)
+    near = near.exclude(start_precision="day", end_precision="day")
+    return [
+        p for p in near if certainty_on(day, p.start_date, p.start_precision, p.end_date, p.end_precision) == POSSIBLE
+    ]
+
+
+def possible_members(organization, day):
+    """The states' periods in ``organization`` that only possibly cover ``day``, every status (no citations)."""
+    return possibly_on(Membership.objects.of(organization=organization).select_related("country"), day)
+
+
+def organization_lineage(organization):
+    """``(names, predecessors, successors)``: its dated names and the successions that link it to others."""
+    names = list(organization.names.select_related("source").order_by("valid_from", "name"))
+    links = list(
+        OrganizationSuccession.objects.select_related("predecessor", "successor", "source")
+        .filter(Q(successor=organization) | Q(predecessor=organization))
+        .order_by("date", "pk")
+    )
+    return (
+        names,
+        [link for link in links if link.successor_id == organization.pk],
+        [link for link in links if link.predecessor_id == organization.pk],
+    )

@@ -11,9 +11,9 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from alliances import constraints, validation
+from alliances import constraints, organization_rules, validation
 from alliances.choices import MembershipStatus
-from alliances.models import Citation, Membership
+from alliances.models import Citation, Membership, OrganizationMembership, OrganizationMembershipCitation
 from alliances.text import normalize_name
 
 
@@ -172,3 +172,18 @@ def memberships_delete(*, memberships):
     for membership in memberships:
         validation.check_membership_removal(membership)
     memberships.delete()
+
+
+@transaction.atomic
+def organization_membership_create(*, member, organization, start_date, citations=(), **fields):
+    """Record an organization as a member of another, with its citations (``(source, quote)`` pairs; one at least).
+
+    ``fields``: ``status``, ``own_status``, ``founding``, ``start_precision``, ``end_date``, ``end_precision``,
+    ``note``.
+    """
+    period = _save(OrganizationMembership(member=member, organization=organization, start_date=start_date, **fields))
+    if not citations:  # after the rules, so a period that breaks one says which
+        raise ValidationError({"citations": organization_rules.NEEDS_CITATION})
+    for source, quote in citations:
+        _save(OrganizationMembershipCitation(period=period, source=source, quote=quote))
+    return period

@@ -65,18 +65,31 @@ def downloads_json(request):
     return JsonResponse({"current": items[0]["version"] if items else None, "releases": items})
 
 
+# A release's files by suffix: the tables are CSV, the descriptor JSON, the citation in three formats.
+DOWNLOAD_TYPES = {
+    ".csl.json": "application/vnd.citationstyles.csl+json",
+    ".json": "application/json",
+    ".bib": "text/x-bibtex; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+    ".gz": "application/gzip",  # the dyadic table: sent as the gzip file it is, not unpacked by the browser
+}
+
+
 def download_file(request, version, name):
     release = releases.release(version)
     if release is None or name not in release["files"]:
         raise Http404("No such release file.")
-    content_type = "application/json" if name.endswith(".json") else "text/csv; charset=utf-8"
+    content_type = next(
+        (kind for suffix, kind in DOWNLOAD_TYPES.items() if name.endswith(suffix)), "text/csv; charset=utf-8"
+    )
     path = settings.RELEASES_DIR / version / name
     try:
         handle = open(path, "rb")
     except FileNotFoundError as exc:  # a release folder damaged by hand: no such file, not a 500
         raise Http404("No such release file.") from exc
     response = FileResponse(handle, content_type=content_type)
-    stem, _, ext = name.rpartition(".")
+    stem, _, ext = name.removesuffix(".gz").rpartition(".")
+    ext += ".gz" if name.endswith(".gz") else ""
     response["Content-Disposition"] = f'attachment; filename="alliances-{stem}-{version}.{ext}"'
     return response
 

@@ -404,3 +404,6 @@ DATASET_LICENSE = {
     "title": os.environ.get("DATASET_LICENSE_TITLE", "Creative Commons Attribution 4.0"),
 }
 RELEASES_DIR = Path(os.environ.get("RELEASES_DIR", BASE_DIR / "releases"))
+# Whether the Data Package carries the COW dyad-year table (cow_igo_dyadic.csv.gz, a million rows,
+# some seconds to write). The test suite turns it off except in the tests of that table.
+DATASET_DYADIC = env_bool("DATASET_DYADIC", default=True)

@@ -42,6 +42,10 @@ from alliances.models import (  # noqa: E402
     Membership,
     Organization,
     OrganizationAlias,
+    OrganizationMembership,
+    OrganizationMembershipCitation,
+    OrganizationName,
+    OrganizationSuccession,
     Source,
     Succession,
 )
@@ -56,6 +60,7 @@ FAMILIES = [
     "regional",
     "clubs",
     "commonwealth-francophonie",
+    "organization-life",
     # The gaps a check of twelve states on three days found (CEFTA, the Barents Council, CICA, GATT, Serbia).
     "gaps",
     # Last: it only repeats periods the others wrote, with a primary source (and the quote-check's answers).
@@ -139,7 +144,6 @@ KOSOVO = {
     "parlamento del Kosovo il 17 febbraio 2008.",
 }
 NOT_MODELLED = {
-    "org:": "an organization as a member (the EU in the G20, the WTO, the CBSS, the EEA): not modelled yet",
     "NEW:Turkish Republic of Northern Cyprus": "not a state in ISO 3166 or the UN system: not recorded",
     "NEW:Republic of Vietnam": "South Vietnam has no code here yet (its ACCT founding year only)",
     "NEW:United Arab Republic": "recorded through Egypt's continuous seat and Syria's gap",
@@ -503,6 +507,89 @@ def label(fact):
 
 
 RAW_SOURCES = {}
+ORGANIZATION_MEMBER = "org:"
+
+
+def organization_period(family, fact, sources):
+    """An organization that is itself a member (the EU in the G20): one OrganizationMembership and its citations."""
+    member = Organization.objects.get(slug=fact["state"].removeprefix(ORGANIZATION_MEMBER))
+    org = Organization.objects.get(slug=fact["org"])
+    start, start_precision = precise(fact.get("start"))
+    end, end_precision = precise(fact.get("end"))
+    if start is None:
+        raise ValidationError("no start date")
+    start = periods.latest_day(start, start_precision)
+    end = periods.earliest_day(end, end_precision)
+    citations = []
+    for key, quote in ((fact.get("source"), fact.get("quote")), (fact.get("end_source"), fact.get("end_quote"))):
+        if key and quote:
+            citations.append((source_of(family, key, sources), quote))
+    same = OrganizationMembership.objects.filter(member=member, organization=org, start_date=start).first()
+    if same is not None:  # loaded before: cite any new source there
+        for source, quote in citations:
+            if not same.citations.filter(source=source).exists():
+                services.record_save(OrganizationMembershipCitation(), period=same, source=source, quote=quote)
+        return
+    with transaction.atomic():
+        services.organization_membership_create(
+            member=member,
+            organization=org,
+            start_date=start,
+            start_precision=start_precision,
+            end_date=end,
+            end_precision=end_precision,
+            status=fact["status"],
+            own_status=(fact.get("own_status") or "")[:120],
+            founding=bool(fact.get("founding")),
+            note=(fact.get("note") or "").strip(),
+            citations=citations,
+        )
+    written[org.slug][f"organization members ({start_precision})"] += 1
+
+
+def organization_name(family, raw, sources):
+    """One dated name of an organization, with the quote that names and dates it."""
+    org = Organization.objects.get(slug=raw["org"])
+    start, start_precision = precise(raw.get("from"))
+    end, end_precision = precise(raw.get("to"))
+    start = periods.latest_day(start, start_precision)
+    if OrganizationName.objects.filter(organization=org, name=raw["name"], valid_from=start).exists():
+        return
+    services.record_save(
+        OrganizationName(),
+        organization=org,
+        name=raw["name"],
+        acronym=raw.get("acronym") or "",
+        valid_from=start,
+        valid_from_precision=start_precision,
+        valid_to=end,
+        valid_to_precision=end_precision,
+        source=source_of(family, raw["source"], sources),
+        quote=raw["quote"],
+    )
+    for alias in filter(None, (raw["name"], raw.get("acronym"))):  # an earlier name finds the organization too
+        if not OrganizationAlias.objects.filter(normalized=normalize_name(alias)).exists():
+            services.record_save(OrganizationAlias(organization=org), name=alias)
+
+
+def organization_succession(family, raw, sources):
+    """One organization following another (the OEEC replaced by the OECD), with its quote."""
+    predecessor = Organization.objects.get(slug=raw["predecessor"])
+    successor = Organization.objects.get(slug=raw["successor"])
+    if OrganizationSuccession.objects.filter(predecessor=predecessor, successor=successor).exists():
+        return
+    day, precision = precise(raw["date"])
+    services.record_save(
+        OrganizationSuccession(),
+        predecessor=predecessor,
+        successor=successor,
+        date=periods.latest_day(day, precision),
+        date_precision=precision,
+        kind=raw["kind"],
+        note=raw.get("note") or "",
+        source=source_of(family, raw["source"], sources),
+        quote=raw["quote"],
+    )
 
 
 def main():
@@ -516,6 +603,12 @@ def main():
         former_names()
         apply_changes(data["fixes"].get("changes", []), sources)
         with_facts = {f.get("org") for c in data.values() for f in c.get("facts", [])}
+        with_facts |= {  # an organization recorded only as a member of another (the African Union)
+            f["state"].removeprefix(ORGANIZATION_MEMBER)
+            for c in data.values()
+            for f in c.get("facts", [])
+            if str(f.get("state", "")).startswith(ORGANIZATION_MEMBER)
+        }
         for family, content in data.items():
             for raw in content.get("organizations", []):
                 if raw.get("slug") not in with_facts and not Organization.objects.filter(slug=raw.get("slug")).exists():
@@ -530,6 +623,12 @@ def main():
             facts = []
             for fact in content.get("facts", []):
                 code = fact.get("state") or ""
+                if code.startswith(ORGANIZATION_MEMBER):
+                    try:
+                        organization_period(family, fact, sources)
+                    except (ValidationError, ValueError, KeyError, Organization.DoesNotExist) as exc:
+                        refused[family].append((label(fact), _reason(exc)))
+                    continue
                 why = next((w for prefix, w in NOT_MODELLED.items() if code.startswith(prefix)), None)
                 if why:
                     refused[family].append((label(fact), why))
@@ -546,6 +645,19 @@ def main():
                     period(family, fact, sources)
                 except (ValidationError, ValueError, KeyError) as exc:
                     refused[family].append((label(fact), _reason(exc)))
+        for family, content in data.items():
+            for raw in content.get("names", []):
+                try:
+                    with transaction.atomic():
+                        organization_name(family, raw, sources)
+                except (ValidationError, ValueError, KeyError, Organization.DoesNotExist) as exc:
+                    refused[family].append((f"name {raw.get('name')} of {raw.get('org')}", _reason(exc)))
+            for raw in content.get("successions", []):
+                try:
+                    with transaction.atomic():
+                        organization_succession(family, raw, sources)
+                except (ValidationError, ValueError, KeyError, Organization.DoesNotExist) as exc:
+                    refused[family].append((f"{raw.get('predecessor')} → {raw.get('successor')}", _reason(exc)))
         apply_quote_fixes([fix for content in data.values() for fix in content.get("quote_fixes", [])])
         correct_source_kinds()
     write_report(data)

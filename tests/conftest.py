@@ -27,6 +27,8 @@ def pytest_configure(config):
     # and each test's client builds the middleware again: about half of an API test's
     # time. Found per request instead, as under `make run` (DEBUG sets the same).
     django_settings.WHITENOISE_AUTOREFRESH = True
+    # The dyad-year table costs every export some seconds; its own tests turn it on.
+    django_settings.DATASET_DYADIC = False
 
 
 def loadgroup(config):

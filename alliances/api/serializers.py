@@ -505,6 +505,11 @@ class MembershipQuerySerializer(serializers.Serializer):
     history = serializers.BooleanField(
         default=False, help_text="true: every period whatever its dates (then as_of is null)."
     )
+    include_possible = serializers.BooleanField(
+        default=False,
+        help_text="true: add the periods that only possibly cover the day (it lies in the month or year their start "
+        "or end is known to), each marked certainty: possible, the others certain. Ignored with history=true.",
+    )
 
 
 class CountryMembershipQuerySerializer(MembershipQuerySerializer):

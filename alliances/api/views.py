@@ -11,6 +11,7 @@ from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
 from alliances import audit, periods, selectors, services
+from alliances.api import organization_life as life
 from alliances.api import serializers as s
 from alliances.api.filtersets import CountryFilterSet, MembershipFilterSet, OrganizationFilterSet
 from alliances.choices import MembershipStatus, status_values
@@ -39,6 +40,7 @@ class BaseViewSet(ModelViewSetBase):
     query_value_readers = {
         "as_of": readkey.last_value,
         "history": readkey.last_value,
+        "include_possible": readkey.last_value,
         "country": readkey.last_value,
         "organization": readkey.last_value,
         "search": readkey.last_value,
@@ -102,27 +104,45 @@ def membership_query(request, serializer_class=s.MembershipQuerySerializer):
     return as_of, statuses, values
 
 
-def listing(header_key, header, as_of, items, statuses, body=dict):
+def listing(header_key, header, as_of, items, statuses, body=dict, extra=None):
     """A state's groups or an organization's members around ``items``, already rendered.
 
     The SQL path passes serialized dicts; the read model passes its pre-rendered
     header and periods with ``body=Assembled``, so the renderer writes them as they are.
+    ``extra``: an organization's members that are organizations themselves, after the states.
     """
-    return Response(
-        body(
-            {
-                header_key: header,
-                "as_of": as_of.isoformat() if as_of else None,
-                "statuses": s.statuses_included(statuses),
-                "count": len(items),
-                "results": items,
-            }
-        )
-    )
+    data = {
+        header_key: header,
+        "as_of": as_of.isoformat() if as_of else None,
+        "statuses": s.statuses_included(statuses),
+        "count": len(items),
+        "results": items,
+    }
+    if extra is not None:
+        data["member_organizations"] = extra
+    return Response(body(data))
 
 
 def memberships_data(memberships, context):
     return s.MembershipOutputSerializer(memberships, many=True, context=context).data
+
+
+def with_possible(items, possible, as_of):
+    """``items`` marked certain, then ``possible`` (periods that only possibly cover ``as_of``) marked possible."""
+    marked = [{**item, "certainty": periods.CERTAIN} for item in items]
+    return marked + [{**item, "certainty": periods.POSSIBLE} for item in possible]
+
+
+def organization_members_data(organization, as_of, statuses, include_possible, context):
+    """The organizations that are members of ``organization`` (the EU and the AU in the G20), each marked so."""
+    if not getattr(organization, "has_member_organizations", True):  # the name snapshot knows: no query
+        return []
+    found = selectors.organization_periods(organization=organization, as_of=as_of, statuses=statuses)
+    if not include_possible:
+        return life.OrganizationMembershipSerializer(found, many=True).data
+    candidates = selectors.organization_periods(organization=organization, statuses=statuses)
+    found = [*found, *selectors.possibly_on(candidates, as_of)]
+    return life.CertainOrganizationMembershipSerializer(found, many=True, context={**context, "as_of": as_of}).data
 
 
 def answers_for_a_given_day(params):
@@ -146,6 +166,21 @@ def listing_serializer(name, header_serializer, header_key):
             "statuses": serializers.ListField(child=serializers.CharField(), help_text="Statuses included."),
             "count": serializers.IntegerField(),
             "results": s.MembershipOutputSerializer(many=True),
+        },
+    )
+
+
+def members_serializer():
+    """An organization's members: states in ``results``, organizations that are members in ``member_organizations``."""
+    return inline_serializer(
+        "OrganizationMembers",
+        {
+            "organization": s.OrganizationBriefSerializer(),
+            "as_of": serializers.DateField(allow_null=True),
+            "statuses": serializers.ListField(child=serializers.CharField(), help_text="Statuses included."),
+            "count": serializers.IntegerField(help_text="Number of states in results."),
+            "results": s.MembershipOutputSerializer(many=True),
+            "member_organizations": life.CertainOrganizationMembershipSerializer(many=True),
         },
     )
 
@@ -243,7 +278,8 @@ class CountryViewSet(BaseViewSet):
     def memberships(self, request, identifier=None):
         as_of, statuses, values = membership_query(request, s.CountryMembershipQuerySerializer)
         country = self.resolve(selectors.country_resolve, identifier)
-        model = self.read_model()
+        possible = bool(values["include_possible"] and as_of)
+        model = None if possible else self.read_model()
         if model is not None:
             periods = model.memberships(
                 country=country,
@@ -258,7 +294,14 @@ class CountryViewSet(BaseViewSet):
             country, as_of=as_of, statuses=statuses, organization=values.get("organization")
         )
         header = s.CountryHeaderSerializer(country).data
-        return listing("country", header, as_of, memberships_data(memberships, self.get_serializer_context()), statuses)
+        context = self.get_serializer_context()
+        items = memberships_data(memberships, context)
+        if possible:
+            candidates = selectors.country_memberships(
+                country, statuses=statuses, organization=values.get("organization")
+            )
+            items = with_possible(items, memberships_data(selectors.possibly_on(candidates, as_of), context), as_of)
+        return listing("country", header, as_of, items, statuses)
 
 
 @extend_schema_view(
@@ -283,8 +326,10 @@ class OrganizationViewSet(BaseViewSet):
         return selectors.organization_list()
 
     def answer_depends_on_today(self, params):
-        if self.action == "members":
+        if self.action in ("members", "memberships"):
             return not answers_for_a_given_day(params)
+        if self.action == "lineage":
+            return False
         if self.action == "changes":
             return not params.get("to")
         return True  # member_count counts today's members
@@ -302,25 +347,88 @@ class OrganizationViewSet(BaseViewSet):
     @extend_schema(
         summary="Who is in this organization",
         parameters=[IDENTIFIER, s.MembershipQuerySerializer],
-        responses=listing_serializer("OrganizationMembers", s.OrganizationBriefSerializer, "organization"),
+        responses=members_serializer(),
     )
     @action(
         detail=True, methods=["get"], pagination_class=None, accepted_params=query_names(s.MembershipQuerySerializer)
     )
     def members(self, request, identifier=None):
-        as_of, statuses, _ = membership_query(request)
+        as_of, statuses, values = membership_query(request)
         organization = self.resolve(selectors.organization_resolve, identifier)
-        model = self.read_model()
+        possible = bool(values["include_possible"] and as_of)
+        context = self.get_serializer_context()
+        # States in ``results`` (``count`` counts them); organizations that are members apart, marked so.
+        others = organization_members_data(organization, as_of, statuses, possible, context)
+        model = None if possible else self.read_model()
         if model is not None:
-            periods = model.memberships(
-                organization=organization, as_of=as_of, statuses=statuses, order="members_order"
-            )
+            found = model.memberships(organization=organization, as_of=as_of, statuses=statuses, order="members_order")
             header = model.fragment("organization_brief", organization.pk)
-            return listing("organization", header, as_of, [p.fragment for p in periods], statuses, body=Assembled)
+            items = [p.fragment for p in found]
+            return listing("organization", header, as_of, items, statuses, body=Assembled, extra=others)
         memberships = selectors.organization_members(organization, as_of=as_of, statuses=statuses)
         header = s.OrganizationBriefSerializer(organization).data
-        items = memberships_data(memberships, self.get_serializer_context())
-        return listing("organization", header, as_of, items, statuses)
+        items = memberships_data(memberships, context)
+        if possible:
+            candidates = selectors.organization_members(organization, statuses=statuses)
+            items = with_possible(items, memberships_data(selectors.possibly_on(candidates, as_of), context), as_of)
+        return listing("organization", header, as_of, items, statuses, extra=others)
+
+    @extend_schema(
+        summary="What this organization itself is a member of (the EU in the G20, the WTO)",
+        parameters=[IDENTIFIER, s.MembershipQuerySerializer],
+        responses=inline_serializer(
+            "OrganizationOwnMemberships",
+            {
+                "organization": s.OrganizationBriefSerializer(),
+                "as_of": serializers.DateField(allow_null=True),
+                "statuses": serializers.ListField(child=serializers.CharField(), help_text="Statuses included."),
+                "count": serializers.IntegerField(),
+                "results": life.CertainOrganizationMembershipSerializer(many=True),
+            },
+        ),
+    )
+    @action(
+        detail=True, methods=["get"], pagination_class=None, accepted_params=query_names(s.MembershipQuerySerializer)
+    )
+    def memberships(self, request, identifier=None):
+        as_of, statuses, values = membership_query(request)
+        organization = self.resolve(selectors.organization_resolve, identifier)
+        found = list(selectors.organization_periods(member=organization, as_of=as_of, statuses=statuses))
+        serializer = life.OrganizationMembershipSerializer
+        context = self.get_serializer_context()
+        if values["include_possible"] and as_of:
+            found += selectors.possibly_on(
+                selectors.organization_periods(member=organization, statuses=statuses), as_of
+            )
+            serializer, context = life.CertainOrganizationMembershipSerializer, {**context, "as_of": as_of}
+        items = serializer(found, many=True, context=context).data
+        return listing("organization", s.OrganizationBriefSerializer(organization).data, as_of, items, statuses)
+
+    @extend_schema(
+        summary="Its names over time, its predecessors and its successors",
+        parameters=[IDENTIFIER],
+        responses=inline_serializer(
+            "OrganizationLineage",
+            {
+                "organization": s.OrganizationBriefSerializer(),
+                "names": life.OrganizationNameSerializer(many=True),
+                "predecessors": life.OrganizationSuccessionSerializer(many=True),
+                "successors": life.OrganizationSuccessionSerializer(many=True),
+            },
+        ),
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, accepted_params=())
+    def lineage(self, request, identifier=None):
+        organization = self.resolve(selectors.organization_resolve, identifier)
+        names, predecessors, successors = selectors.organization_lineage(organization)
+        return Response(
+            {
+                "organization": s.OrganizationBriefSerializer(organization).data,
+                "names": life.OrganizationNameSerializer(names, many=True).data,
+                "predecessors": life.OrganizationSuccessionSerializer(predecessors, many=True).data,
+                "successors": life.OrganizationSuccessionSerializer(successors, many=True).data,
+            }
+        )
 
     @extend_schema(
         summary="Joins and departures between two dates",

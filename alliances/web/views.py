@@ -11,6 +11,7 @@ import datetime
 import hashlib
 import json
 from collections import defaultdict
+from urllib.parse import urlencode
 
 from django.http import HttpResponsePermanentRedirect, HttpResponseRedirect
 from django.shortcuts import render
@@ -18,9 +19,10 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import condition, require_safe
 
-from alliances import audit, periods, selectors
+from alliances import audit, citation, periods, selectors
 from alliances.choices import MembershipStatus, OrganizationKind
-from alliances.web import svg
+from alliances.web import charts, cite, maps, svg
+from alliances.web.cite import country_slug, fact_path
 
 STATUS_LABELS = dict(MembershipStatus.choices)
 KIND_ORDER = {kind: rank for rank, kind in enumerate(OrganizationKind.values)}
@@ -63,10 +65,6 @@ def json_ld(data):
     """JSON-LD for a ``<script type="application/ld+json">`` block: a data block, which CSP does not run."""
     text = json.dumps(data, ensure_ascii=False, sort_keys=False)
     return mark_safe(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))  # noqa: S308
-
-
-def country_slug(country):
-    return (getattr(country, "code", "") or country.iso2).lower()
 
 
 def country_url(country):
@@ -128,6 +126,8 @@ def base_context(request, *, title, description, canonical_path, ld):
         "canonical": request.build_absolute_uri(canonical_path),
         "json_ld": json_ld({"@context": "https://schema.org", **ld}),
         "site_name": SITE_NAME,
+        "data_version": audit.request_version(request),
+        "data_changed_at": citation.version_changed_at(audit.request_version(request)),
     }
 
 
@@ -176,12 +176,18 @@ def home(request):
     )
     for o in organizations:
         o.url = organization_url(o)
+        # A count of 0 for the Warsaw Pact reads as "nobody joined": say what happened instead.
+        o.dissolved_by_then = o.dissolved is not None and o.dissolved <= as_of
+        o.dormant_by_then = o.dormant_since is not None and o.dormant_since <= as_of
     context.update(
         organizations=organizations,
         as_of=as_of,
         is_today=as_of == datetime.date.today(),
         as_of_error=error,
         query=request.GET.get("q", ""),
+        cite=cite.block(
+            request, title=None, page_path=reverse("web:home"), as_of=as_of, version=audit.request_version(request)
+        ),
     )
     return render(request, "alliances/web/home.html", context, status=400 if error else 200)
 
@@ -194,12 +200,28 @@ def search(request):
         return HttpResponseRedirect(reverse("web:home"))
     version = audit.request_version(request)
     errors = []
-    for resolve, url in ((selectors.organization_resolve, organization_url), (selectors.country_resolve, country_url)):
-        try:
-            return HttpResponseRedirect(url(resolve(query, version=version)))
-        except selectors.NotFound as error:
-            errors.append(error)
+    try:
+        return HttpResponseRedirect(organization_url(selectors.organization_resolve(query, version=version)))
+    except selectors.NotFound as error:
+        errors.append(error)
+    candidates = selectors.countries_sharing_name(query, version=version)
+    if candidates:  # "Congo": two states; ask which rather than pick one
+        return choice_page(request, query, candidates)
+    try:
+        return HttpResponseRedirect(country_url(selectors.country_resolve(query, version=version)))
+    except selectors.NotFound as error:
+        errors.append(error)
     return not_found_page(request, query, errors)
+
+
+def choice_page(request, query, countries):
+    """The states a name could mean, each with its official name and a link to its page."""
+    context = {
+        "title": f"Which “{query[:80]}”?",
+        "query": query,
+        "candidates": [{"country": c, "url": country_url(c)} for c in countries],
+    }
+    return render(request, "alliances/web/choose.html", context)
 
 
 def _citations(membership):
@@ -209,20 +231,15 @@ def _citations(membership):
     ]
 
 
-@public_page
-def country(request, identifier):
-    country, canonical_path, answer = canonical_record(request, selectors.country_resolve, identifier, country_url)
-    if answer is not None:
-        return answer
-
-    today = datetime.date.today()
-    periods = selectors.country_timeline(country)
+def country_rows(periods, day):
+    """The periods of a state as the page's rows; ``current``: held on ``day``."""
     rows = []
     for m in periods:
         rows.append(
             {
                 "organization": m.organization,
                 "organization_url": organization_url(m.organization),
+                "fact_url": fact_path(m),
                 "status": m.status,
                 "status_label": STATUS_LABELS.get(m.status, m.status),
                 "start": m.start_date,
@@ -230,45 +247,56 @@ def country(request, identifier):
                 "start_text": m.start_text,  # as far as known: never a day that is not
                 "end_text": m.end_text,
                 "founding": m.founding,
-                "note": m.note,
-                "current": m.start_date <= today and (m.end_date is None or m.end_date >= today),
+                "current": m.start_date <= day and (m.end_date is None or m.end_date >= day),
                 "citations": _citations(m),
             }
         )
-    # Today's groups by kind: thirty of them stay readable on a phone.
+    return rows
+
+
+@public_page
+def country(request, identifier):
+    country, canonical_path, answer = canonical_record(request, selectors.country_resolve, identifier, country_url)
+    if answer is not None:
+        return answer
+
+    today = datetime.date.today()
+    as_of, error = parse_as_of(request)
+    periods = list(selectors.country_timeline(country))
+    # The curator's note of a period is working material (which pages were searched, what is left to
+    # check): the admin shows it, the public page shows the period, its quote and its source.
+    rows = country_rows(periods, as_of)
+    # The groups on the day asked about, by kind: thirty of them stay readable on a phone.
     current = sorted((r for r in rows if r["current"]), key=lambda r: by_kind(r["organization"]))
-    picture = None
-    if rows:
-        bars = [
-            svg.Bar(
-                row=r["organization"].acronym,
-                status=r["status"],
-                start=r["start"],
-                end=r["end"],
-                label=(
-                    f"{r['organization'].acronym}: {r['status_label'].lower()} from {r['start_text']}"
-                    f"{', ongoing' if r['end'] is None else ' to ' + r['end_text']}"
-                ),
-                href=r["organization_url"],
-            )
-            for r in rows
-        ]
-        organizations = list(dict.fromkeys(r["organization"].acronym for r in rows))
-        picture = mark_safe(  # noqa: S308 - built by svg.py, every text escaped there
-            svg.timeline(
-                bars,
-                title=f"{country.name}: every period in every organization",
-                desc=(
-                    f"Timeline of {len(rows)} period(s) of {country.name} in {', '.join(organizations)}, "
-                    "coloured and patterned by status. The table below lists the same periods."
-                ),
-                today=today,
-                labels=STATUS_LABELS,
-            )
-        )
+    ceased = None
+    if country.exists_to is not None and country.exists_to < as_of:
+        # A former state: what it was in on its last day, rather than "in none of the organizations".
+        at_end = [r for r in country_rows(periods, country.exists_to) if r["current"]]
+        ceased = {"date": country.exists_to, "rows": sorted(at_end, key=lambda r: by_kind(r["organization"]))}
+    not_yet = country.exists_from is not None and as_of < country.exists_from
+    # Groups it has left (or that have ended) by then, by kind, folded under the day's: each with its last period.
+    current_ids = {r["organization"].pk for r in current}
+    last_rows = {
+        r["organization"].pk: r for r in rows if r["organization"].pk not in current_ids and r["start"] <= as_of
+    }
+    ended = sorted(last_rows.values(), key=lambda r: by_kind(r["organization"]))
+    picture = charts.country_inline(country, periods, organization_url, today=today, as_of=as_of)
+    share = picture and charts.share(
+        request,
+        embed_route="web:country-timeline-embed",
+        file_routes=("web:country-timeline-svg", "web:country-timeline-png"),
+        slug=country_slug(country),
+        title=charts.timeline_title(country),
+        inline=picture,
+    )
     groups_today = ", ".join(r["organization"].acronym for r in current if r["status"] == MembershipStatus.MEMBER)
+    on_day = "today" if as_of == today else f"on {as_of.isoformat()}"
+    if ceased and not groups_today:
+        in_words = f"a state until {ceased['date'].isoformat()}"
+    else:
+        in_words = f"member of {groups_today or 'none of the recorded organizations'} {on_day}"
     description = (
-        f"{country.name}: member of {groups_today or 'none of the recorded organizations'} today; "
+        f"{country.name}: {in_words}; "
         f"{len(rows)} dated period(s) in {len({r['organization'].pk for r in rows})} organization(s), "
         "each with the quoted sentence of its source."
     )
@@ -296,11 +324,25 @@ def country(request, identifier):
         country_code=getattr(country, "code", "") or country.iso2,
         rows=rows,
         current=current,
+        ended=ended,
         picture=picture,
+        share=share,
         today=today,
+        as_of=as_of,
+        is_today=as_of == today,
+        as_of_error=error,
+        ceased=ceased,
+        not_yet=not_yet,
         successions=country_successions(country),
+        cite=cite.block(
+            request,
+            title=f"{country.name}: memberships",
+            page_path=canonical_path,
+            as_of=as_of,
+            version=audit.request_version(request),
+        ),
     )
-    return render(request, "alliances/web/country.html", context)
+    return render(request, "alliances/web/country.html", context, status=400 if error else 200)
 
 
 def country_successions(country):
@@ -330,6 +372,8 @@ def organization(request, identifier):
     by_status = defaultdict(list)
     for m in members:
         m.country_url = country_url(m.country)
+        m.fact_url = fact_path(m)
+        m.sources = _citations(m)  # the quote and source link of each member's period, on the page
         by_status[m.status].append(m)
     member_groups = [
         {"status": s, "label": STATUS_LABELS.get(s, s), "members": by_status[s]}
@@ -346,6 +390,7 @@ def organization(request, identifier):
             "change": change,
             "country": m.country,
             "country_url": country_url(m.country),
+            "fact_url": fact_path(m),
             "status_label": STATUS_LABELS.get(m.status, m.status),
         }
         for day, change, m in changes
@@ -358,22 +403,19 @@ def organization(request, identifier):
         for day, counts in series
     ]
     series_statuses = [STATUS_LABELS.get(s, s) for s in sorted({s for _, c in series for s in c}, key=svg.status_rank)]
-    picture = None
-    if series:
-        picture = mark_safe(  # noqa: S308 - built by svg.py, every text escaped there
-            svg.step_chart(
-                series,
-                title=f"{organization.acronym}: number of states by status over time",
-                desc=(
-                    f"Step chart of how many states were members (and candidates, partners or observers) of "
-                    f"{organization.name} from {series[0][0].year} to today, changing on {len(series)} day(s). "
-                    "The table below lists the same numbers."
-                ),
-                today=today,
-                labels=STATUS_LABELS,
-            )
-        )
+    picture = charts.organization_inline(organization, today=today, as_of=as_of, series=series)
+    share = picture and charts.share(
+        request,
+        embed_route="web:organization-chart-embed",
+        file_routes=("web:organization-chart-svg", "web:organization-chart-png"),
+        slug=organization.slug,
+        title=charts.step_title(organization),
+        inline=picture,
+        as_of=None if as_of == today else as_of,
+    )
     member_count = len(by_status.get(MembershipStatus.MEMBER, []))
+    map_section = organization_map(request, organization, members, as_of=as_of)
+    life = organization_life(organization, as_of)
     canonical_url = request.build_absolute_uri(canonical_path)
     ld = {
         "@type": "Organization",
@@ -407,9 +449,96 @@ def organization(request, identifier):
         member_groups=member_groups,
         member_count=member_count,
         picture=picture,
+        share=share,
         series_rows=series_rows,
         series_statuses=series_statuses,
         changes=change_rows,
         today=today,
+        cite=cite.block(
+            request,
+            title=f"{organization.name} ({organization.acronym}): members over time",
+            page_path=canonical_path,
+            as_of=as_of,
+            version=audit.request_version(request),
+        ),
+        map_section=map_section,
+        **life,
     )
-    return render(request, "alliances/web/organization.html", context, status=400 if error else 200)
+    status = 400 if error or map_section["error"] else 200
+    return render(request, "alliances/web/organization.html", context, status=status)
+
+
+def organization_map(request, organization, members, *, as_of):
+    """The map section of an organization's page: the map ``?region=`` asks for (by default the one that fits),
+    its table, the links to the other map and to the map's own SVG and embeddable page.
+    """
+    region, error = maps.parse_region(request.GET.get("region"))
+    region = region or maps.default_region(
+        [m.country.code for m in members], universal=organization.kind == OrganizationKind.UNIVERSAL
+    )
+    found = maps.members_map(
+        organization, members, as_of=as_of, region_name=region, labels=STATUS_LABELS, country_url=country_url
+    )
+    query = {} if as_of == datetime.date.today() else {"as_of": as_of.isoformat()}
+    switch = [
+        {"region": r, "label": maps.REGION_LABELS[r].capitalize(), "current": r == region,
+         "url": "?" + urlencode({**query, "region": r})}
+        for r in maps.REGIONS
+    ]  # fmt: skip
+    own = urlencode({**query, "region": region})
+    found.update(
+        svg=mark_safe(found["svg"]),  # noqa: S308 - built by maps.py, every text escaped there
+        error=error,
+        switch=switch,
+        svg_url=reverse("web:organization-map-svg", args=[organization.slug]) + "?" + own,
+        embed_url=reverse("web:organization-map-embed", args=[organization.slug]) + "?" + own,
+    )
+    return found
+
+
+def possibility_note(period, day):
+    """Why a period only possibly covers ``day``: "joined in 1992, day unknown", "left in 2008-03, day unknown"."""
+    unknown = {"year": "month and day unknown", "month": "day unknown"}
+    if day < period.start_date:
+        return f"joined in {period.start_text}, {unknown.get(period.start_precision, '')}"
+    return f"left in {period.end_text}, {unknown.get(period.end_precision, '')}"
+
+
+def organization_life(organization, as_of):
+    """What the organization page shows of its own life: names, successions, its memberships and its members
+    that are organizations, and the states that only possibly belong on ``as_of``."""
+    names, predecessors, successors = selectors.organization_lineage(organization)
+    member_organizations, memberships = [], []
+    if getattr(organization, "has_member_organizations", True):  # the name snapshot knows which have any
+        member_organizations = list(
+            selectors.organization_periods(organization=organization, as_of=as_of, statuses=None)
+        )
+    if getattr(organization, "is_member_of_organizations", True):
+        memberships = list(selectors.organization_periods(member=organization, as_of=as_of, statuses=None))
+    for period in member_organizations:
+        period.member_url = organization_url(period.member)
+    for period in memberships:
+        period.organization_url = organization_url(period.organization)
+    possible = selectors.possible_members(organization, as_of)
+    possible_rows = [
+        {
+            "country": m.country,
+            "country_url": country_url(m.country),
+            "status_label": STATUS_LABELS.get(m.status, m.status),
+            "why": possibility_note(m, as_of),
+        }
+        for m in sorted(possible, key=lambda m: m.country.name)
+    ]
+    return {
+        "former_names": [n for n in names if n.valid_to is not None],
+        "predecessors": [
+            {"link": link, "other": link.predecessor, "url": organization_url(link.predecessor)}
+            for link in predecessors
+        ],
+        "successors": [
+            {"link": link, "other": link.successor, "url": organization_url(link.successor)} for link in successors
+        ],
+        "member_organizations": member_organizations,
+        "own_memberships": memberships,
+        "possible_members": possible_rows,
+    }

@@ -68,7 +68,9 @@ def test_curators_group_has_exactly_the_needed_permissions():
     assert granted == {("alliances", codename) for codename in curators.codenames()}
     codenames = {codename for _, codename in granted}
     assert {"delete_membership", "delete_citation"} <= codenames
-    assert not {c for c in codenames if c.startswith("delete_")} - {"delete_membership", "delete_citation"}
+    deletable = {"delete_membership", "delete_citation"}
+    deletable |= {"delete_organizationmembership", "delete_organizationmembershipcitation"}  # an organization's
+    assert not {c for c in codenames if c.startswith("delete_")} - deletable
     assert not {"change_country", "change_organization", "add_country", "add_organization"} & codenames
     assert not {"add_user", "change_user", "add_group", "change_group"} & codenames
 

@@ -131,7 +131,7 @@ def test_unknown_query_parameter_is_a_400_that_names_it(client, path, params, na
 
 def test_accepted_parameters_are_listed(client):
     body = client.get(API + "countries/RO/memberships/", {"asof": "2020-01-01"}).json()
-    assert body["accepted"] == ["as_of", "format", "history", "organization", "status"]
+    assert body["accepted"] == ["as_of", "format", "history", "include_possible", "organization", "status"]
     body = client.get(API + "memberships/", {"asof": "2020-01-01"}).json()
     assert {"as_of", "country", "organization", "status", "page", "page_size", "format"} == set(body["accepted"])
 

@@ -62,11 +62,13 @@ def test_public_pages_fit_the_screen_without_console_errors(browser, site, scree
             screenshot(page, f"page-{name}-{width_name}")
         # The picture and its data block are there as a browser sees them.
         visit(page, "/countries/ro/")
-        assert page.locator("svg.timeline rect.period").count() == page.locator("table.periods tbody tr").count()
+        wide = page.locator("svg.timeline[data-layout=wide] rect.period").count()
+        assert wide == page.locator("table.periods tbody tr").count()
+        assert page.locator("svg.timeline[data-layout=narrow] rect.period").count() == wide
         data = json.loads(page.locator('script[type="application/ld+json"]').text_content())
         assert data["@type"] == "Country"
         visit(page, "/organizations/nato/")
-        assert page.locator("svg.step-chart rect.step").count() > 5
+        assert page.locator("svg.step-chart[data-layout=wide] rect.step").count() > 5
         assert problems == []
     finally:
         context.close()

@@ -48,6 +48,7 @@ def test_package_metadata(exported):
         "sources",
         "successions",
         "cow_igo_panel",
+        "cow_igo_differences",
     } <= names
     package = Package(str(directory / "datapackage.json"))
     assert all(resource.schema.fields for resource in package.resources)
@@ -73,17 +74,16 @@ def test_progress_goes_to_stderr_and_v0_is_quiet(exported, tmp_path):
 def test_panel_codes(exported):
     directory, _ = exported
     rows = {(r["code"], int(r["year"])): r for r in read(directory / "cow_igo_panel.csv")}
-    this_year = datetime.date.today().year
-    assert len(rows) == len({code for code, _ in rows}) * (this_year - 1945 + 1)
     assert rows[("RO", 2003)]["nato"] == "0" and rows[("RO", 2004)]["nato"] == "1"
     assert rows[("GB", 2019)]["eu"] == "1" and rows[("GB", 2020)]["eu"] == "0"  # left 31 January 2020
     assert rows[("UA", 2022)]["eu"] == "0"  # a candidate is not a member
-    assert rows[("FR", 1949)]["nato"] == "1" and rows[("FR", 1948)]["nato"] == "0"
+    assert rows[("FR", 1949)]["nato"] == "1" and rows[("FR", 1948)]["nato"] == "-1"  # before NATO: not in existence
     assert rows[("RO", 2004)]["ccode"] == "360"
-    # A former state: -1 once it no longer exists on 31 December; its COW code from the package.
-    assert rows[("DDDE", 1990)]["nato"] == "-1" and rows[("DDDE", 1990)]["ccode"] == "265"
-    assert rows[("DDDE", 1989)]["wp"] == "1" and rows[("DDDE", 1989)]["nato"] == "0"
-    assert rows[("SUHH", 1992)]["osce"] == "-1" and rows[("SUHH", 1980)]["osce"] == "1"
+    # A former state has rows only while COW's state system has it; its COW code from the package.
+    assert ("DDDE", 1990) not in rows and rows[("DDDE", 1989)]["ccode"] == "265"
+    assert rows[("DDDE", 1989)]["wpact"] == "1" and rows[("DDDE", 1989)]["nato"] == "0"
+    assert rows[("SUHH", 1980)]["osce"] == "1" and ("SUHH", 1992) not in rows
+    assert rows[("RU", 1992)]["osce"] == "1" and rows[("RU", 1992)]["ccode"] == "365"
 
 
 def test_successions_are_in_the_package(exported):
@@ -96,10 +96,10 @@ def test_panel_coding_rules():
     day = datetime.date(2020, 12, 31)
     start, end = datetime.date(2000, 1, 1), datetime.date(2020, 12, 30)
     assert dataset.panel_code([(start, None, "member")], day) == 1
-    assert dataset.panel_code([(start, None, "suspended")], day) == 1
+    assert dataset.panel_code([(start, None, "suspended")], day) == 0  # takes no part: COW's 0
     assert dataset.panel_code([(start, None, "associate")], day) == 2
     assert dataset.panel_code([(start, None, "observer")], day) == 3
-    for status in ("partner", "candidate", "applicant"):
+    for status in ("partner", "candidate", "applicant", "suspended"):
         assert dataset.panel_code([(start, None, status)], day) == 0
     assert dataset.panel_code([(start, end, "member")], day) == 0  # ended before the reference day
     assert dataset.reference_day(2020, datetime.date(2026, 3, 1)) == day

@@ -132,4 +132,4 @@ def test_every_csv_of_a_release_neutralises_formulas_as_the_api_does(releases_di
                             seen.add(value)
     assert seen == set(HOSTILE.values())
     panel = (folder / "cow_igo_panel.csv").read_text(encoding="utf-8")
-    assert "\n" in panel and ",-1" in panel  # "state did not exist" is still the number -1
+    assert "\n" in panel and ",-1" in panel  # "organization not in existence" is still the number -1

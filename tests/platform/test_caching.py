@@ -70,9 +70,9 @@ def test_default_date_is_part_of_the_key(monkeypatch):
             return datetime.date(2021, 12, 30)
 
     monkeypatch.setattr(readkey.datetime, "date", Earlier)
-    import alliances.api.views as views
+    from alliances import periods
 
-    monkeypatch.setattr(views.datetime, "date", Earlier)
+    monkeypatch.setattr(periods.datetime, "date", Earlier)  # the one default day (periods.day_or_today)
     answer = client.get(url)
     assert answer["X-Cache"] == "miss"
     assert answer.json()["count"] == 30

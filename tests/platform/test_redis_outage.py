@@ -92,10 +92,29 @@ def redis_caches(url, retry_seconds):
     return {"default": backend, "responses": {**backend, "KEY_PREFIX": "responses"}}
 
 
+# The same two caches in this process's memory: what a read costs with no Redis in the way.
+LOCAL_ONLY_CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "baseline"},
+    "responses": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "baseline-responses"},
+}
+
+
 def timed_get(client, url):
     started = time.monotonic()
     response = client.get(url)
     return response, time.monotonic() - started
+
+
+def hang_bound():
+    """Seconds a read may take with Redis failing: one uncached read's cost on this machine now, plus one
+    short Redis timeout and a margin. A read that waited on Redis (no timeout, or a timeout per call)
+    takes far longer; a read on a loaded machine is slow with or without Redis, so the bound scales
+    with a read measured here and now, against the local cache only, rather than being a fixed time."""
+    from django.test import override_settings
+
+    with override_settings(CACHES=LOCAL_ONLY_CACHES, THROTTLE_CACHE_ALIAS="default"):
+        _, baseline = timed_get(APIClient(), read(900))
+    return 1.0 + 2 * baseline
 
 
 @needs_redis
@@ -142,21 +161,23 @@ def test_redis_never_up_costs_one_short_timeout_per_retry_period(settings):
     settings.CACHES = redis_caches(f"redis://127.0.0.1:{free_port()}/0", retry_seconds=5)
     settings.THROTTLE_CACHE_ALIAS = "default"  # as config/settings.py has it with REDIS_URL
     client = APIClient()
+    bound = hang_bound()
     timings = []
     for i in range(10):
         response, elapsed = timed_get(client, read(i))
         assert response.status_code == 200
         timings.append(elapsed)
-    assert max(timings) < 1.0, timings
+    assert max(timings) < bound, (timings, bound)
     health = client.get("/healthz")
     assert (health.status_code, health.json()["status"], health.json()["cache"]) == (200, "degraded", "unavailable")
 
 
 def assert_reads_answer_and_health_is_degraded(client):
+    bound = hang_bound()
     for i in range(5):
         response, elapsed = timed_get(client, read(i))
         assert response.status_code == 200 and response.json()["count"] == 30
-        assert elapsed < 1.0
+        assert elapsed < bound, (elapsed, bound)
     signed_in = APIClient()
     signed_in.force_authenticate(User.objects.get_or_create(username="reader")[0])
     assert signed_in.get(READ).status_code == 200

@@ -170,9 +170,12 @@ def test_country_page_lists_todays_groups_and_json_ld(client):
     assert {"North Atlantic Treaty Organization", "Organization for Security and Co-operation in Europe"} <= {
         o["name"] for o in data["memberOf"]
     }
-    # The EU period (1973-2020) is on the timeline, but not among today's groups.
-    today = html(response).split('id="today-h"')[1].split("</section>")[0]
-    assert "NATO" in today and "EU" not in today
+    # The EU period (1973-2020) is on the timeline, not among today's groups but folded under them.
+    section = html(response).split('id="today-h"')[1].split("</section>")[0]
+    today, ended = section.split('<details class="ended">')
+    assert "<strong>NATO</strong>" in today and "<strong>EU</strong>" not in today
+    assert "<strong>EU</strong>" in ended and "<strong>NATO</strong>" not in ended
+    assert re.search(r'until <a href="/countries/gb/eu/[0-9-]+/">2020-01-31</a>', ended)  # the period's permalink
 
 
 def test_country_page_query_count_is_pinned(client):
@@ -222,8 +225,10 @@ def test_organization_as_of_shows_the_members_on_that_day(client):
 
 
 def test_organization_page_query_count_is_pinned(client):
-    # data version, members on the day (+ their citations), the count series, the changes (+ citations)
-    assert query_count(client, "/organizations/osce/") == 6
+    # data version, members on the day (+ their citations), the count series, the changes (+ citations),
+    # its names, its successions, the states that only possibly belong on the day (the name snapshot
+    # says the OSCE has no organization among its members and belongs to none)
+    assert query_count(client, "/organizations/osce/") == 9
 
 
 def test_member_count_series_is_one_query_whatever_the_span(django_assert_num_queries):
@@ -275,7 +280,7 @@ def test_a_date_known_only_to_the_year_is_shown_as_the_year_on_every_page(client
     # on the day the count is certain, 1996-12-31: the count, not the join, changes that day.)
     html = client.get("/organizations/cei/", follow=True).content.decode()
     changes = html[html.index('<h2 id="changes-h"') :]
-    row = re.search(r"<tr><td>([^<]*)</td><th scope=\"row\"><a href=\"[^\"]*\">Romania</a>", changes)
+    row = re.search(r"<tr><td><a [^>]*>([^<]*)</a></td><th scope=\"row\"><a href=\"[^\"]*\">Romania</a>", changes)
     assert row is not None and row.group(1) == "1996"
 
 

@@ -73,3 +73,76 @@ def test_step_chart_has_one_rect_per_step_and_status_and_axis_labels():
     # Stacked: the partners sit on top of the members of the same step.
     member, partner = steps[1], steps[2]
     assert float(partner.get("y")) + float(partner.get("height")) == pytest.approx(float(member.get("y")))
+
+
+DEJAVU = "/usr/share/fonts/truetype/dejavu/"
+
+
+@pytest.mark.parametrize("bold", [False, True])
+def test_estimated_text_widths_are_never_below_the_fallback_fonts(bold):
+    """The layout's estimate covers DejaVu Sans, the wide face Linux browsers and the PNG renderer fall back to."""
+    font_module = pytest.importorskip("PIL.ImageFont")
+    path = DEJAVU + ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf")
+    try:
+        font = font_module.truetype(path, 140)
+    except OSError:
+        pytest.skip(f"{path} is not installed (fonts-dejavu-core)")
+    samples = ["Weimar Triangle", "NATO", "CoE", "Schengen", "WWWMMM", "iiiill", "2020", "Suspended", "Türkiye",
+               "Bosnia and Herzegovina", "16 members on 1990-01-01", "Data version 5452.ec43b96fd0c35030"]  # fmt: skip
+    for text in samples:
+        assert svg.text_width(text, 140, bold) >= font.getlength(text), text
+
+
+def test_wrap_keeps_every_line_within_the_width_and_cuts_a_long_url():
+    lines = svg.wrap(
+        "Source: alliances, https://example.org/organizations/a-very-long-slug-indeed/ (CC-BY-4.0)", 12, 160
+    )
+    assert all(svg.text_width(line, 12) <= 160 for line in lines)
+    assert (
+        "".join(lines).replace(" ", "")
+        == "Source:alliances,https://example.org/organizations/a-very-long-slug-indeed/(CC-BY-4.0)"
+    )
+
+
+def _rows(root):
+    labels = {t.text: float(t.get("y")) for t in root.iter(f"{NS}text") if t.get("class") == "row-label"}
+    return labels
+
+
+def test_the_narrow_timeline_puts_each_label_above_its_bar_and_the_wide_one_left_of_it():
+    bars = [
+        svg.Bar("Weimar Triangle", "member", D("1991-08-29"), None, "W"),
+        svg.Bar("NATO", "partner", D("1994-01-26"), D("2004-03-28"), "N"),
+    ]
+    args = {"title": "t", "desc": "d", "today": TODAY, "labels": {}}
+    narrow = ET.fromstring(svg.timeline(bars, width=360, compact=True, **args))
+    wide = ET.fromstring(svg.timeline(bars, width=720, **args))
+    assert narrow.get("data-layout") == "narrow" and wide.get("data-layout") == "wide"
+    for root, compact in ((narrow, True), (wide, False)):
+        labels = _rows(root)
+        periods = root.findall(f".//{NS}rect[@class='period']")
+        for bar, rect in zip(bars, periods, strict=True):
+            if compact:  # the label's baseline is above the bar's top
+                assert labels[bar.row] <= float(rect.get("y"))
+            else:  # the bar starts right of the longest label
+                assert float(rect.get("x")) >= svg.text_width("Weimar Triangle", 14, bold=True)
+
+
+def test_many_rows_get_their_years_above_as_well_as_below():
+    bars = [svg.Bar(f"G{i}", "member", D("1990-01-01"), None, "x") for i in range(13)]
+    root = ET.fromstring(svg.timeline(bars, title="t", desc="d", today=TODAY, labels={}))
+    years = [t for t in root.iter(f"{NS}text") if t.get("class") == "tick" and t.text == "2000"]
+    assert len(years) == 2
+    few = ET.fromstring(svg.timeline(bars[:12], title="t", desc="d", today=TODAY, labels={}))
+    assert len([t for t in few.iter(f"{NS}text") if t.get("class") == "tick" and t.text == "2000"]) == 1
+
+
+def test_the_step_charts_margins_keep_the_axis_title_clear_of_the_tick_labels():
+    series = [(D("1949-04-04"), {"member": 1200})]  # four-digit ticks need a wider margin
+    root = ET.fromstring(svg.step_chart(series, title="t", desc="d", today=TODAY, labels={}, width=360))
+    title = next(t for t in root.iter(f"{NS}text") if t.text == "States")
+    ticks = [t for t in root.iter(f"{NS}text") if t.get("class") == "tick" and t.get("text-anchor") == "end"]
+    # The rotated title reaches about 0.25 em right of its x; each tick label ends at its x.
+    widest = max(svg.text_width(t.text, 14) for t in ticks)
+    assert float(title.get("x")) + 0.3 * 14 < min(float(t.get("x")) - widest for t in ticks)
+    assert float(title.get("x")) - 0.8 * 14 >= 0

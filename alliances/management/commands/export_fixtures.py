@@ -25,6 +25,10 @@ from alliances.models import (
     Membership,
     Organization,
     OrganizationAlias,
+    OrganizationMembership,
+    OrganizationMembershipCitation,
+    OrganizationName,
+    OrganizationSuccession,
     Source,
     Succession,
 )
@@ -36,6 +40,10 @@ FILES = [
     ("04_memberships.json", [Membership]),
     ("05_citations.json", [Citation]),
     ("06_history.json", [CountryCitation, Succession]),
+    (
+        "07_organization_life.json",
+        [OrganizationMembership, OrganizationMembershipCitation, OrganizationName, OrganizationSuccession],
+    ),
 ]
 
 

@@ -1,0 +1,59 @@
+"""The gaps report against COW IGO v3 in the admin: read-only, staff only, linked from the index.
+
+The admin site has no model for it, so its URL is added to the site's own and the index
+template (``admin/alliances/index.html``) links to it.
+"""
+
+from collections import Counter
+
+from django.contrib import admin
+from django.http import Http404, HttpResponseBadRequest
+from django.template.response import TemplateResponse
+from django.urls import path
+
+from alliances import audit, cow
+from alliances.models import Country
+
+_differences = {}
+
+
+def differences():
+    """``cow.compare()`` of the current data version, kept in-process: it reads every period (~2 s)."""
+    version = audit.data_version()
+    if version not in _differences:
+        _differences.clear()
+        _differences[version] = cow.compare()
+    return _differences[version]
+
+
+def gaps_view(request):
+    code, kind = request.GET.get("country") or None, request.GET.get("class") or None
+    if kind and kind not in cow.CLASSES:
+        return HttpResponseBadRequest(f"Unknown class {kind!r}; one of {', '.join(sorted(cow.CLASSES))}.")
+    if code and not Country.objects.filter(code=code).exists():
+        raise Http404(f"No country {code!r}.")
+    report = cow.gaps(code=code, kind=kind, differences=differences())
+    counts = Counter(d.kind for state in report for d in (*state.lacks, *state.others))
+    context = {
+        **admin.site.each_context(request),
+        "title": "Gaps against COW IGO v3",
+        "report": report,
+        "classes": [(name, meaning, counts.get(name, 0)) for name, meaning in cow.CLASSES.items()],
+        "total": sum(counts.values()),
+        "selected_country": code,
+        "selected_class": kind,
+        "cow_last_year": cow.COW_LAST_YEAR,
+    }
+    return TemplateResponse(request, "admin/alliances/crosscheck_gaps.html", context)
+
+
+_site_urls = admin.site.get_urls
+
+
+def _get_urls():
+    view = admin.site.admin_view(gaps_view)  # signed-in, active staff only
+    return [path("crosscheck/cow/", view, name="crosscheck_cow"), *_site_urls()]
+
+
+admin.site.get_urls = _get_urls
+admin.site.index_template = "admin/alliances/index.html"
