@@ -76,7 +76,7 @@ class OrganizationKind(models.TextChoices):
 
 
 class DatePrecision(models.TextChoices):
-    """How much of a date is known (alliances/periods.py says how each is stored and shown)."""
+    """How much of a date is known (alliances/rules/periods.py says how each is stored and shown)."""
 
     DAY = "day", "Day"
     MONTH = "month", "Month"

@@ -3,7 +3,9 @@
 Validation (``full_clean()``) catches nearly everything first; a constraint
 only fires when a concurrent writer got in between. The database's own text
 (table, column and constraint names, the values, the engine's wording) is
-never shown: each named constraint has a sentence about the field it concerns,
+never shown: each named constraint has a sentence about the field it concerns
+(the ``refusal`` of its problem in ``alliances.rules.problems``, which the model's
+constraint also gives as its ``violation_error_message``),
 a uniqueness or NOT NULL failure names the field, and anything else gets a
 generic sentence.
 """
@@ -14,71 +16,15 @@ from django.apps import apps
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 
+from alliances.rules import problems
+
 GENERIC = (
     "The change conflicts with the stored data (a database rule refused it); nothing was saved. Reload and try again."
 )
 
-# Constraint name -> (field, sentence): every CheckConstraint and UniqueConstraint of
-# alliances.models, and the exclusion constraint of migration 0002 (PostgreSQL).
-NAMED = {
-    "country_iso2_format": ("iso2", "The ISO alpha-2 code must be two capital letters, e.g. RO."),
-    "country_code_format": (
-        "code",
-        "The code must be an ISO alpha-2 code (RO) or, for a former state, its ISO 3166-3 alpha-4 code (SUHH).",
-    ),
-    "country_exists_to_after_from": ("exists_to", "The last day of existence must not be before the first."),
-    "country_numeric_unique_current": ("numeric", "A current country with this numeric code already exists."),
-    "countrycitation_quote_not_empty": ("quote", "A citation needs the quoted sentence."),
-    "countrycitation_unique_country_source": ("source", "This source is already cited for this country."),
-    "succession_not_self": ("successor", "A state cannot succeed itself."),
-    "succession_unique_predecessor_successor_date": (
-        "date",
-        "This succession (same predecessor, successor and date) is already recorded.",
-    ),
-    "succession_kind_valid": ("kind", "The kind is not one of the allowed kinds of succession."),
-    "country_iso3_format": ("iso3", "The ISO alpha-3 code must be three capital letters, e.g. ROU."),
-    "country_numeric_format": ("numeric", "The ISO numeric code must be three digits, e.g. 642."),
-    "countryalias_normalized_not_empty": ("name", "An alias needs at least one letter or digit."),
-    "organizationalias_normalized_not_empty": ("name", "An alias needs at least one letter or digit."),
-    "organization_dissolved_after_founded": ("dissolved", "The dissolution date must not be before the founding date."),
-    "membership_unique_country_organization_start": (
-        "start_date",
-        "This country already has a period in this organization starting on that day.",
-    ),
-    "membership_end_not_before_start": ("end_date", "The end date must not be before the start date."),
-    "membership_status_valid": ("status", "The status is not one of the allowed statuses."),
-    "membership_no_overlapping_periods": (
-        "start_date",
-        "This period overlaps another period of the same country in the same organization.",
-    ),
-    "citation_quote_not_empty": ("quote", "A citation needs the quoted sentence."),
-    "citation_unique_source_membership": ("source", "This source is already cited for this membership."),
-    "citation_unique_source_organization": ("source", "This source is already cited for this organization."),
-    # An organization's own life (migration 0042).
-    "orgmembership_not_self": ("member", "An organization cannot be a member of itself."),
-    "orgmembership_end_not_before_start": ("end_date", "The end date must not be before the start date."),
-    "orgmembership_status_valid": ("status", "The status is not one of the allowed statuses."),
-    "orgmembership_unique_member_organization_start": (
-        "start_date",
-        "This organization already has a period in that organization starting on that day.",
-    ),
-    "orgmembership_no_overlapping_periods": (
-        "start_date",
-        "This period overlaps another period of the same member in the same organization.",
-    ),
-    "orgmembershipcitation_quote_not_empty": ("quote", "A citation needs the quoted sentence."),
-    "orgmembershipcitation_unique_period_source": ("source", "This source is already cited for this period."),
-    "organizationname_quote_not_empty": ("quote", "A name needs the quoted sentence that dates it."),
-    "organizationname_to_not_before_from": ("valid_to", "The last day must not be before the first."),
-    "organizationname_unique_organization_name_from": (
-        "valid_from",
-        "This name of this organization is already recorded from that day.",
-    ),
-    "orgsuccession_not_self": ("successor", "An organization cannot succeed itself."),
-    "orgsuccession_quote_not_empty": ("quote", "A succession needs the quoted sentence."),
-    "orgsuccession_kind_valid": ("kind", "The kind is not one of the allowed kinds of succession."),
-    "orgsuccession_unique_pair": ("successor", "This succession is already recorded."),
-}
+# Constraint name -> (field, sentence): every CheckConstraint and UniqueConstraint of alliances.models
+# and the exclusion constraint of migration 0002 (PostgreSQL), from the problem each one enforces.
+NAMED = problems.by_constraint()
 
 
 def _model_of_table(table):

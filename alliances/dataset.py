@@ -18,6 +18,7 @@ from django.conf import settings
 from alliances import audit, cow, csvfile
 from alliances.choices import DatePrecision
 from alliances.models import Citation, Country, Membership, Organization, Source, Succession
+from alliances.rules.periods import contains
 
 FIRST_PANEL_YEAR = cow.FIRST_YEAR
 PRECISE_DATE = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"
@@ -240,7 +241,7 @@ def reference_day(year, today):
 def panel_code(periods, day):
     """The COW code of the status held on ``day`` among ``periods`` ((start, end, status) tuples)."""
     for start, end, status in periods:
-        if start <= day and (end is None or day <= end):
+        if contains(start, end, day):
             return cow.STATUS_CODES.get(status, cow.NOT_A_MEMBER)
     return cow.NOT_A_MEMBER
 

@@ -1,11 +1,8 @@
-"""Rules about history, as pure functions: states that began or ended, and quotes that prove a date.
+"""Quotes that prove a date, as pure functions.
 
-- **Existence**: no membership on a day its country did not exist
-  (``Country.exists_from`` / ``exists_to``, both inclusive, empty = open).
-- **Continuation**: a continuation succession (the USSR → Russia) is one seat:
-  the predecessor's and the successor's periods in the same organization never
-  share a day (``validation.check_membership`` / ``check_succession`` on writes,
-  ``selectors.history_problems`` for ``validate_data``).
+The rules of existence spans and continuations are in the rulebook
+(``alliances.rules.memberships.within_existence``, ``alliances.rules.successions.one_seat``).
+
 - **Quote supports fact** (``validate_data`` only): a membership's citation quotes a
   sentence that names the country (name, official name, alias or code) or the
   period's start or end year; where no stored sentence does, the membership's note
@@ -19,21 +16,6 @@ import re
 from alliances.text import normalize_name
 
 DATE_FROM_MARKER = "Date from:"
-
-
-def existence_problem(country, start, end):
-    """A sentence if the period [start, end] has a day ``country`` did not exist on, else None."""
-    if country.exists_from is not None and start < country.exists_from:
-        return (
-            f"{country.name} existed as a state from {country.exists_from.isoformat()}; "
-            f"a period cannot start before that (got {start.isoformat()})."
-        )
-    if country.exists_to is not None and (end is None or end > country.exists_to):
-        return (
-            f"{country.name} existed as a state until {country.exists_to.isoformat()}; "
-            f"a period must end by then (got {end.isoformat() if end else 'ongoing'})."
-        )
-    return None
 
 
 def explains_its_date(note):

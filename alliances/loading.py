@@ -22,55 +22,54 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q
 
-from alliances import constraints, history, organization_rules, validation
+from alliances import constraints, organization_rules
 from alliances.choices import MembershipStatus, SuccessionKind
 from alliances.models import (
     AuditEvent,
     Citation,
     Country,
     CountryAlias,
-    CountryCitation,
     Membership,
     Organization,
     OrganizationAlias,
     OrganizationMembership,
-    OrganizationMembershipCitation,
     OrganizationName,
-    OrganizationSuccession,
-    Source,
     Succession,
 )
-from alliances.periods import coverage_gaps, describe_period, overlaps
+from alliances.rules import citations as citation_rules
+from alliances.rules import memberships, records, successions
+from alliances.rules.periods import describe_period, overlaps
+from alliances.rules.problems import Overlap
 from alliances.text import normalize_name
 
 LOADER_PREFIX = "loader:"
 
-# Each model's natural key as lookups from the model (what its manager's get_by_natural_key
-# matches), in dependency order: a model's foreign keys point only to models listed before it.
-NATURAL_KEYS = {
-    Country: ("code",),
-    CountryAlias: ("normalized",),
-    Source: ("slug",),
-    Organization: ("slug",),
-    OrganizationAlias: ("normalized",),
-    Membership: ("country__code", "organization__slug", "start_date"),
-    Citation: ("source__slug", "organization__slug", "membership__country__code", "membership__start_date"),
-    CountryCitation: ("country__code", "source__slug"),
-    Succession: ("predecessor__code", "successor__code", "date"),
-    OrganizationMembership: ("member__slug", "organization__slug", "start_date"),
-    OrganizationMembershipCitation: (
-        "period__member__slug",
-        "period__organization__slug",
-        "period__start_date",
-        "source__slug",
-    ),
-    OrganizationName: ("organization__slug", "name", "valid_from"),
-    OrganizationSuccession: ("predecessor__slug", "successor__slug"),
-}
+
+def _natural_keys():
+    """Each model's natural key as lookups from the model, from its manager's ``natural_key_lookups``
+    (what ``get_by_natural_key`` matches), in dependency order: a model's foreign keys point only to
+    models listed before it. A new model with a ``NaturalKeyManager`` is loaded with no change here.
+    """
+    keyed = {
+        model: tuple(model._default_manager.natural_key_lookups)
+        for model in apps.get_app_config("alliances").get_models()
+        if getattr(model._default_manager, "natural_key_lookups", None)
+    }
+    ordered = {}
+    while len(ordered) < len(keyed):
+        for model, lookups in keyed.items():
+            needs = {f.related_model for f in model._meta.concrete_fields if f.is_relation} & keyed.keys()
+            if model not in ordered and needs - {model} <= ordered.keys():
+                ordered[model] = lookups
+    return ordered
+
+
+NATURAL_KEYS = _natural_keys()
 LABELS = {model._meta.label_lower: model for model in NATURAL_KEYS}
 MAX_LISTED = 20
 
@@ -241,47 +240,35 @@ def _check_constraints(model):
 
 def _prepare(row):
     """Fill what the model's clean() fills (a country's code, an alias's lookup key) and check the row."""
-    instance, errors = row.instance, {}
+    instance, found, fields = row.instance, [], {}
     if isinstance(instance, Country):
         if not instance.code and instance.iso2:
             instance.code = instance.iso2
-        if not instance.code:
-            errors["code"] = "Give the ISO alpha-2 code (or, for a former state, its alpha-4 code)."
-        if instance.exists_from and instance.exists_to and instance.exists_to < instance.exists_from:
-            errors["exists_to"] = "The last day of existence is before the first."
+        found = records.country(instance.code, instance.exists_from, instance.exists_to)
     elif isinstance(instance, CountryAlias | OrganizationAlias):
-        normalized = normalize_name(instance.name or "")
-        if not normalized:
-            errors["name"] = "An alias needs at least one letter or digit."
-        elif row.fields.get("normalized", normalized) != normalized:
-            errors["normalized"] = (
-                f"The lookup key of “{instance.name}” is “{normalized}”, not “{instance.normalized}”."
-            )
-        instance.normalized = normalized
+        found = records.alias(instance.name, row.fields.get("normalized"))
+        instance.normalized = normalize_name(instance.name or "")
     elif isinstance(instance, Membership):
-        if instance.start_date and (message := validation.dates_out_of_order(instance.start_date, instance.end_date)):
-            errors["end_date"] = message
-        for name, message in validation.imprecise_dates_off_their_bound(
+        found = memberships.dates(instance.start_date, instance.end_date) + memberships.precision(
             instance.start_date, instance.start_precision, instance.end_date, instance.end_precision
-        ):
-            errors.setdefault(name, message)
+        )
     elif isinstance(instance, Citation):
-        if not (instance.quote or "").strip():
-            errors["quote"] = "Quote the sentence of the source that supports the fact."
-        membership = row.fields.get("membership")
-        organization = row.fields.get("organization")
-        if membership is not None and organization is not None and list(organization) != [membership[1]]:
-            errors["organization"] = "The organization must be the membership's organization."
+        found = citation_rules.quoted(instance.quote)
+        membership, organization = row.fields.get("membership"), row.fields.get("organization")
+        if membership is not None and organization is not None:
+            found += citation_rules.same_organization(tuple(organization), (membership[1],))
     elif isinstance(instance, Succession):
-        if instance.predecessor_id is not None and instance.predecessor_id == instance.successor_id:
-            errors["successor"] = "A state cannot succeed itself."
+        found = successions.not_itself(instance.predecessor_id, instance.successor_id)
     elif isinstance(instance, OrganizationMembership | OrganizationName):
         dated = ("start_date", "start_precision", "end_date", "end_precision")
         if isinstance(instance, OrganizationName):
             dated = ("valid_from", "valid_from_precision", "valid_to", "valid_to_precision")
         start, start_precision, end, end_precision = (getattr(instance, name) for name in dated)
-        for name, message in validation.imprecise_dates_off_their_bound(start, start_precision, end, end_precision):
-            errors.setdefault(dated[0] if name == "start_date" else dated[2], message)
+        found = memberships.precision(start, start_precision, end, end_precision)
+        fields = {"start_date": dated[0], "end_date": dated[2]}
+    errors = {}
+    for problem in found:
+        errors.setdefault(fields.get(problem.field, problem.field), problem.sentence)
     return errors
 
 
@@ -491,19 +478,15 @@ class Loader:
         for (country_id, organization_id), periods in pairs.items():
             if not any(row is not None for _, row in periods):
                 continue  # no loaded row among them
-            periods.sort(key=lambda item: item[0].start_date)
-            for i, (a, a_row) in enumerate(periods):
-                for b, b_row in periods[i + 1 :]:
-                    if not overlaps(a.start_date, a.end_date, b.start_date, b.end_date):
-                        continue
-                    # Name the loaded row, and the one it clashes with in the sentence.
-                    row, other = (a_row, b) if a_row is not None and b_row is None else (b_row, a)
-                    problems.append(
-                        f"{row}: start_date: {countries[country_id]} already has a period in "
-                        f"{acronyms[organization_id]} ({other.status}, "
-                        f"{describe_period(other.start_date, other.end_date)}) that overlaps this one; "
-                        "a state has one status in an organization at a time."
-                    )
+            for (a, a_row), (b, b_row) in memberships.overlapping(
+                periods, dates=lambda item: (item[0].start_date, item[0].end_date)
+            ):
+                # Name the loaded row, and the one it clashes with in the sentence.
+                row, other = (a_row, b) if a_row is not None and b_row is None else (b_row, a)
+                overlap = Overlap(
+                    countries[country_id], acronyms[organization_id], other.status, other.start_date, other.end_date
+                )
+                problems.append(f"{row}: {overlap.field}: {overlap}")
         return problems
 
     def _note_curated(self, model, changed):
@@ -575,8 +558,11 @@ class Loader:
                 pk = self.keys[Organization].get(_normal_key(Organization, reference))
                 if pk is None:
                     problems.append(f"{row}: members_must_belong_to refers to {reference}, which is not stored.")
-                elif pk == row.instance.pk:
-                    problems.append(f"{row}: {row.instance.acronym} cannot require membership of itself.")
+                else:
+                    problems += [
+                        f"{row}: {problem}"
+                        for problem in records.requirement(row.instance.acronym, "", pk == row.instance.pk, [])
+                    ]
                 wanted.add(pk)
             pk = row.instance.pk
             if wanted != stored[pk]:
@@ -642,31 +628,36 @@ class Loader:
             country, organization = countries[country_id], organizations[organization_id]
             for period in periods:
                 start, end = period[4], period[5]
-                for field_name, message in validation.outside_organization(organization, start, end):
-                    problems.append(f"{label(period)}: {field_name}: {message}")
-                existence = history.existence_problem(country, start, end)
-                if existence:
-                    problems.append(f"{label(period)}: {existence}")
+                for problem in memberships.within_organization(organization, start, end):
+                    problems.append(f"{label(period)}: {problem.field}: {problem}")
+                for problem in memberships.within_existence(country, start, end):
+                    problems.append(f"{label(period)}: {problem}")
                 if period[3] != MembershipStatus.MEMBER:
                     continue
                 for required_id in requirements[organization_id]:
-                    required = organizations[required_id]
-                    for _, gap in coverage_gaps(members[(country_id, required_id)], [(start, end)]):
-                        message = validation.requirement_gap(organization, required, country, gap)
-                        problems.append(f"{label(period)}: {message}")
+                    for problem in memberships.required_membership(
+                        organization.acronym,
+                        organizations[required_id].acronym,
+                        country.name,
+                        start,
+                        end,
+                        members[(country_id, required_id)],
+                    ):
+                        problems.append(f"{label(period)}: {problem}")
 
         for succession in Succession._base_manager.filter(kind=SuccessionKind.CONTINUATION):
             before, after = countries[succession.predecessor_id], countries[succession.successor_id]
             for organization_id in organizations_of[succession.predecessor_id]:
-                for a in by_pair[(succession.predecessor_id, organization_id)]:
-                    for b in by_pair.get((succession.successor_id, organization_id), ()):
-                        if overlaps(a[4], a[5], b[4], b[5]):
-                            where = self._where(Succession, succession.pk, str(succession))
-                            problems.append(
-                                f"{where}: {after.name} continues {before.name} from {succession.date.isoformat()}: "
-                                f"one seat, but {label(a)} and {label(b)} share days in "
-                                f"{organizations[organization_id].acronym}."
-                            )
+                where = self._where(Succession, succession.pk, str(succession))
+                for problem in successions.one_seat(
+                    before.name,
+                    after.name,
+                    succession.date,
+                    organizations[organization_id].acronym,
+                    [p[4:6] for p in by_pair[(succession.predecessor_id, organization_id)]],
+                    [p[4:6] for p in by_pair.get((succession.successor_id, organization_id), ())],
+                ):
+                    problems.append(f"{where}: {problem}")
         return problems + self._organization_member_problems(organizations)
 
     def _organization_overlap_problems(self, rows, stored):
@@ -704,7 +695,7 @@ class Loader:
             where = self._where(
                 OrganizationMembership, pk, f"{member.acronym} in {organization.acronym} {describe_period(start, end)}"
             )
-            found = validation.outside_organization(organization, start, end)
+            found = organization_rules.outside_organization(organization, start, end)
             found += organization_rules.outside_member_life(member, start, end)
             problems += [f"{where}: {field_name}: {message}" for field_name, message in found]
             for other_start, other_end in seen[(member_id, organization_id)]:

@@ -1,7 +1,6 @@
 """Data model: countries, organizations, dated membership periods and their sources."""
 
 from django.contrib.postgres.fields import DateRangeField
-from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import connections, models
 from django.db.models import F, Q
@@ -9,7 +8,7 @@ from django.db.models.functions import Cast
 from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 
-from alliances import crosswalks, organization_rules, periods, validation
+from alliances import crosswalks, organization_rules, validation
 from alliances.choices import (
     DatePrecision,
     MembershipStatus,
@@ -18,6 +17,8 @@ from alliances.choices import (
     SourceKind,
     SuccessionKind,
 )
+from alliances.rules import periods, records
+from alliances.rules import problems as P
 from alliances.text import normalize_name
 
 
@@ -84,19 +85,37 @@ class Country(models.Model):
         verbose_name_plural = "countries"
         constraints = [
             models.CheckConstraint(
-                condition=Q(iso2__isnull=True) | Q(iso2__regex=r"^[A-Z]{2}$"), name="country_iso2_format"
+                condition=Q(iso2__isnull=True) | Q(iso2__regex=r"^[A-Z]{2}$"),
+                name="country_iso2_format",
+                violation_error_message=P.Iso2Format.refusal,
             ),
-            models.CheckConstraint(condition=Q(code__regex=r"^[A-Z]{2}([A-Z]{2})?$"), name="country_code_format"),
+            models.CheckConstraint(
+                condition=Q(code__regex=r"^[A-Z]{2}([A-Z]{2})?$"),
+                name="country_code_format",
+                violation_error_message=P.CodeFormat.refusal,
+            ),
             models.CheckConstraint(
                 condition=Q(exists_from__isnull=True) | Q(exists_to__isnull=True) | Q(exists_to__gte=F("exists_from")),
                 name="country_exists_to_after_from",
+                violation_error_message=P.ExistenceReversed.refusal,
             ),
             # YUG and SCG share 891: numeric codes are unique among today's states only.
             models.UniqueConstraint(
-                fields=["numeric"], condition=Q(exists_to__isnull=True), name="country_numeric_unique_current"
+                fields=["numeric"],
+                condition=Q(exists_to__isnull=True),
+                name="country_numeric_unique_current",
+                violation_error_message=P.NumericTaken.refusal,
             ),
-            models.CheckConstraint(condition=Q(iso3__regex=r"^[A-Z]{3}$"), name="country_iso3_format"),
-            models.CheckConstraint(condition=Q(numeric__regex=r"^[0-9]{3}$"), name="country_numeric_format"),
+            models.CheckConstraint(
+                condition=Q(iso3__regex=r"^[A-Z]{3}$"),
+                name="country_iso3_format",
+                violation_error_message=P.Iso3Format.refusal,
+            ),
+            models.CheckConstraint(
+                condition=Q(numeric__regex=r"^[0-9]{3}$"),
+                name="country_numeric_format",
+                violation_error_message=P.NumericFormat.refusal,
+            ),
         ]
 
     def __str__(self):
@@ -113,18 +132,15 @@ class Country(models.Model):
     def clean(self):
         if not self.code and self.iso2:
             self.code = self.iso2
-        errors = {}
-        if not self.code:
-            errors["code"] = "Give the ISO alpha-2 code (or, for a former state, its alpha-4 code)."
+        found = records.country(self.code, None, None)  # the span is check_country's
         # The conditional unique constraint would only give a form-wide error; name the field, as before.
         if (
             self.numeric
             and self.exists_to is None
             and Country.objects.filter(numeric=self.numeric, exists_to__isnull=True).exclude(pk=self.pk).exists()
         ):
-            errors["numeric"] = f"Country with this numeric code ({self.numeric}) already exists."
-        if errors:
-            raise ValidationError(errors)
+            found.append(P.NumericTaken(self.numeric))
+        validation.refuse(found)
         validation.check_country(self)
 
     @property
@@ -165,12 +181,11 @@ class AliasBase(models.Model):
         return (self.normalized,)
 
     def clean(self):
+        validation.refuse(records.alias(self.name))
         self.normalized = normalize_name(self.name or "")
-        if not self.normalized:
-            raise ValidationError({"name": "An alias needs at least one letter or digit."})
         clash = type(self).objects.filter(normalized=self.normalized).exclude(pk=self.pk).first()
         if clash is not None:
-            raise ValidationError({"name": f"“{self.name}” is already an alias of {clash.owner}."})
+            validation.refuse([P.AliasTaken(self.name, str(clash.owner))])
 
 
 class CountryAlias(AliasBase):
@@ -182,7 +197,13 @@ class CountryAlias(AliasBase):
 
     class Meta(AliasBase.Meta):
         verbose_name_plural = "country aliases"
-        constraints = [models.CheckConstraint(condition=~Q(normalized=""), name="countryalias_normalized_not_empty")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(normalized=""),
+                name="countryalias_normalized_not_empty",
+                violation_error_message=P.AliasEmpty.refusal,
+            )
+        ]
 
     owner_field = "country"
 
@@ -245,6 +266,7 @@ class Organization(models.Model):
             models.CheckConstraint(
                 condition=Q(dissolved__isnull=True) | Q(dissolved__gte=F("founded")),
                 name="organization_dissolved_after_founded",
+                violation_error_message=P.DissolvedBeforeFounded.refusal,
             ),
         ]
 
@@ -267,10 +289,7 @@ class Organization(models.Model):
     def clean(self):
         # A founding known to the month or year is entered as any day of it and kept as its last day.
         self.founded = periods.latest_day(self.founded, self.founded_precision)
-        if self.dormant_since and (
-            self.dormant_since < self.founded or (self.dissolved and self.dormant_since > self.dissolved)
-        ):
-            raise ValidationError({"dormant_since": "A body is dormant between its founding and its dissolution."})
+        validation.refuse(records.dormancy(self.founded, self.dissolved, self.dormant_since))
 
 
 class OrganizationAlias(AliasBase):
@@ -286,7 +305,11 @@ class OrganizationAlias(AliasBase):
     class Meta(AliasBase.Meta):
         verbose_name_plural = "organization aliases"
         constraints = [
-            models.CheckConstraint(condition=~Q(normalized=""), name="organizationalias_normalized_not_empty")
+            models.CheckConstraint(
+                condition=~Q(normalized=""),
+                name="organizationalias_normalized_not_empty",
+                violation_error_message=P.AliasEmpty.refusal,
+            )
         ]
 
     owner_field = "organization"
@@ -308,7 +331,7 @@ class InclusiveDateRange(models.Func):
 
 class MembershipQuerySet(models.QuerySet):
     def on(self, day):
-        """Periods that include ``day`` (start and end are inclusive)."""
+        """Periods that include ``day`` (start and end are inclusive): ``alliances.rules.periods.contains`` in SQL."""
         if connections[self.db].vendor == "postgresql":
             # Same expression as the GiST indexes (migration 0007): a range index scan
             # instead of every period that started before ``day``.
@@ -411,13 +434,20 @@ class Membership(models.Model):
         ordering = ["organization__acronym", "start_date", "country__name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["country", "organization", "start_date"], name="membership_unique_country_organization_start"
+                fields=["country", "organization", "start_date"],
+                name="membership_unique_country_organization_start",
+                violation_error_message=P.SameStart.refusal,
             ),
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
                 name="membership_end_not_before_start",
+                violation_error_message=P.EndBeforeStart.refusal,
             ),
-            models.CheckConstraint(condition=Q(status__in=MembershipStatus.values), name="membership_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=MembershipStatus.values),
+                name="membership_status_valid",
+                violation_error_message=P.BadStatus.refusal,
+            ),
         ]
         indexes = [
             models.Index(fields=["organization", "start_date", "end_date"], name="membership_org_dates"),
@@ -483,6 +513,9 @@ class Source(models.Model):
 class CitationManager(NaturalKeyManager):
     """A citation of an organization has no membership: its natural key stops after the organization."""
 
+    def __init__(self):
+        super().__init__("source__slug", "organization__slug", "membership__country__code", "membership__start_date")
+
     def get_by_natural_key(self, source_slug, organization_slug, code=None, start_date=None):
         lookup = {"source__slug": source_slug, "organization__slug": organization_slug}
         if code is None:
@@ -523,16 +556,20 @@ class Citation(models.Model):
     class Meta:
         ordering = ["source__title", "pk"]
         constraints = [
-            models.CheckConstraint(condition=~Q(quote=""), name="citation_quote_not_empty"),
+            models.CheckConstraint(
+                condition=~Q(quote=""), name="citation_quote_not_empty", violation_error_message=P.EmptyQuote.refusal
+            ),
             models.UniqueConstraint(
                 fields=["source", "membership"],
                 condition=Q(membership__isnull=False),
                 name="citation_unique_source_membership",
+                violation_error_message=P.SourceCitedForMembership.refusal,
             ),
             models.UniqueConstraint(
                 fields=["source", "organization"],
                 condition=Q(membership__isnull=True),
                 name="citation_unique_source_organization",
+                violation_error_message=P.SourceCitedForOrganization.refusal,
             ),
         ]
 
@@ -586,8 +623,16 @@ class CountryCitation(models.Model):
     class Meta:
         ordering = ["country__name", "source__title"]
         constraints = [
-            models.CheckConstraint(condition=~Q(quote=""), name="countrycitation_quote_not_empty"),
-            models.UniqueConstraint(fields=["country", "source"], name="countrycitation_unique_country_source"),
+            models.CheckConstraint(
+                condition=~Q(quote=""),
+                name="countrycitation_quote_not_empty",
+                violation_error_message=P.EmptyQuote.refusal,
+            ),
+            models.UniqueConstraint(
+                fields=["country", "source"],
+                name="countrycitation_unique_country_source",
+                violation_error_message=P.SourceCitedForCountry.refusal,
+            ),
         ]
 
     def __str__(self):
@@ -634,11 +679,21 @@ class Succession(models.Model):
     class Meta:
         ordering = ["date", "predecessor__name", "successor__name"]
         constraints = [
-            models.CheckConstraint(condition=~Q(predecessor=F("successor")), name="succession_not_self"),
-            models.UniqueConstraint(
-                fields=["predecessor", "successor", "date"], name="succession_unique_predecessor_successor_date"
+            models.CheckConstraint(
+                condition=~Q(predecessor=F("successor")),
+                name="succession_not_self",
+                violation_error_message=P.SelfSuccession.refusal,
             ),
-            models.CheckConstraint(condition=Q(kind__in=SuccessionKind.values), name="succession_kind_valid"),
+            models.UniqueConstraint(
+                fields=["predecessor", "successor", "date"],
+                name="succession_unique_predecessor_successor_date",
+                violation_error_message=P.SameSuccession.refusal,
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=SuccessionKind.values),
+                name="succession_kind_valid",
+                violation_error_message=P.BadSuccessionKind.refusal,
+            ),
         ]
 
     def __str__(self):
@@ -724,14 +779,25 @@ class OrganizationMembership(models.Model):
     class Meta:
         ordering = ["organization__acronym", "start_date", "member__acronym"]
         constraints = [
-            models.CheckConstraint(condition=~Q(member=F("organization")), name="orgmembership_not_self"),
+            models.CheckConstraint(
+                condition=~Q(member=F("organization")),
+                name="orgmembership_not_self",
+                violation_error_message=P.OrganizationItsOwnMember.refusal,
+            ),
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
                 name="orgmembership_end_not_before_start",
+                violation_error_message=P.EndBeforeStart.refusal,
             ),
-            models.CheckConstraint(condition=Q(status__in=MembershipStatus.values), name="orgmembership_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=MembershipStatus.values),
+                name="orgmembership_status_valid",
+                violation_error_message=P.BadStatus.refusal,
+            ),
             models.UniqueConstraint(
-                fields=["member", "organization", "start_date"], name="orgmembership_unique_member_organization_start"
+                fields=["member", "organization", "start_date"],
+                name="orgmembership_unique_member_organization_start",
+                violation_error_message=P.OrganizationSameStart.refusal,
             ),
         ]
 
@@ -784,8 +850,16 @@ class OrganizationMembershipCitation(models.Model):
     class Meta:
         ordering = ["source__title", "pk"]
         constraints = [
-            models.CheckConstraint(condition=~Q(quote=""), name="orgmembershipcitation_quote_not_empty"),
-            models.UniqueConstraint(fields=["period", "source"], name="orgmembershipcitation_unique_period_source"),
+            models.CheckConstraint(
+                condition=~Q(quote=""),
+                name="orgmembershipcitation_quote_not_empty",
+                violation_error_message=P.EmptyQuote.refusal,
+            ),
+            models.UniqueConstraint(
+                fields=["period", "source"],
+                name="orgmembershipcitation_unique_period_source",
+                violation_error_message=P.SourceCitedForPeriod.refusal,
+            ),
         ]
 
     def __str__(self):
@@ -829,13 +903,20 @@ class OrganizationName(models.Model):
     class Meta:
         ordering = ["organization__acronym", "valid_from", "name"]
         constraints = [
-            models.CheckConstraint(condition=~Q(quote=""), name="organizationname_quote_not_empty"),
+            models.CheckConstraint(
+                condition=~Q(quote=""),
+                name="organizationname_quote_not_empty",
+                violation_error_message=P.NameQuoteEmpty.refusal,
+            ),
             models.CheckConstraint(
                 condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
                 name="organizationname_to_not_before_from",
+                violation_error_message=P.NameDatesReversed.refusal,
             ),
             models.UniqueConstraint(
-                fields=["organization", "name", "valid_from"], name="organizationname_unique_organization_name_from"
+                fields=["organization", "name", "valid_from"],
+                name="organizationname_unique_organization_name_from",
+                violation_error_message=P.SameName.refusal,
             ),
         ]
 
@@ -894,12 +975,26 @@ class OrganizationSuccession(models.Model):
     class Meta:
         ordering = ["date", "predecessor__acronym"]
         constraints = [
-            models.CheckConstraint(condition=~Q(predecessor=F("successor")), name="orgsuccession_not_self"),
-            models.CheckConstraint(condition=~Q(quote=""), name="orgsuccession_quote_not_empty"),
             models.CheckConstraint(
-                condition=Q(kind__in=OrganizationSuccessionKind.values), name="orgsuccession_kind_valid"
+                condition=~Q(predecessor=F("successor")),
+                name="orgsuccession_not_self",
+                violation_error_message=P.OrganizationSelfSuccession.refusal,
             ),
-            models.UniqueConstraint(fields=["predecessor", "successor"], name="orgsuccession_unique_pair"),
+            models.CheckConstraint(
+                condition=~Q(quote=""),
+                name="orgsuccession_quote_not_empty",
+                violation_error_message=P.SuccessionQuoteEmpty.refusal,
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=OrganizationSuccessionKind.values),
+                name="orgsuccession_kind_valid",
+                violation_error_message=P.BadSuccessionKind.refusal,
+            ),
+            models.UniqueConstraint(
+                fields=["predecessor", "successor"],
+                name="orgsuccession_unique_pair",
+                violation_error_message=P.SameOrganizationSuccession.refusal,
+            ),
         ]
 
     def __str__(self):

@@ -9,9 +9,24 @@ from collections import defaultdict
 
 from django.core.exceptions import ValidationError
 
-from alliances import locks, periods
-from alliances.periods import describe_period, overlaps
-from alliances.validation import dates_out_of_order, outside_organization
+from alliances import locks
+from alliances.rules import memberships as membership_rules
+from alliances.rules import periods
+from alliances.rules.periods import describe_period, overlaps
+
+
+def dates_out_of_order(start, end):
+    """The rulebook's sentence if a period ends before it starts, else None."""
+    found = membership_rules.dates(start, end)
+    return found[0].sentence if found else None
+
+
+def outside_organization(organization, start, end):
+    """(field, sentence) for each way the period leaves ``organization``'s life (the rulebook's rule)."""
+    return [
+        (problem.field, problem.sentence) for problem in membership_rules.within_organization(organization, start, end)
+    ]
+
 
 NEEDS_CITATION = "An organization's membership period needs at least one citation: a source and its sentence."
 

@@ -8,7 +8,7 @@ import pycountry
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 
-from alliances import history, locks, organization_rules, validation
+from alliances import history, organization_rules
 from alliances.choices import MembershipStatus, SuccessionKind
 from alliances.models import (
     Citation,
@@ -23,7 +23,12 @@ from alliances.models import (
     Succession,
 )
 from alliances.names import MAX_IDENTIFIER_LENGTH, NotFound, country_resolve, organization_resolve, snapshot
-from alliances.periods import POSSIBLE, certainty_on, count_series, coverage_gaps, day_or_today, overlaps
+from alliances.rules import citations as citation_rules
+from alliances.rules import memberships as rules
+from alliances.rules import records
+from alliances.rules import successions as succession_rules
+from alliances.rules.periods import POSSIBLE, certainty_on, count_series, coverage_gaps, day_or_today, overlaps
+from alliances.rules.problems import BadSuccessionKind, Overlap
 from alliances.text import normalize_name
 
 _WORD_BREAKS = re.compile(r"[\W_]+")
@@ -191,9 +196,8 @@ def _dates(membership):
 def requirement_gaps(organization, required):
     """Member periods of ``organization`` not covered by membership of ``required``, as (membership, gap day).
 
-    Used to validate a write, so it reads under the write lock like the other cross-row rules.
+    ``services.requirement_problems`` asks it to validate a write, under the lock its caller took.
     """
-    locks.lock_writes()
     gaps = []
     for m in Membership.objects.filter(organization=organization, status=MembershipStatus.MEMBER).select_related(
         "country"
@@ -234,16 +238,15 @@ def find_problems():
     by_pair = defaultdict(list)
     for m in memberships:
         by_pair[(m.country_id, m.organization_id)].append(m)
-        if message := validation.dates_out_of_order(m.start_date, m.end_date):
-            problems.append(f"{m}: {message}")
-        for _field, message in validation.outside_organization(m.organization, m.start_date, m.end_date):
-            problems.append(f"{m}: {message}")
+        for problem in rules.dates(m.start_date, m.end_date) + rules.within_organization(
+            m.organization, m.start_date, m.end_date
+        ):
+            problems.append(f"{m}: {problem}")
 
     for periods in by_pair.values():
-        for i, a in enumerate(periods):
-            for b in periods[i + 1 :]:
-                if overlaps(a.start_date, a.end_date, b.start_date, b.end_date):
-                    problems.append(f"Overlapping periods: {a} / {b}.")
+        for a, b in rules.overlapping(periods, dates=_dates):
+            overlap = Overlap(a.country.name, a.organization.acronym, a.status, a.start_date, a.end_date)
+            problems.append(f"{b}: {overlap}")
 
     member_periods = defaultdict(list)
     for m in memberships:
@@ -254,11 +257,15 @@ def find_problems():
             for m in memberships:
                 if m.organization_id != organization.pk or m.status != MembershipStatus.MEMBER:
                     continue
-                for _, gap in coverage_gaps(member_periods[(m.country_id, required.pk)], [m], dates=_dates):
-                    problems.append(
-                        f"{m}: {organization.acronym} members must be {required.acronym} members, "
-                        f"but {m.country.name} is not one on {gap.isoformat()}."
-                    )
+                for problem in rules.required_membership(
+                    organization.acronym,
+                    required.acronym,
+                    m.country.name,
+                    m.start_date,
+                    m.end_date,
+                    member_periods[(m.country_id, required.pk)],
+                ):
+                    problems.append(f"{m}: {problem}")
 
     cited = set(Citation.objects.filter(membership__isnull=False).values_list("membership_id", flat=True))
     for m in memberships:
@@ -267,14 +274,14 @@ def find_problems():
     for citation in Citation.objects.filter(membership__isnull=False).select_related(
         "source", "organization", "membership__organization"
     ):
-        if citation.organization_id != citation.membership.organization_id:
+        for problem in citation_rules.same_organization(citation.organization_id, citation.membership.organization_id):
             problems.append(
-                f"Citation {citation.pk} of {citation.source}: organization {citation.organization.acronym} "
-                f"differs from its membership's ({citation.membership.organization.acronym})."
+                f"Citation {citation.pk} of {citation.source} (about {citation.organization.acronym}, its period "
+                f"about {citation.membership.organization.acronym}): {problem}"
             )
     for citation in Citation.objects.select_related("source", "organization"):
-        if not citation.quote.strip():
-            problems.append(f"Citation {citation.pk} of {citation.source}: empty quote.")
+        for problem in citation_rules.quoted(citation.quote):
+            problems.append(f"Citation {citation.pk} of {citation.source}: {problem}")
 
     for country in Country.objects.filter(iso2__isnull=False):
         known = pycountry.countries.get(alpha_2=country.iso2)
@@ -282,11 +289,8 @@ def find_problems():
 
     for alias_model in (CountryAlias, OrganizationAlias):
         for alias in alias_model.objects.all():
-            if alias.normalized != normalize_name(alias.name):
-                problems.append(
-                    f"Alias “{alias.name}”: stored lookup key “{alias.normalized}” should be "
-                    f"“{normalize_name(alias.name)}”."
-                )
+            for problem in records.alias(alias.name, alias.normalized):
+                problems.append(f"Alias “{alias.name}”: {problem}")
     problems += history_problems(memberships)
     problems += organization_life_problems()
     return problems
@@ -302,9 +306,9 @@ def organization_life_problems():
     )
     by_pair = defaultdict(list)
     for period in found:
-        if message := validation.dates_out_of_order(period.start_date, period.end_date):
+        if message := organization_rules.dates_out_of_order(period.start_date, period.end_date):
             problems.append(f"{period}: {message}")
-        outside = validation.outside_organization(period.organization, period.start_date, period.end_date)
+        outside = organization_rules.outside_organization(period.organization, period.start_date, period.end_date)
         outside += organization_rules.outside_member_life(period.member, period.start_date, period.end_date)
         problems += [f"{period}: {message}" for _, message in outside]
         if not period.citation_count:
@@ -341,30 +345,29 @@ def history_problems(memberships):
     """Every history rule (alliances/history.py) the stored data breaks, as readable sentences."""
     problems = []
     for m in memberships:
-        problem = history.existence_problem(m.country, m.start_date, m.end_date)
-        if problem:
+        for problem in rules.within_existence(m.country, m.start_date, m.end_date):
             problems.append(f"{m}: {problem}")
-        dissolved = m.organization.dissolved
-        if dissolved is not None and (m.end_date is None or m.end_date > dissolved):
-            problems.append(f"{m}: ends after {m.organization.acronym} was dissolved ({dissolved}).")
 
     by_pair = defaultdict(list)
     for m in memberships:
         by_pair[(m.country_id, m.organization_id)].append(m)
     for succession in Succession.objects.select_related("predecessor", "successor"):
-        if succession.predecessor_id == succession.successor_id:
-            problems.append(f"Succession {succession}: a state cannot succeed itself.")
+        found = succession_rules.not_itself(succession.predecessor_id, succession.successor_id)
         if succession.kind not in SuccessionKind.values:
-            problems.append(f"Succession {succession}: unknown kind “{succession.kind}”.")
-        if succession.kind != SuccessionKind.CONTINUATION:
-            continue
-        for (country_id, organization_id), periods in by_pair.items():
-            if country_id != succession.predecessor_id:
-                continue
-            for a in periods:
-                for b in by_pair.get((succession.successor_id, organization_id), []):
-                    if overlaps(a.start_date, a.end_date, b.start_date, b.end_date):
-                        problems.append(f"Continuation {succession}: two seats at once: {a} / {b}.")
+            found.append(BadSuccessionKind())
+        if succession.kind == SuccessionKind.CONTINUATION:
+            for (country_id, organization_id), periods in by_pair.items():
+                if country_id != succession.predecessor_id:
+                    continue
+                found += succession_rules.one_seat(
+                    succession.predecessor.name,
+                    succession.successor.name,
+                    succession.date,
+                    periods[0].organization.acronym,
+                    [_dates(m) for m in periods],
+                    [_dates(m) for m in by_pair.get((succession.successor_id, organization_id), [])],
+                )
+        problems += [f"Succession {succession}: {problem}" for problem in found]
 
     for citation in unsupported_citations():
         m = citation.membership

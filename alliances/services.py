@@ -1,8 +1,10 @@
 """Writes: every change to the data goes through a function here.
 
-Each validates with ``full_clean()`` (so the rules in ``alliances.validation`` apply)
-inside a transaction, and turns a database constraint violation that slipped
-past validation (a concurrent writer, say) into a ValidationError with a plain
+Each takes the write lock (``alliances.locks``) first, so the rules that read
+other rows see every earlier commit and no concurrent write slips in before
+the save; then validates with ``full_clean()`` (so the rulebook applies through
+``alliances.validation``) inside a transaction, and turns a database constraint
+violation that slipped past validation into a ValidationError with a plain
 message (``alliances.constraints``).
 """
 
@@ -11,13 +13,15 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from alliances import constraints, organization_rules, validation
+from alliances import constraints, locks, organization_rules, selectors, validation
 from alliances.choices import MembershipStatus
 from alliances.models import Citation, Membership, OrganizationMembership, OrganizationMembershipCitation
+from alliances.rules import problems, records
 from alliances.text import normalize_name
 
 
 def _save(instance, **fields):
+    locks.lock_writes()  # before full_clean() reads other rows
     for name, value in fields.items():
         setattr(instance, name, value)
     instance.full_clean()
@@ -65,7 +69,7 @@ def membership_create(
         )
     )
     if not citations:  # after the rules, so a period that breaks one says which
-        raise ValidationError({"citations": validation.NEEDS_CITATION})
+        validation.refuse([problems.NeedsCitation()])
     for source, quote in citations:
         _save(Citation(source=source, organization=organization, membership=membership, quote=quote))
     return membership
@@ -80,6 +84,7 @@ def membership_update(*, membership, **fields):
 @transaction.atomic
 def membership_delete(*, membership):
     """Delete a membership period unless a dependent membership (a B9 seat, say) needs it."""
+    locks.lock_writes()
     validation.check_membership_removal(membership)
     membership.delete()
 
@@ -169,6 +174,7 @@ def memberships_delete(*, memberships):
     Each is checked against the stored data before any is deleted, as the
     admin's bulk delete always did.
     """
+    locks.lock_writes()
     for membership in memberships:
         validation.check_membership_removal(membership)
     memberships.delete()
@@ -187,3 +193,31 @@ def organization_membership_create(*, member, organization, start_date, citation
     for source, quote in citations:
         _save(OrganizationMembershipCitation(period=period, source=source, quote=quote))
     return period
+
+
+def requirement_problems(organization, required):
+    """The problems of making ``organization``'s members belong to each of ``required``, against the stored data.
+
+    The caller holds the write lock (``set_requirements``; the admin's organization form runs
+    inside ``audit.acting_as``), so no membership written meanwhile can break a requirement.
+    """
+    found = []
+    for other in required:
+        is_itself = organization.pk is not None and other.pk == organization.pk
+        if organization.pk is None and not is_itself:
+            continue
+        gaps = [] if is_itself else selectors.requirement_gaps(organization, other)
+        found += records.requirement(
+            organization.acronym, other.acronym, is_itself, [(m.country.name, day) for m, day in gaps]
+        )
+    return found
+
+
+@transaction.atomic
+def set_requirements(organization, required):
+    """Set which organizations ``organization``'s members must belong to, on every write path (API, admin)."""
+    locks.lock_writes()
+    found = requirement_problems(organization, required)
+    if found:
+        raise ValidationError({"members_must_belong_to": [p.sentence for p in found]})
+    organization.members_must_belong_to.set(required)

@@ -43,7 +43,7 @@ def table(header, rows, align=None):
 
 
 def shown(day, precision):
-    """A stored date as far as it is known (alliances/periods.py stores a year as its last day)."""
+    """A stored date as far as it is known (alliances/rules/periods.py stores a year as its last day)."""
     if not day:
         return ""
     return {"year": day[:4], "month": day[:7]}.get(precision, day)

@@ -33,7 +33,7 @@ django.setup()
 from django.core.exceptions import ValidationError  # noqa: E402
 from django.db import transaction  # noqa: E402
 
-from alliances import audit, history, periods, services  # noqa: E402
+from alliances import audit, history, services  # noqa: E402
 from alliances.models import (  # noqa: E402
     Citation,
     Country,
@@ -49,6 +49,7 @@ from alliances.models import (  # noqa: E402
     Source,
     Succession,
 )
+from alliances.rules import periods  # noqa: E402
 from alliances.text import normalize_name  # noqa: E402
 
 FAMILIES = [

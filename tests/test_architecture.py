@@ -71,7 +71,9 @@ def test_the_domain_does_not_import_the_api_or_the_admin():
     _, edges = graph()
     domain = [
         "alliances.models",
-        "alliances.periods",
+        "alliances.rules.periods",
+        "alliances.rules.problems",
+        "alliances.rules.memberships",
         "alliances.validation",
         "alliances.services",
         "alliances.selectors",
@@ -98,3 +100,32 @@ def test_the_domain_does_not_import_the_platform():
         if not name.startswith(above) and name not in interfaces
     }
     assert {name: targets for name, targets in offenders.items() if targets} == {}
+
+
+def all_imports(path):
+    """Every module ``path`` imports, at any depth (``import x``, ``from x import y``)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+    return found
+
+
+def test_the_rulebook_imports_no_django_and_no_orm():
+    """``alliances/rules/`` reasons over plain periods and names: no Django, no models, no queries.
+
+    It may use the text normaliser (``alliances.text``, itself pure) and its own modules only.
+    """
+    rules = sorted((PACKAGE / "rules").glob("*.py"))
+    assert {p.stem for p in rules} >= {"__init__", "periods", "problems", "memberships", "successions"}
+    for path in rules:
+        outside = {
+            name
+            for name in all_imports(path)
+            if name.startswith(("django", "rest_framework"))
+            or (name.startswith("alliances") and not name.startswith(("alliances.rules", "alliances.text")))
+        }
+        assert outside == set(), path.name
+    assert not {name for name in all_imports(PACKAGE / "text.py") if name.startswith(("django", "alliances"))}

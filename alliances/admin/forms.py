@@ -1,16 +1,18 @@
 """The admin's forms and formsets: the curation workflows' own forms, the stale-edit check, the inline formsets."""
 
+from collections import defaultdict
+
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import AdminDateWidget, AutocompleteSelect
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.forms.models import BaseInlineFormSet
 
-from alliances import audit, concurrency, selectors, validation
+from alliances import audit, concurrency, services, validation
 from alliances.api.serializers import record_token
 from alliances.choices import MembershipStatus
 from alliances.models import Citation, Country, Membership, Source
-from alliances.periods import describe_period, overlaps
+from alliances.rules import memberships, problems
 from alliances.text import normalize_name
 
 
@@ -159,18 +161,11 @@ class StaleEditForm(forms.ModelForm):
 
 class OrganizationForm(StaleEditForm):
     def clean_members_must_belong_to(self):
+        """The rulebook's requirement rules; the admin's submit holds the write lock (``audit.acting_as``)."""
         required = self.cleaned_data["members_must_belong_to"]
-        if self.instance.pk is not None and self.instance in required:
-            raise ValidationError(f"{self.instance.acronym} cannot require membership of itself.")
-        if self.instance.pk is not None:
-            for other in required:
-                gaps = selectors.requirement_gaps(self.instance, other)
-                if gaps:
-                    m, gap = gaps[0]
-                    raise ValidationError(
-                        f"{len(gaps)} member period(s) break this, e.g. {m.country.name} is not a member of "
-                        f"{other.acronym} on {gap.isoformat()}."
-                    )
+        found = services.requirement_problems(self.instance, required)
+        if found:
+            raise ValidationError(found[0].sentence)
         return required
 
 
@@ -178,7 +173,8 @@ class MembershipInlineFormSet(BaseInlineFormSet):
     """Refuse two new or edited rows of one submit that overlap each other.
 
     ``Membership.clean()`` compares a row with what is already stored; rows of
-    the same form are not stored yet, so they are compared here.
+    the same form are not stored yet, so the rulebook's overlap rule is handed
+    them here.
     """
 
     def clean(self):
@@ -193,18 +189,23 @@ class MembershipInlineFormSet(BaseInlineFormSet):
                     raise ValidationError(exc.messages) from exc
             if not data or data.get("DELETE") or not data.get("start_date"):
                 continue
-            instance = form.instance
-            rows.append((instance.country_id, instance.organization_id, data["start_date"], data.get("end_date"), form))
-        for i, (country, organization, start, end, form) in enumerate(rows):
-            for other_country, other_org, other_start, other_end, _ in rows[i + 1 :]:
-                if (country, organization) == (other_country, other_org) and overlaps(
-                    start, end, other_start, other_end
-                ):
-                    form.add_error(
-                        "start_date",
-                        "This period overlaps another row of this form for the same country and organization "
-                        f"({describe_period(other_start, other_end)}).",
-                    )
+            rows.append((form, data["start_date"], data.get("end_date"), data.get("status", "")))
+        by_pair = defaultdict(list)
+        for row in rows:
+            by_pair[(row[0].instance.country_id, row[0].instance.organization_id)].append(row)
+        for pair_rows in by_pair.values():
+            for (form, *_), (_, other_start, other_end, other_status) in memberships.overlapping(
+                pair_rows, dates=lambda row: row[1:3]
+            ):
+                instance = form.instance
+                problem = problems.Overlap(
+                    instance.country.name if instance.country_id else "?",
+                    instance.organization.acronym if instance.organization_id else "?",
+                    other_status,
+                    other_start,
+                    other_end,
+                )
+                form.add_error(problem.field, problem.sentence)
 
 
 class AliasInlineFormSet(BaseInlineFormSet):

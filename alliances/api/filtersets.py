@@ -5,10 +5,11 @@ from django import forms
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from alliances import periods, selectors
+from alliances import selectors
 from alliances.api.serializers import parse_statuses
 from alliances.choices import STATUS_HELP, OrganizationKind
 from alliances.models import Country, Membership, Organization
+from alliances.rules import periods
 
 # Each distinct identifier adds a subquery, so a request's cost grows with their number:
 # repeats are dropped and more than this many distinct ones is a 400, not a slow query.

@@ -7,10 +7,10 @@ that reads a members list never mistakes the EU for a state.
 
 from rest_framework import serializers
 
-from alliances import periods
 from alliances.api.serializers import OrganizationBriefSerializer, PreciseDateField
 from alliances.choices import OrganizationSuccessionKind
 from alliances.models import OrganizationMembership, OrganizationName, OrganizationSuccession, Source
+from alliances.rules import periods
 
 MEMBER_TYPE_HELP = "What the member is: always organization here (a state's period names a country instead)."
 CERTAINTY_HELP = (

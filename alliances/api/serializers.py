@@ -11,7 +11,7 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 
-from alliances import concurrency, names, periods, requirements, selectors, services
+from alliances import concurrency, names, selectors, services
 from alliances.choices import (
     STATUS_HELP,
     MembershipStatus,
@@ -21,6 +21,7 @@ from alliances.choices import (
     statuses_included,
 )
 from alliances.models import AuditEvent, Citation, Country, Membership, Organization, Source
+from alliances.rules import periods
 
 
 @extend_schema_field(
@@ -220,14 +221,14 @@ class OrganizationInputSerializer(serializers.ModelSerializer):
     def create(self, validated_data):
         required = validated_data.pop("members_must_belong_to", [])
         organization = services.named_record_save(Organization(), **validated_data)
-        requirements.set_requirements(organization, required)
+        services.set_requirements(organization, required)
         return organization
 
     def update(self, instance, validated_data):
         required = validated_data.pop("members_must_belong_to", None)
         services.named_record_save(instance, **validated_data)
         if required is not None:
-            requirements.set_requirements(instance, required)
+            services.set_requirements(instance, required)
         return instance
 
     def to_representation(self, instance):
@@ -378,6 +379,10 @@ class MembershipInputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Membership
+        # No unique-together validator of DRF's: it would answer a repeated start with the constraint's
+        # sentence as a form-wide error; the rulebook answers first (the overlap, on start_date), and a
+        # concurrent duplicate is the constraint's refusal on start_date (alliances/constraints.py).
+        validators = []
         fields = [
             "country",
             "organization",

@@ -10,7 +10,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
-from alliances import audit, periods, selectors, services
+from alliances import audit, selectors, services
 from alliances.api import organization_life as life
 from alliances.api import serializers as s
 from alliances.api.filtersets import CountryFilterSet, MembershipFilterSet, OrganizationFilterSet
@@ -20,6 +20,7 @@ from alliances.platform import readkey, readmodel
 from alliances.platform.pagination import StatusesPagination, StatusesWindowCountPagination
 from alliances.platform.renderers import Assembled, JSONRenderer
 from alliances.platform.viewsets import Conflict, ModelViewSetBase
+from alliances.rules import periods
 
 # What the read model pre-renders: exactly what the serializers give on the SQL path.
 REPRESENTATIONS = readmodel.Representations(

@@ -36,9 +36,11 @@ import threading
 import orjson
 from django.conf import settings
 
-from alliances import audit, names, periods, selectors
+from alliances import audit, names, selectors
 from alliances.models import Country, Membership, Organization
 from alliances.platform.renderers import dumps
+from alliances.rules import periods
+from alliances.rules.periods import contains
 
 BUILD_CHUNK = 1000  # periods read (with their citations) per query while building
 
@@ -69,7 +71,7 @@ class Period:
     list_order: tuple  # the membership list: organization acronym, start, country name
 
     def on(self, day):
-        return self.start <= day and (self.end is None or day <= self.end)
+        return contains(self.start, self.end, day)
 
 
 class ReadModel:

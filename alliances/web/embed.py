@@ -27,7 +27,8 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.clickjacking import xframe_options_exempt
 
-from alliances import audit, periods, selectors
+from alliances import audit, selectors
+from alliances.rules import periods
 from alliances.web import charts, views
 
 PNG_SCALE = 2  # 1,440 px wide: sharp on a high-density screen and in print

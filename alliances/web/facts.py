@@ -12,7 +12,8 @@ import datetime
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 
-from alliances import audit, citation, periods, selectors
+from alliances import audit, citation, selectors
+from alliances.rules import periods
 from alliances.web import cite
 from alliances.web.views import (
     STATUS_LABELS,

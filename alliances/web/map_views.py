@@ -20,8 +20,9 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.clickjacking import xframe_options_exempt
 
-from alliances import audit, periods, selectors
+from alliances import audit, selectors
 from alliances.choices import OrganizationKind
+from alliances.rules import periods
 from alliances.web import maps
 from alliances.web.views import (
     SITE_NAME,

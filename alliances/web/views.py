@@ -19,8 +19,10 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import condition, require_safe
 
-from alliances import audit, citation, periods, selectors
+from alliances import audit, citation, selectors
 from alliances.choices import MembershipStatus, OrganizationKind
+from alliances.rules import periods
+from alliances.rules.periods import contains
 from alliances.web import charts, cite, maps, svg
 from alliances.web.cite import country_slug, fact_path
 
@@ -247,7 +249,7 @@ def country_rows(periods, day):
                 "start_text": m.start_text,  # as far as known: never a day that is not
                 "end_text": m.end_text,
                 "founding": m.founding,
-                "current": m.start_date <= day and (m.end_date is None or m.end_date >= day),
+                "current": contains(m.start_date, m.end_date, day),
                 "citations": _citations(m),
             }
         )

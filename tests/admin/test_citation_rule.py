@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Count
 
 from alliances.models import Citation, Membership
-from alliances.validation import NEEDS_CITATION
+from alliances.validation import NEEDS_CITATION  # the rulebook's sentence (alliances.rules.problems.NeedsCitation)
 from tests.admin.test_admin import ADMIN, change_form, errors_of
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,8 @@ import datetime
 import pytest
 from rest_framework.test import APIClient
 
-from alliances import periods
 from alliances.models import Membership, OrganizationMembership
+from alliances.rules import periods
 
 pytestmark = pytest.mark.django_db
 

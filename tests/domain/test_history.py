@@ -177,7 +177,7 @@ def test_validate_data_finds_history_problems():
     Membership.objects.filter(country__code="RU", organization__slug="osce").update(start_date="1991-12-01")
     Membership.objects.filter(country__code="DDDE", organization__slug="osce").update(end_date="1990-12-31")
     problems = "\n".join(selectors.find_problems())
-    assert "two seats at once" in problems
+    assert "continues USSR from 1991-12-26: one seat" in problems
     assert "until 1990-10-02" in problems
 
 

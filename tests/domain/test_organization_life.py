@@ -11,7 +11,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
-from alliances import audit, loading, periods, selectors, services
+from alliances import audit, loading, selectors, services
 from alliances.models import (
     AuditEvent,
     Organization,
@@ -20,6 +20,7 @@ from alliances.models import (
     OrganizationSuccession,
     Source,
 )
+from alliances.rules import periods
 
 pytestmark = pytest.mark.django_db
 D = datetime.date.fromisoformat

@@ -12,8 +12,8 @@ from urllib.parse import urlparse
 import pytest
 from django.conf import settings
 
-from alliances import periods
 from alliances.models import Citation, Membership, Source
+from alliances.rules import periods
 
 pytestmark = pytest.mark.django_db
 

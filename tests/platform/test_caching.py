@@ -70,7 +70,7 @@ def test_default_date_is_part_of_the_key(monkeypatch):
             return datetime.date(2021, 12, 30)
 
     monkeypatch.setattr(readkey.datetime, "date", Earlier)
-    from alliances import periods
+    from alliances.rules import periods
 
     monkeypatch.setattr(periods.datetime, "date", Earlier)  # the one default day (periods.day_or_today)
     answer = client.get(url)

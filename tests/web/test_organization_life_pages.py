@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-from alliances import periods
 from alliances.models import Membership
+from alliances.rules import periods
 
 pytestmark = pytest.mark.django_db
 

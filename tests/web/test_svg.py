@@ -5,7 +5,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from alliances.periods import count_series
+from alliances.rules.periods import count_series
 from alliances.web import svg
 
 D = datetime.date.fromisoformat

@@ -4,10 +4,11 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from alliances import periods, selectors
+from alliances import selectors
 from alliances.api.serializers import MembershipOutputSerializer
 from alliances.choices import STATUS_HELP, UnknownStatus, statuses_for, statuses_included
 from alliances.platform.renderers import columns_of, stream_csv
+from alliances.rules import periods
 
 
 def add_query_arguments(parser, what):

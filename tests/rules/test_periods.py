@@ -1,4 +1,4 @@
-"""The pure period core (alliances/periods.py), without the database."""
+"""The pure period core (alliances/rules/periods.py), without the database, and its SQL mirror `on()`."""
 
 import ast
 import datetime
@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from alliances import periods
-from alliances.periods import coverage_gaps, describe_period, first_coverage_gap, first_uncovered_day, overlaps
+from alliances.models import Membership
+from alliances.rules import periods
+from alliances.rules.periods import coverage_gaps, describe_period, first_coverage_gap, first_uncovered_day, overlaps
 
 D = datetime.date.fromisoformat
 
@@ -76,3 +77,29 @@ def test_periods_reaching_the_last_representable_day():
     assert first_uncovered_day([(datetime.date(2004, 3, 29), last)], start, None) is None
     assert first_uncovered_day([(start, last - datetime.timedelta(days=1))], start, last) == last
     assert first_coverage_gap([(start, last)], [(start, last)]) is None
+
+
+@pytest.mark.parametrize(
+    "start, end, day, expected",
+    [
+        ("2000-01-01", "2000-12-31", "2000-01-01", True),  # both ends inclusive
+        ("2000-01-01", "2000-12-31", "2000-12-31", True),
+        ("2000-01-01", "2000-12-31", "2001-01-01", False),
+        ("2000-01-01", "2000-12-31", "1999-12-31", False),
+        ("2000-01-01", None, "2999-01-01", True),  # ongoing
+        (None, "2000-12-31", "1000-01-01", True),  # an existence span open at its start
+        (None, None, "2000-06-01", True),
+    ],
+)
+def test_contains_is_inclusive_and_open_where_an_end_is_none(start, end, day, expected):
+    assert periods.contains(start and D(start), end and D(end), D(day)) is expected
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("day", ["1949-08-24", "1991-12-25", "1991-12-26", "2004-03-29", "2022-12-31"])
+def test_the_querysets_on_is_contains_in_sql(day):
+    """``Membership.objects.on(day)`` picks exactly the stored periods ``contains`` says include the day."""
+    rows = Membership.objects.values_list("pk", "start_date", "end_date")
+    expected = {pk for pk, start, end in rows if periods.contains(start, end, D(day))}
+    assert expected  # the days are chosen so that each has periods
+    assert set(Membership.objects.on(D(day)).values_list("pk", flat=True)) == expected

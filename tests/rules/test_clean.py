@@ -1,4 +1,4 @@
-"""The membership and citation rules: Model.full_clean(), the services and the database constraints."""
+"""The rulebook as the write paths apply it: full_clean() (alliances/validation.py), services, constraints."""
 
 import datetime
 

@@ -1,9 +1,9 @@
 """Pure interval arithmetic on inclusive date periods: no database, no Django.
 
 A period is ``(start, end)`` with both days inclusive and ``end=None`` for an
-ongoing one. The validators (``alliances.validation``), the data-problems
-report (``alliances.selectors.find_problems``) and the admin's forms all ask
-the same two questions of periods, answered here once.
+ongoing one. Every rule of ``alliances.rules`` asks its questions of periods
+here: ``contains`` (is a day in a period; ``MembershipQuerySet.on`` asks the
+database the same), ``overlaps`` and the coverage questions.
 """
 
 import datetime
@@ -17,6 +17,14 @@ Period = tuple[datetime.date, datetime.date | None]
 
 def describe_period(start, end):
     return f"{start.isoformat()} to {end.isoformat() if end else 'ongoing'}"
+
+
+def contains(start, end, day):
+    """Whether the inclusive period [start, end] includes ``day``; ``None`` at either end means open.
+
+    The one "on day D" predicate: ``MembershipQuerySet.on(day)`` is its SQL form.
+    """
+    return (start is None or start <= day) and (end is None or day <= end)
 
 
 def overlaps(a_start, a_end, b_start, b_end):
