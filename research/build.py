@@ -62,6 +62,8 @@ FAMILIES = [
     "clubs",
     "commonwealth-francophonie",
     "organization-life",
+    # The gaps a check of twelve states on three days found (CEFTA, the Barents Council, CICA, GATT, Serbia).
+    "gaps",
     # Last: it only repeats periods the others wrote, with a primary source (and the quote-check's answers).
     "primary-sources",
 ]
