@@ -8,7 +8,7 @@ from django.db.models.functions import Cast
 from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 
-from alliances import crosswalks, organization_rules, validation
+from alliances import organization_rules, validation
 from alliances.choices import (
     DatePrecision,
     MembershipStatus,
@@ -17,6 +17,7 @@ from alliances.choices import (
     SourceKind,
     SuccessionKind,
 )
+from alliances.opendata import crosswalks
 from alliances.rules import periods, records
 from alliances.rules import problems as P
 from alliances.text import normalize_name
@@ -145,7 +146,7 @@ class Country(models.Model):
 
     @property
     def cow_codes(self):
-        """(COW state code, COW abbreviation) from the ``countrycode`` package (alliances/crosswalks.py)."""
+        """(COW state code, COW abbreviation) from the ``countrycode`` package (alliances/opendata/crosswalks.py)."""
         return crosswalks.cow_codes(self.iso2, self.name, self.official_name)
 
     @property

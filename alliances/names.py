@@ -19,8 +19,8 @@ import threading
 
 from django.db.models import Prefetch
 
-from alliances import audit
 from alliances.models import Country, CountryAlias, Organization, OrganizationAlias, OrganizationMembership, Succession
+from alliances.store import audit
 from alliances.text import normalize_name
 
 MAX_IDENTIFIER_LENGTH = 200

@@ -9,10 +9,10 @@ from collections import defaultdict
 
 from django.core.exceptions import ValidationError
 
-from alliances import locks
 from alliances.rules import memberships as membership_rules
 from alliances.rules import periods, problems
 from alliances.rules.periods import describe_period, overlaps
+from alliances.store import locks
 
 
 def dates_out_of_order(start, end):

@@ -1,11 +1,11 @@
 """Writes: every change to the data goes through a function here.
 
-Each takes the write lock (``alliances.locks``) first, so the rules that read
+Each takes the write lock (``alliances.store.locks``) first, so the rules that read
 other rows see every earlier commit and no concurrent write slips in before
 the save; then validates with ``full_clean()`` (so the rulebook applies through
 ``alliances.validation``) inside a transaction, and turns a database constraint
 violation that slipped past validation into a ValidationError with a plain
-message (``alliances.constraints``).
+message (``alliances.store.constraints``).
 """
 
 import datetime
@@ -13,10 +13,11 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from alliances import constraints, locks, organization_rules, selectors, validation
+from alliances import organization_rules, selectors, validation
 from alliances.choices import MembershipStatus
 from alliances.models import Citation, Membership, OrganizationMembership, OrganizationMembershipCitation
 from alliances.rules import problems, records
+from alliances.store import constraints, locks
 from alliances.text import normalize_name
 
 

@@ -8,7 +8,7 @@ The rules and their sentences are ``alliances.rules``; this module only queries
 can import it without an import cycle) and renders the problems as a
 ``ValidationError`` keyed by field.
 
-The write lock (alliances/locks.py) is not taken here: the write's entry point
+The write lock (alliances/store/locks.py) is not taken here: the write's entry point
 (a service, ``audit.acting_as`` around the admin's and the API's writes) takes
 it before anything is read.
 """

@@ -4,15 +4,14 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from alliances.views import (
+from alliances.opendata.views import (
     download_file,
     download_latest,
     download_latest_file,
     downloads,
     downloads_json,
-    favicon,
-    healthz,
 )
+from alliances.platform.health import favicon, healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

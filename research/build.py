@@ -33,7 +33,7 @@ django.setup()
 from django.core.exceptions import ValidationError  # noqa: E402
 from django.db import transaction  # noqa: E402
 
-from alliances import audit, history, services  # noqa: E402
+from alliances import history, services  # noqa: E402
 from alliances.models import (  # noqa: E402
     Citation,
     Country,
@@ -50,6 +50,7 @@ from alliances.models import (  # noqa: E402
     Succession,
 )
 from alliances.rules import periods  # noqa: E402
+from alliances.store import audit  # noqa: E402
 from alliances.text import normalize_name  # noqa: E402
 
 FAMILIES = [

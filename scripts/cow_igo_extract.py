@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Cut COW IGO v3's codes for the organizations the data set covers out of the COW file.
 
-    .venv/bin/python scripts/cow_igo_extract.py     # rewrites alliances/data/cow/cow_igo_v3.csv.gz and
+    .venv/bin/python scripts/cow_igo_extract.py     # rewrites alliances/opendata/data/cow/cow_igo_v3.csv.gz and
                                                     # cow_igo_v3_abbreviations.txt
 
 Reads ``tests/data/cow/state_year_format3.rda`` (COW IGO v3 state-year, as the igoR
@@ -21,7 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RDA = ROOT / "tests" / "data" / "cow" / "state_year_format3.rda"
-OUT = ROOT / "alliances" / "data" / "cow" / "cow_igo_v3.csv.gz"
+OUT = ROOT / "alliances" / "opendata" / "data" / "cow" / "cow_igo_v3.csv.gz"
 # Every COW abbreviation, so that a column of ours never takes the name of another COW organization.
 NAMES = ROOT / "alliances" / "data" / "cow" / "cow_igo_v3_abbreviations.txt"
 FIRST_YEAR = 1945

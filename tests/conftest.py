@@ -70,14 +70,14 @@ def django_db_setup(django_db_setup, django_db_blocker):
 def _flush_through_audit_guard():
     """Transactional tests end with ``flush``, which empties every table, the audit trail too.
 
-    The database refuses that (alliances/integrity.py), so the suite's flush runs
+    The database refuses that (alliances/store/integrity.py), so the suite's flush runs
     in ``integrity.maintenance()`` and also removes the audit rows that its own
     deletes recorded (SQLite deletes row by row), leaving an empty trail.
     """
     from django.core.management.commands import flush
     from django.db import connections
 
-    from alliances import integrity
+    from alliances.store import integrity
 
     original = flush.Command.handle
 

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from alliances import curators
+from alliances.admin import curators
 
 # Tests of PostgreSQL itself (races of real connections, pg_dump, its outages, a round trip
 # through it) run in the suite's PostgreSQL run, which CI always makes (.ci/run): in the

@@ -10,8 +10,8 @@ from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from alliances import audit, constraints
 from alliances.admin.forms import StaleEditForm, add_service_errors
+from alliances.store import audit, constraints
 
 
 class AuditedAdmin(admin.ModelAdmin):

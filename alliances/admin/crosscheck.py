@@ -11,8 +11,9 @@ from django.http import Http404, HttpResponseBadRequest
 from django.template.response import TemplateResponse
 from django.urls import path
 
-from alliances import audit, cow
 from alliances.models import Country
+from alliances.opendata import cow
+from alliances.store import audit
 
 _differences = {}
 

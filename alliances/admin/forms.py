@@ -8,11 +8,12 @@ from django.contrib.admin.widgets import AdminDateWidget, AutocompleteSelect
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.forms.models import BaseInlineFormSet
 
-from alliances import audit, concurrency, services, validation
+from alliances import services, validation
 from alliances.api.serializers import record_token
 from alliances.choices import MembershipStatus
 from alliances.models import Citation, Country, Membership, Source
 from alliances.rules import memberships, problems
+from alliances.store import audit, concurrency
 from alliances.text import normalize_name
 
 
@@ -128,7 +129,7 @@ class StaleEditForm(forms.ModelForm):
     """Refuse a save if someone else changed the record since this form was opened.
 
     The form carries the record's lost-update token, the one the API sends as
-    its ETag and checks in If-Match (``record_token``; alliances/concurrency.py
+    its ETag and checks in If-Match (``record_token``; alliances/store/concurrency.py
     says why that one); if the record's token moved on, the save is refused
     instead of silently overwriting the other curator's (or API client's) edit.
     """

@@ -10,12 +10,13 @@ from django.urls import path, reverse
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV
 
-from alliances import audit, services, validation
+from alliances import services, validation
 from alliances.admin.base import AuditedAdmin
 from alliances.admin.forms import ChangeStatusForm, EndOnDateForm
 from alliances.admin.inlines import MembershipCitationInline
+from alliances.admin.resources import MembershipResource
 from alliances.models import Citation, Membership
-from alliances.resources import MembershipResource
+from alliances.store import audit
 
 # The session's list of the import files its previews stored (the last ten).
 PREVIEWED_IMPORTS = "alliances_previewed_imports"

@@ -11,7 +11,7 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 
-from alliances import concurrency, names, selectors, services
+from alliances import names, selectors, services
 from alliances.choices import (
     STATUS_HELP,
     MembershipStatus,
@@ -22,6 +22,7 @@ from alliances.choices import (
 )
 from alliances.models import AuditEvent, Citation, Country, Membership, Organization, Source
 from alliances.rules import periods
+from alliances.store import concurrency
 
 
 @extend_schema_field(
@@ -381,7 +382,7 @@ class MembershipInputSerializer(serializers.ModelSerializer):
         model = Membership
         # No unique-together validator of DRF's: it would answer a repeated start with the constraint's
         # sentence as a form-wide error; the rulebook answers first (the overlap, on start_date), and a
-        # concurrent duplicate is the constraint's refusal on start_date (alliances/constraints.py).
+        # concurrent duplicate is the constraint's refusal on start_date (alliances/store/constraints.py).
         validators = []
         fields = [
             "country",
@@ -476,7 +477,7 @@ def current_record(model, pk, *, lock=False):
 def record_token(model, pk, *, lock=True):
     """The lost-update token of a record, for the API's If-Match and the admin's change form alike.
 
-    The ETag of the JSON body a GET of the record gives (alliances/concurrency.py
+    The ETag of the JSON body a GET of the record gives (alliances/store/concurrency.py
     says why this token); a record the API does not serve (an alias, a citation,
     a succession) hashes its stored fields. None once the record is gone.
     """

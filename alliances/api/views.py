@@ -10,7 +10,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
-from alliances import audit, selectors, services
+from alliances import selectors, services
 from alliances.api import organization_life as life
 from alliances.api import serializers as s
 from alliances.api.filtersets import CountryFilterSet, MembershipFilterSet, OrganizationFilterSet
@@ -21,6 +21,7 @@ from alliances.platform.pagination import StatusesPagination, StatusesWindowCoun
 from alliances.platform.renderers import Assembled, JSONRenderer
 from alliances.platform.viewsets import Conflict, ModelViewSetBase
 from alliances.rules import periods
+from alliances.store import audit
 
 # What the read model pre-renders: exactly what the serializers give on the SQL path.
 REPRESENTATIONS = readmodel.Representations(
@@ -391,7 +392,7 @@ class OrganizationViewSet(BaseViewSet):
     @action(
         detail=True, methods=["get"], pagination_class=None, accepted_params=query_names(s.MembershipQuerySerializer)
     )
-    def memberships(self, request, identifier=None):
+    def memberships(self, request, identifier=None, format=None):
         as_of, statuses, values = membership_query(request)
         organization = self.resolve(selectors.organization_resolve, identifier)
         found = list(selectors.organization_periods(member=organization, as_of=as_of, statuses=statuses))
@@ -419,7 +420,7 @@ class OrganizationViewSet(BaseViewSet):
         ),
     )
     @action(detail=True, methods=["get"], pagination_class=None, accepted_params=())
-    def lineage(self, request, identifier=None):
+    def lineage(self, request, identifier=None, format=None):
         organization = self.resolve(selectors.organization_resolve, identifier)
         names, predecessors, successors = selectors.organization_lineage(organization)
         return Response(

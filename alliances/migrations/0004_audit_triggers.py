@@ -1,4 +1,4 @@
-"""Install the audit triggers (see alliances/audit.py).
+"""Install the audit triggers (see alliances/store/audit.py).
 
 A later migration that adds or removes a column of an audited table must call
 ``install_triggers`` again, since the SQLite triggers name each column.
@@ -6,7 +6,7 @@ A later migration that adds or removes a column of an audited table must call
 
 from django.db import migrations
 
-from alliances.audit import AUDITED_TABLES, install_triggers
+from alliances.store.audit import AUDITED_TABLES, install_triggers
 
 
 def forwards(apps, schema_editor):

@@ -1,9 +1,9 @@
-"""Create the "curators" group with only the permissions curation needs (see alliances/curators.py)."""
+"""Create the "curators" group with only the permissions curation needs (see alliances/admin/curators.py)."""
 
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-from alliances import curators
+from alliances.admin import curators
 
 
 def create_group(apps, schema_editor):

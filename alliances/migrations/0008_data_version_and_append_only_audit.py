@@ -1,8 +1,8 @@
-"""A commit-ordered data version, and an append-only audit trail (see alliances/integrity.py)."""
+"""A commit-ordered data version, and an append-only audit trail (see alliances/store/integrity.py)."""
 
 from django.db import migrations
 
-from alliances import integrity
+from alliances.store import integrity
 
 
 def forwards(apps, schema_editor):

@@ -4,9 +4,9 @@ import django.core.validators
 import django.db.models.deletion
 from django.db import migrations, models
 
-from alliances.audit import install_triggers, trigger_sql
+from alliances.store.audit import install_triggers, trigger_sql
 
-# The tables this migration adds are audited like the others (alliances.audit):
+# The tables this migration adds are audited like the others (alliances.store.audit):
 # their writes move the data version, so cached answers and the name snapshot follow.
 NEW_AUDITED_TABLES = ["alliances_countrycitation", "alliances_succession"]
 

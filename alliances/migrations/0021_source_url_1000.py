@@ -2,7 +2,7 @@
 
 from django.db import migrations, models
 
-from alliances.audit import install_triggers
+from alliances.store.audit import install_triggers
 
 
 def audit_triggers(apps, schema_editor):

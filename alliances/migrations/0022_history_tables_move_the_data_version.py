@@ -1,4 +1,4 @@
-"""The data-version and TRUNCATE triggers (alliances/integrity.py) on every audited table, the history ones too.
+"""The data-version and TRUNCATE triggers (alliances/store/integrity.py) on every audited table, the history ones too.
 
 0020 and 0021 alter tables; SQLite rebuilds an altered table and loses its
 triggers, so the version triggers are re-created on every audited table, and
@@ -8,8 +8,8 @@ like any other, or a cached answer would outlive them).
 
 from django.db import migrations
 
-from alliances import integrity
-from alliances.audit import AUDITED_TABLES
+from alliances.store import integrity
+from alliances.store.audit import AUDITED_TABLES
 
 HISTORY_TABLES = ["alliances_countrycitation", "alliances_succession"]
 

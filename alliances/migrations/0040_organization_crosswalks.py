@@ -5,8 +5,8 @@
 import django.core.validators
 from django.db import migrations, models
 
-from alliances import integrity
-from alliances.audit import install_triggers
+from alliances.store import integrity
+from alliances.store.audit import install_triggers
 
 
 def reinstall_triggers(apps, schema_editor):

@@ -2,8 +2,8 @@
 
 from django.db import migrations, models
 
-from alliances import integrity
-from alliances.audit import install_triggers
+from alliances.store import integrity
+from alliances.store.audit import install_triggers
 
 
 class Migration(migrations.Migration):

@@ -1,6 +1,6 @@
 """An organization's own life: its memberships in other organizations (with their citations), its dated
 names and its successions. The new tables are audited and move the data version like every other
-(alliances/audit.py, alliances/integrity.py); on PostgreSQL an exclusion constraint refuses two
+(alliances/store/audit.py, alliances/store/integrity.py); on PostgreSQL an exclusion constraint refuses two
 overlapping periods of the same member in the same organization, as migration 0002 does for states.
 """
 
@@ -10,8 +10,9 @@ import django.db.models.deletion
 from django.contrib.auth.management import create_permissions
 from django.db import migrations, models
 
-from alliances import curators, integrity
-from alliances.audit import trigger_sql
+from alliances.admin import curators
+from alliances.store import integrity
+from alliances.store.audit import trigger_sql
 
 NEW_TABLES = [
     "alliances_organizationmembership",
@@ -41,7 +42,7 @@ def triggers(apps, schema_editor):
 
 
 def curators_group(apps, schema_editor):
-    """The curators may edit the new tables (alliances/curators.py), as migration 0006 first granted."""
+    """The curators may edit the new tables (alliances/admin/curators.py), as migration 0006 first granted."""
     app_config = apps.get_app_config("alliances")
     app_config.models_module = True
     create_permissions(app_config, apps=apps, verbosity=0)

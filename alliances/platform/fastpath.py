@@ -8,7 +8,7 @@ read, and gives it again to the next identical request while the checks that
 the full stack would make still pass:
 
 - **Never stale.** Every request, hit or not, reads the data version (one
-  primary-key lookup, the commit-ordered counter of alliances/integrity.py) on
+  primary-key lookup, the commit-ordered counter of alliances/store/integrity.py) on
   a raw cursor of the worker's persistent connection; the key contains it and
   today's date, so a hit is the answer computed under the version the database
   holds *now*. There is no time window: a request that arrives after a commit
@@ -59,10 +59,10 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils.http import parse_etags
 
-from alliances import locks
 from alliances.platform import prepared, readkey, replicas
 from alliances.platform.response_cache import CACHEABLE_FORMATS, READ_KEY_ENV, cache_key
 from alliances.platform.throttling import RATE_LIMIT_HEADERS, AnonThrottle, forget_count, rate_limit_headers
+from alliances.store import locks
 
 VERSION_ENV = locks.VERSION_ENV  # the version this request reads; audit.request_version() reuses it
 OVER_LIMIT_ENV = "alliances.over_limit"  # the fast path's throttle refused: a 429 may be stored

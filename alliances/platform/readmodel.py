@@ -36,11 +36,12 @@ import threading
 import orjson
 from django.conf import settings
 
-from alliances import audit, names, selectors
+from alliances import names, selectors
 from alliances.models import Country, Membership, Organization
 from alliances.platform.renderers import dumps
 from alliances.rules import periods
 from alliances.rules.periods import contains
+from alliances.store import audit
 
 BUILD_CHUNK = 1000  # periods read (with their citations) per query while building
 

@@ -9,7 +9,7 @@ import orjson
 from rest_framework import renderers, serializers
 from rest_framework.renderers import BaseRenderer
 
-from alliances import csvfile
+from alliances.opendata import csvfile
 
 # JavaScript reads U+2028 and U+2029 as line ends: DRF's JSONRenderer escapes them, so dumps does too.
 _LINE_SEPARATORS = ((b"\xe2\x80\xa8", b"\\u2028"), (b"\xe2\x80\xa9", b"\\u2029"))

@@ -40,8 +40,8 @@ from django.core.signals import request_finished
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.http.cookie import parse_cookie
 
-from alliances import locks
 from alliances.platform import prepared
+from alliances.store import locks
 
 logger = logging.getLogger(__name__)
 

@@ -23,10 +23,10 @@ from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.utils.cache import patch_vary_headers
 from django.utils.http import quote_etag
 
-from alliances import audit, concurrency
 from alliances.platform import readkey
 from alliances.platform.throttling import AnonThrottle
 from alliances.platform.unavailable import DATABASE_UNAVAILABLE, database_unavailable_response
+from alliances.store import audit, concurrency
 
 CACHEABLE_FORMATS = {"json", "csv"}  # the browsable API's HTML differs per user
 # What an API answer depends on besides the URL: the representation and who asks.

@@ -16,9 +16,10 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from alliances import audit, concurrency, names
+from alliances import names
 from alliances.platform import readkey, response_cache
 from alliances.platform.renderers import columns_of, stream_csv
+from alliances.store import audit, concurrency
 
 WRITE_ACTIONS = ("create", "update", "partial_update")
 
@@ -202,7 +203,7 @@ class IfMatchMixin:
     """No edit is silently lost: an update or delete must send If-Match with the record's current ETag.
 
     The ETag is the one a GET of the record gives, which is also the admin's
-    lost-update token (alliances/concurrency.py); the viewset says how to
+    lost-update token (alliances/store/concurrency.py); the viewset says how to
     compute it (``current_etag``), from the row locked for the write. 428
     without If-Match, 412 (with the current ETag) when it no longer matches. An
     update answers with the new ETag so a client can chain edits.

@@ -7,6 +7,6 @@
   that take the periods and names a check needs and return problems.
 
 The adapters hand the rules their data and render the problems: ``alliances.validation``
-(``Model.clean()``), ``alliances.loading`` (the bulk loader), ``selectors.find_problems``
+(``Model.clean()``), ``alliances.store.loading`` (the bulk loader), ``selectors.find_problems``
 (``validate_data``) and the admin's formsets. None of them words a rule itself.
 """

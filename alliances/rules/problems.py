@@ -10,7 +10,7 @@ A problem that a database constraint also enforces names that constraint in
 ``constraints`` and says in ``refusal`` what a refused write is told: the
 database cannot fill in the names, so that sentence has none. The models take
 their constraints' ``violation_error_message`` from ``refusal`` and
-``alliances.constraints`` maps a refused constraint back to it, so no copy of a
+``alliances.store.constraints`` maps a refused constraint back to it, so no copy of a
 constraint's message exists anywhere else.
 
 No Django and no ORM here (``tests/test_architecture.py``).

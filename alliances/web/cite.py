@@ -8,7 +8,7 @@ fixtures are loaded again; this URL does not.
 
 from django.urls import reverse
 
-from alliances import citation
+from alliances.opendata import citation
 
 
 def country_slug(country):

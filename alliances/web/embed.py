@@ -27,8 +27,9 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.clickjacking import xframe_options_exempt
 
-from alliances import audit, selectors
+from alliances import selectors
 from alliances.rules import periods
+from alliances.store import audit
 from alliances.web import charts, views
 
 PNG_SCALE = 2  # 1,440 px wide: sharp on a high-density screen and in print

@@ -12,8 +12,10 @@ import datetime
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 
-from alliances import audit, citation, selectors
+from alliances import selectors
+from alliances.opendata import citation
 from alliances.rules import periods
+from alliances.store import audit
 from alliances.web import cite
 from alliances.web.views import (
     STATUS_LABELS,

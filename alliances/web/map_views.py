@@ -20,9 +20,10 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.clickjacking import xframe_options_exempt
 
-from alliances import audit, selectors
+from alliances import selectors
 from alliances.choices import OrganizationKind
 from alliances.rules import periods
+from alliances.store import audit
 from alliances.web import maps
 from alliances.web.views import (
     SITE_NAME,

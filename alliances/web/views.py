@@ -19,10 +19,12 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import condition, require_safe
 
-from alliances import audit, citation, selectors
+from alliances import selectors
 from alliances.choices import MembershipStatus, OrganizationKind
+from alliances.opendata import citation
 from alliances.rules import periods
 from alliances.rules.periods import contains
+from alliances.store import audit
 from alliances.web import charts, cite, maps, svg
 from alliances.web.cite import country_slug, fact_path
 

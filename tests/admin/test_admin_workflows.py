@@ -18,7 +18,7 @@ from django.core.management import CommandError, call_command
 from django.http import HttpRequest
 from django.test import Client
 
-from alliances import curators
+from alliances.admin import curators
 from alliances.models import AuditEvent, Citation, Country, Membership, Organization, Source
 from tests.admin.test_admin import form_data
 from tests.api.test_api_read import ORIGINAL_NINE

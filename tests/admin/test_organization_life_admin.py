@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.http import HttpRequest
 
-from alliances import curators
+from alliances.admin import curators
 from alliances.models import AuditEvent, Organization, OrganizationMembership, OrganizationName, Source
 from tests.admin.test_admin import form_data
 

@@ -15,11 +15,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from alliances import audit, names, selectors
+from alliances import names, selectors
 from alliances.api.views import REPRESENTATIONS
 from alliances.choices import MembershipStatus
 from alliances.models import Country, Membership, Organization, Source
 from alliances.platform import readmodel
+from alliances.store import audit
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,8 @@ import io
 import pytest
 from rest_framework.test import APIClient
 
-from alliances import audit
 from alliances.models import Country, Membership
+from alliances.store import audit
 
 API = "/api/v1/"
 

@@ -23,8 +23,9 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.test import Client
 
-from alliances import curators, integrity
+from alliances.admin import curators
 from alliances.models import AuditEvent, Membership
+from alliances.store import integrity
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -90,7 +91,7 @@ def load_data():
     go back in one bulk insert per table. The flush between tests leaves an
     empty audit trail (tests/conftest.py); the write-back runs in the same
     maintenance mode, since the audit rows are otherwise append-only
-    (alliances/integrity.py).
+    (alliances/store/integrity.py).
     """
     if (_loaded_rows or _loaded_copy) and Membership.objects.exists():
         # The first test of a later browser module: the previous module's teardown has

@@ -9,8 +9,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from alliances import audit, loading, services
-from alliances.loading import LOADER_PREFIX
+from alliances import services
 from alliances.models import (
     AuditEvent,
     Citation,
@@ -26,6 +25,8 @@ from alliances.models import (
     Source,
     Succession,
 )
+from alliances.store import audit, loading
+from alliances.store.loading import LOADER_PREFIX
 
 pytestmark = pytest.mark.django_db
 

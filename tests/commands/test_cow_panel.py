@@ -13,8 +13,8 @@ import pytest
 import rdata
 from django.core.management import call_command
 
-from alliances import cow
 from alliances.models import Organization
+from alliances.opendata import cow
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +49,7 @@ def read_csv(path):
 
 
 def test_the_committed_extract_is_the_cow_file(cow_file):
-    """alliances/data/cow/cow_igo_v3.csv.gz, which the service reads, holds COW's codes unchanged."""
+    """alliances/opendata/data/cow/cow_igo_v3.csv.gz, which the service reads, holds COW's codes unchanged."""
     cells, columns = cow.read_cow()
     assert set(cells) == set(cow_file)
     assert {"nato", "coe", "csto", "wpact", "eec", "eu", "un", "osce"} <= set(columns)

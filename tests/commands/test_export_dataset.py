@@ -9,8 +9,9 @@ import pytest
 from django.core.management import call_command
 from frictionless import Package, validate
 
-from alliances import audit, dataset
 from alliances.models import Membership
+from alliances.opendata import dataset
+from alliances.store import audit
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,9 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from alliances import audit, services
+from alliances import services
 from alliances.models import Membership
+from alliances.store import audit
 
 pytestmark = pytest.mark.django_db
 

@@ -16,8 +16,10 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 
-from alliances import audit, dataset, releases, services
+from alliances import services
 from alliances.models import Citation, Country, Organization, Source
+from alliances.opendata import dataset, releases
+from alliances.store import audit
 from tests.integrity_support import committed, needs_postgresql, reload_data_after_module  # noqa: F401
 
 pytestmark = [needs_postgresql, pytest.mark.usefixtures("committed")]

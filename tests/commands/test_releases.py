@@ -11,8 +11,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 
-from alliances import audit, releases
 from alliances.models import Country, Membership, Organization
+from alliances.opendata import releases
+from alliances.store import audit
 
 pytestmark = pytest.mark.django_db
 

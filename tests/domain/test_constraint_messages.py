@@ -14,8 +14,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection
 from rest_framework.test import APIClient
 
-from alliances import constraints, services
+from alliances import services
 from alliances.models import Citation, Country, Membership
+from alliances.store import constraints
 from tests.admin.test_admin import form_data
 
 pytestmark = pytest.mark.django_db

@@ -4,9 +4,9 @@ import countrycode
 import pytest
 from rest_framework.test import APIClient
 
-from alliances import crosswalks
 from alliances.models import Country, Organization
 from alliances.names import NotFound, country_resolve
+from alliances.opendata import crosswalks
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,8 @@ from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 from rest_framework.test import APIClient
 
-from alliances import audit
 from alliances.models import AuditEvent, Membership, Source
+from alliances.store import audit
 from tests.integrity_support import committed, needs_postgresql, raw_connection, reload_data_after_module  # noqa: F401
 
 # --- append-only audit trail ---------------------------------------------------------------------

@@ -11,7 +11,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
-from alliances import audit, loading, selectors, services
+from alliances import selectors, services
 from alliances.models import (
     AuditEvent,
     Organization,
@@ -21,6 +21,7 @@ from alliances.models import (
     Source,
 )
 from alliances.rules import periods, problems
+from alliances.store import audit, loading
 
 pytestmark = pytest.mark.django_db
 D = datetime.date.fromisoformat

@@ -9,8 +9,9 @@ from django.core.cache import caches
 from django.http import HttpRequest
 from rest_framework.test import APIClient
 
-from alliances import audit, selectors, services
+from alliances import selectors, services
 from alliances.models import AuditEvent, Country, CountryAlias, Membership, Organization
+from alliances.store import audit
 
 pytestmark = pytest.mark.django_db
 
@@ -214,7 +215,7 @@ def test_admin_refuses_a_stale_form(client):
     assert uk_eu().note == "First curator's note"
 
 
-# One token for the admin and the API (alliances/concurrency.py): each sees the other's edits.
+# One token for the admin and the API (alliances/store/concurrency.py): each sees the other's edits.
 
 
 def signed_in_superuser(username):

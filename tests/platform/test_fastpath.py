@@ -227,7 +227,7 @@ def test_process_counters_keep_each_window_apart(monkeypatch):
 
 
 def test_the_fast_version_read_is_the_data_version(app):  # app: the connection does not age out
-    from alliances import audit
+    from alliances.store import audit
 
     assert fastpath._version() == audit.data_version()
     Membership.objects.filter(country__iso2="GB", organization__slug="eu").update(end_date=None)

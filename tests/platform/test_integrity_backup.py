@@ -10,8 +10,9 @@ from django.core.cache import caches
 from django.db import connections
 from rest_framework.test import APIClient
 
-from alliances import audit, names, services
+from alliances import names, services
 from alliances.models import Membership
+from alliances.store import audit
 from tests.integrity_support import committed, needs_postgresql, raw_connection, reload_data_after_module  # noqa: F401
 
 ROOT = Path(settings.BASE_DIR)

@@ -19,11 +19,12 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from rest_framework.renderers import JSONRenderer as DRFJSONRenderer
 
-from alliances import audit, names
+from alliances import names
 from alliances.api.views import REPRESENTATIONS
 from alliances.models import Country, Membership, Organization
 from alliances.platform import readmodel
 from alliances.platform.renderers import Assembled, JSONRenderer, dumps
+from alliances.store import audit
 from tests.api.test_api_read import ORIGINAL_NINE
 
 API = "/api/v1/"

@@ -14,9 +14,9 @@ from django.db import DEFAULT_DB_ALIAS, transaction
 from rest_framework.test import APIClient
 
 import config.settings
-from alliances import audit
 from alliances.models import AuditEvent, Membership, Source
 from alliances.platform import replicas
+from alliances.store import audit
 from tests.platform.test_fastpath import app, get  # noqa: F401 (app: a fixture)
 
 REPLICA = "replica_1"

@@ -30,9 +30,9 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.test import Client, override_settings
 from rest_framework.test import APIClient
 
-from alliances import audit, integrity
 from alliances.models import AuditEvent, Source
 from alliances.platform import fastpath, replicas
+from alliances.store import audit, integrity
 from tests.platform.test_fastpath import get
 
 pytestmark = [

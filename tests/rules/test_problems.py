@@ -9,8 +9,8 @@ import pytest
 from django.apps import apps
 from django.db import models
 
-from alliances import constraints
 from alliances.rules import problems
+from alliances.store import constraints
 
 SOURCE = Path(problems.__file__).resolve().parent.parent  # alliances/
 

@@ -9,8 +9,8 @@ import pytest
 from django.conf import settings
 from django.core.cache import caches
 
-from alliances import audit
 from alliances.models import Membership, Organization
+from alliances.store import audit
 from alliances.web import embed
 
 pytestmark = pytest.mark.django_db

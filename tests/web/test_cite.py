@@ -16,8 +16,9 @@ import yaml
 from django.conf import settings
 from django.core.management import call_command
 
-from alliances import audit, citation, releases
 from alliances.models import AuditEvent, Citation, Country, Membership, Organization
+from alliances.opendata import citation, releases
+from alliances.store import audit
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,9 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from alliances import audit, citation, dataset, latest
 from alliances.models import Membership
+from alliances.opendata import citation, dataset, latest
+from alliances.store import audit
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from alliances import curators
+from alliances.admin import curators
 
 
 class Command(BaseCommand):

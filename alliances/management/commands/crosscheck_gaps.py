@@ -4,8 +4,8 @@ from collections import Counter
 
 from django.core.management.base import BaseCommand, CommandError
 
-from alliances import cow
 from alliances.models import Country
+from alliances.opendata import cow
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from alliances import dataset
+from alliances.opendata import dataset
 
 
 class Command(BaseCommand):

@@ -16,7 +16,6 @@ from django.core import serializers
 from django.core.management.base import BaseCommand
 from django.core.serializers.json import DjangoJSONEncoder
 
-from alliances import audit
 from alliances.models import (
     Citation,
     Country,
@@ -32,6 +31,7 @@ from alliances.models import (
     Source,
     Succession,
 )
+from alliances.store import audit
 
 FILES = [
     ("01_countries.json", [Country, CountryAlias]),

@@ -17,8 +17,8 @@ import random
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
-from alliances.audit import AUDITED_TABLES
 from alliances.choices import DatePrecision
+from alliances.store.audit import AUDITED_TABLES
 
 EPOCH = datetime.date(1946, 1, 1)
 LAST_DAY = datetime.date(1975, 12, 31)  # before bench/run.py's UNCACHED_FIRST_DAY

@@ -7,8 +7,8 @@ from django.conf import settings
 from django.core.checks import Tags
 from django.core.management.base import BaseCommand, CommandError
 
-from alliances import audit, loading
 from alliances.models import Country, Membership, Organization, Source
+from alliances.store import audit, loading
 
 LOADER_PREFIX = loading.LOADER_PREFIX
 

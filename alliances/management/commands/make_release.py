@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from alliances import releases
+from alliances.opendata import releases
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ Rules such as "a B9 member is a NATO member on every day" or "periods do not
 overlap" read rows the write does not change. Two transactions that each check
 and then save could both pass and together break the rule (one ends a NATO
 period while the other adds a B9 one). So every write path takes one lock, on
-the data version row (alliances/integrity.py), before it reads: writers are
+the data version row (alliances/store/integrity.py), before it reads: writers are
 serialized, each validation sees every earlier commit, and the row-lock order
 is also the order of the data versions. The triggers take the same row at the
 first change anyway, so this serializes nothing that was not serialized already.
@@ -17,7 +17,7 @@ Outside a transaction a lock would end with the statement, so nothing is done.
 
 from django.db import DEFAULT_DB_ALIAS, connections
 
-VERSION_TABLE = "alliances_dataversion"  # created by migration 0008 (alliances/integrity.py)
+VERSION_TABLE = "alliances_dataversion"  # created by migration 0008 (alliances/store/integrity.py)
 # Where a request keeps the data version it reads (its WSGI environ): the fast path and the replica
 # router set it before Django sees the request; audit.request_version() reads or sets it after.
 VERSION_ENV = "alliances.data_version"

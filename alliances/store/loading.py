@@ -27,7 +27,7 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q
 
-from alliances import constraints, organization_rules
+from alliances import organization_rules
 from alliances.choices import MembershipStatus, SuccessionKind
 from alliances.models import (
     AuditEvent,
@@ -45,6 +45,7 @@ from alliances.rules import citations as citation_rules
 from alliances.rules import memberships, records, successions
 from alliances.rules.periods import describe_period, overlaps
 from alliances.rules.problems import Overlap
+from alliances.store import constraints
 from alliances.text import normalize_name
 
 LOADER_PREFIX = "loader:"
@@ -207,7 +208,7 @@ def holds(condition, instance):
         if kind == "isnull":
             results.append((current is None) == bool(value))
         elif kind not in LOOKUPS and kind != "":
-            raise NotImplementedError(f"constraint lookup {lookup!r} is not evaluated by alliances.loading")
+            raise NotImplementedError(f"constraint lookup {lookup!r} is not evaluated by alliances.store.loading")
         elif current is None or value is None:
             results.append(None)
         else:

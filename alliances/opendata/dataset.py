@@ -4,7 +4,7 @@
 (types, primary and foreign keys) in ``datapackage.json``, with the licence, the
 sources, the data version and the creation time. The COW IGO tables
 (``cow_igo_panel.csv``, ``cow_igo_differences.csv`` and ``cow_igo_dyadic.csv.gz``) follow
-the Correlates of War IGO v3 layout and codes; ``alliances.cow`` builds them and says how.
+the Correlates of War IGO v3 layout and codes; ``alliances.opendata.cow`` builds them and says how.
 """
 
 import datetime
@@ -15,10 +15,11 @@ from pathlib import Path
 
 from django.conf import settings
 
-from alliances import audit, cow, csvfile
 from alliances.choices import DatePrecision
 from alliances.models import Citation, Country, Membership, Organization, Source, Succession
+from alliances.opendata import cow, csvfile
 from alliances.rules.periods import contains
+from alliances.store import audit
 
 FIRST_PANEL_YEAR = cow.FIRST_YEAR
 PRECISE_DATE = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"
@@ -264,7 +265,7 @@ def _column_description(name, first, last, organization):
 
 
 def panel_table(today=None):
-    """The COW-layout state-year panel (``alliances.cow``): COW's rows, codes and column names."""
+    """The COW-layout state-year panel (``alliances.opendata.cow``): COW's rows, codes and column names."""
     panel = cow.Panel(today)
     fields = [
         _field(

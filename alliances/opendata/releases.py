@@ -1,7 +1,7 @@
 """Releases of the data set: a Data Package per data version, with a changelog against the previous one.
 
 A release is a directory ``RELEASES_DIR/<data version>/`` holding the package
-(``alliances.dataset``) and ``release.json``: version, date, files and the
+(``alliances.opendata.dataset``) and ``release.json``: version, date, files and the
 changelog. The changelog is computed from the data itself: the two releases'
 ``memberships.csv`` are compared by the periods' natural key (country,
 organization, start date):
@@ -26,7 +26,8 @@ from pathlib import Path
 
 from django.conf import settings
 
-from alliances import audit, citation, dataset
+from alliances.opendata import citation, dataset
+from alliances.store import audit
 
 NATURAL_KEY = ("country", "organization", "start_date")
 VERSION_PATTERN = re.compile(r"^[0-9]+\.[0-9a-f]+$|^0$")

@@ -12,8 +12,8 @@ import contextlib
 from django.db import connection, connections, router, transaction
 from django.db.models import Q
 
-from alliances import locks
 from alliances.models import AuditEvent
+from alliances.store import locks
 
 AUDITED_TABLES = [
     "alliances_country",
@@ -119,7 +119,7 @@ def acting_as(actor):
 def data_version(using=None):
     """A value that every committed write to the audited tables changes, in commit order.
 
-    The one-row counter of alliances/integrity.py (bumped by triggers inside the
+    The one-row counter of alliances/store/integrity.py (bumped by triggers inside the
     writing transaction, under a row lock held to commit) with its random token.
     Plain SQL, one primary-key lookup: it runs on every API request. Read from
     the database the request's reads go to (a read replica, if the router chose
@@ -167,7 +167,7 @@ def snapshot(using=None):
 def last_change(model, pk):
     """The latest recorded change of the row or of a row that refers to it (an alias, a citation, a period).
 
-    What a stale edit is told about: the lost-update token (alliances/concurrency.py)
+    What a stale edit is told about: the lost-update token (alliances/store/concurrency.py)
     covers what the record's page shows, which includes such rows.
     """
     changes = Q(table=model._meta.db_table, row_id=pk)

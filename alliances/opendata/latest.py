@@ -27,7 +27,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from alliances import audit, citation, dataset, releases
+from alliances.opendata import citation, dataset, releases
+from alliances.store import audit
 
 CACHE_FOLDER = ".current"
 # A folder of an older version is kept this long after a newer one is published: a download

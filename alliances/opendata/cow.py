@@ -4,7 +4,7 @@ A COW IGO user should be able to drop the panel in where COW's ``state_year_form
 was. So it follows COW's conventions, not ours:
 
 * **rows** only for states in the COW state system on the year's reference day (COW's
-  ``states2016``, committed as ``alliances/data/cow/states2016.csv``), each under the
+  ``states2016``, committed as ``alliances/opendata/data/cow/states2016.csv``), each under the
   code COW gives it *that year*: 260 for the Federal Republic of Germany from 1955 to 1989
   and 255 from 1990, 345 for Yugoslavia, Serbia and Montenegro and Serbia, 365 once a year
   (the USSR to 1990, Russia from 1991), 678 for North Yemen to 1989. Which of our states
@@ -28,7 +28,7 @@ Gleditsch–Ward number of the state that held the code on the reference day (fr
 ``countrycode``, and ``GLEDITSCH_WARD_EXTRA`` where it has none), and our own country code and name.
 
 ``compare`` reads COW IGO v3's own codes for the organizations we cover
-(``alliances/data/cow/cow_igo_v3.csv.gz``, cut from the igoR package's copy of the COW file
+(``alliances/opendata/data/cow/cow_igo_v3.csv.gz``, cut from the igoR package's copy of the COW file
 by ``scripts/cow_igo_extract.py``) and lists every cell where the panel differs, each with
 the rule that explains it (``CLASSES``): the downloads' differences table and the admin's
 gaps report.
@@ -44,8 +44,8 @@ from pathlib import Path
 
 from countrycode import codelist
 
-from alliances.crosswalks import cow_codes
 from alliances.models import Country, Membership, Organization, Succession
+from alliances.opendata.crosswalks import cow_codes
 
 DATA = Path(__file__).resolve().parent / "data" / "cow"
 STATES_FILE = DATA / "states2016.csv"

@@ -10,7 +10,7 @@ uncommitted older transaction will not move (what ``max(audit id)`` did, since
 ids are handed out in start order). The token is random, so a rolled-back bump
 (a test's transaction, a refused save) never hands its version to other data.
 
-**One lock for cross-row rules.** ``alliances.locks.lock_writes()`` takes the
+**One lock for cross-row rules.** ``alliances.store.locks.lock_writes()`` takes the
 same row at the start of a write's validation, so rules that read other rows
 (overlaps, required organizations) see every earlier commit and no later one
 can slip in between the check and the save.
@@ -24,14 +24,14 @@ replica`` on PostgreSQL, which needs a superuser, or dropping and re-creating
 the guard triggers on SQLite.
 
 A later migration that adds or removes a column of an audited table must call
-``install`` again (with ``install_triggers`` of alliances.audit), since the
+``install`` again (with ``install_triggers`` of alliances.store.audit), since the
 SQLite triggers name each column.
 """
 
 import contextlib
 
-from alliances.audit import AUDITED_TABLES, _sqlite_json
-from alliances.locks import VERSION_TABLE
+from alliances.store.audit import AUDITED_TABLES, _sqlite_json
+from alliances.store.locks import VERSION_TABLE
 
 AUDIT_TABLE = "alliances_auditevent"
 AUDIT_REFUSAL = "The audit trail is append-only: its rows cannot be changed or removed."
