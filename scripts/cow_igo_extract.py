@@ -9,7 +9,7 @@ package holds it; see tests/data/cow/README.md) with ``rdata`` (requirements-dev
 writes ``ccode``, ``year``, ``state`` and one column per COW abbreviation named in
 ``fixtures/03_organizations.json`` (plus ``eec``, which COW splits from the EU), for 1945 to
 2014, as integers. The service reads that small gzipped CSV (the gaps report, the differences table)
-and needs no R reader; ``tests/commands/test_cow_panel.py`` checks it against the .rda.
+and needs no R reader; ``tests/opendata/test_cow.py`` checks it against the .rda.
 """
 
 import csv

@@ -7,6 +7,7 @@ import gzip
 import io
 import json
 from collections import Counter, defaultdict
+from pathlib import Path
 
 import pandas
 import pytest
@@ -18,7 +19,7 @@ from alliances.opendata import cow
 
 pytestmark = pytest.mark.django_db
 
-RDA = cow.DATA.parent.parent.parent / "tests" / "data" / "cow" / "state_year_format3.rda"
+RDA = Path(__file__).resolve().parent.parent / "data" / "cow" / "state_year_format3.rda"
 
 
 @pytest.fixture(scope="module")
