@@ -11,6 +11,7 @@ from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
 from alliances import selectors, services
+from alliances.api import answers
 from alliances.api import organization_life as life
 from alliances.api import serializers as s
 from alliances.api.filtersets import CountryFilterSet, MembershipFilterSet, OrganizationFilterSet
@@ -123,16 +124,6 @@ def listing(header_key, header, as_of, items, statuses, body=dict, extra=None):
     if extra is not None:
         data["member_organizations"] = extra
     return Response(body(data))
-
-
-def memberships_data(memberships, context):
-    return s.MembershipOutputSerializer(memberships, many=True, context=context).data
-
-
-def with_possible(items, possible, as_of):
-    """``items`` marked certain, then ``possible`` (periods that only possibly cover ``as_of``) marked possible."""
-    marked = [{**item, "certainty": periods.CERTAIN} for item in items]
-    return marked + [{**item, "certainty": periods.POSSIBLE} for item in possible]
 
 
 def organization_members_data(organization, as_of, statuses, include_possible, context):
@@ -280,30 +271,16 @@ class CountryViewSet(BaseViewSet):
     def memberships(self, request, identifier=None, format=None):
         as_of, statuses, values = membership_query(request, s.CountryMembershipQuerySerializer)
         country = self.resolve(selectors.country_resolve, identifier)
-        possible = bool(values["include_possible"] and as_of)
-        model = None if possible else self.read_model()
-        if model is not None:
-            periods = model.memberships(
-                country=country,
-                organization=values.get("organization"),
-                as_of=as_of,
-                statuses=statuses,
-                order="groups_order",
-            )
-            header = model.fragment("country_header", country.pk)
-            return listing("country", header, as_of, [p.fragment for p in periods], statuses, body=Assembled)
-        memberships = selectors.country_memberships(
-            country, as_of=as_of, statuses=statuses, organization=values.get("organization")
+        found = answers.periods_of(
+            self,
+            country,
+            kind="country",
+            as_of=as_of,
+            statuses=statuses,
+            possible=bool(values["include_possible"] and as_of),
+            organization=values.get("organization"),
         )
-        header = s.CountryHeaderSerializer(country).data
-        context = self.get_serializer_context()
-        items = memberships_data(memberships, context)
-        if possible:
-            candidates = selectors.country_memberships(
-                country, statuses=statuses, organization=values.get("organization")
-            )
-            items = with_possible(items, memberships_data(selectors.possibly_on(candidates, as_of), context), as_of)
-        return listing("country", header, as_of, items, statuses)
+        return listing("country", found.header, as_of, found.items, statuses, body=found.body)
 
 
 @extend_schema_view(
@@ -358,22 +335,12 @@ class OrganizationViewSet(BaseViewSet):
         as_of, statuses, values = membership_query(request)
         organization = self.resolve(selectors.organization_resolve, identifier)
         possible = bool(values["include_possible"] and as_of)
-        context = self.get_serializer_context()
         # States in ``results`` (``count`` counts them); organizations that are members apart, marked so.
-        others = organization_members_data(organization, as_of, statuses, possible, context)
-        model = None if possible else self.read_model()
-        if model is not None:
-            found = model.memberships(organization=organization, as_of=as_of, statuses=statuses, order="members_order")
-            header = model.fragment("organization_brief", organization.pk)
-            items = [p.fragment for p in found]
-            return listing("organization", header, as_of, items, statuses, body=Assembled, extra=others)
-        memberships = selectors.organization_members(organization, as_of=as_of, statuses=statuses)
-        header = s.OrganizationBriefSerializer(organization).data
-        items = memberships_data(memberships, context)
-        if possible:
-            candidates = selectors.organization_members(organization, statuses=statuses)
-            items = with_possible(items, memberships_data(selectors.possibly_on(candidates, as_of), context), as_of)
-        return listing("organization", header, as_of, items, statuses, extra=others)
+        others = organization_members_data(organization, as_of, statuses, possible, self.get_serializer_context())
+        found = answers.periods_of(
+            self, organization, kind="organization", as_of=as_of, statuses=statuses, possible=possible
+        )
+        return listing("organization", found.header, as_of, found.items, statuses, body=found.body, extra=others)
 
     @extend_schema(
         summary="What this organization itself is a member of (the EU in the G20, the WTO)",

@@ -242,6 +242,8 @@ def test_the_traced_request_runs_the_middleware_in_the_settings_order():
 
 
 def test_the_traced_request_follows_the_code_step_by_step():
+    from alliances import selectors
+    from alliances.api import answers
     from alliances.api.views import BaseViewSet, CountryViewSet
     from alliances.platform import fastpath, viewsets
 
@@ -256,13 +258,16 @@ def test_the_traced_request_follows_the_code_step_by_step():
     bases = viewsets.ModelViewSetBase.__mro__
     order = [viewsets.QueryParametersMixin, viewsets.CachedReadMixin, viewsets.SnapshotMixin]
     assert [bases.index(mixin) for mixin in order] == sorted(bases.index(mixin) for mixin in order)
-    # 5. The answer: the view calls what the page names, in that order.
+    # 5. The answer: the view calls what the page names, in that order, and the door chooses the path.
     source = inspect.getsource(CountryViewSet.memberships)
-    calls = ["membership_query(", "selectors.country_resolve", "self.read_model()", "model.memberships(", "listing("]
-    calls += ["selectors.country_memberships(", "listing("]
     at = 0
-    for call in calls:
+    for call in ["membership_query(", "selectors.country_resolve", "answers.periods_of(", "listing("]:
         at = source.index(call, at) + 1  # ValueError: not called, or not in this order
+    door = inspect.getsource(answers.periods_of)
+    at = 0
+    for call in ["view.read_model()", "model.memberships(", "door.select("]:
+        at = door.index(call, at) + 1
+    assert answers.DOORS["country"].select is selectors.country_memberships
     assert "readmodel.current(" in inspect.getsource(BaseViewSet.read_model)
     assert "store_after_render" in inspect.getsource(viewsets.CachedReadMixin.finalize_response)
 
