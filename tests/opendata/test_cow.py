@@ -154,8 +154,9 @@ def test_exported_differences_table(exported, panel):
     table = read_csv(exported / "cow_igo_differences.csv")
     assert set(table["class"]) <= set(cow.CLASSES)
     assert len(table) == len(cow.compare(panel)) + len(cow.row_differences(panel)[0])
-    romania = table[(table.code == "RO") & (table.column == "gatt")]
-    assert {(1971, 1994, 1, 0, "product_lacks")} <= set(
+    # COW: Romania a CBSS observer from 2009; the data set has no such period.
+    romania = table[(table.code == "RO") & (table.column == "cbss")]
+    assert {(2009, 2014, 3, 0, "product_lacks")} <= set(
         romania[["first_year", "last_year", "cow", "panel", "class"]].itertuples(index=False, name=None)
     )
 
@@ -197,8 +198,10 @@ def test_gaps_command_shows_a_real_difference_not_an_agreement():
     call_command("crosscheck_gaps", "--country", "RO", stdout=out)
     text = out.getvalue()
     lacks = text.split("COW names, the data set lacks:")[1].split("COW codes otherwise:")[0]
-    # COW: Romania in GATT from 1971; the data set does not date it (research/REFUSED.md).
-    assert "gatt (gatt) 1971–1994: COW 1, here 0" in lacks
+    # COW: Romania a CBSS observer from 2009; the data set has no such period.
+    assert "cbss (cbss) 2009–2014: COW 3, here 0" in lacks
+    # Romania in GATT from 1971 (known to the year): COW and the data set agree on every year.
+    assert "gatt (gatt) 1971" not in text
     # NATO from 2004 and the EU from 2007: COW and the data set agree.
     assert " nato " not in text and "(eu)" not in text
     assert "osce (osce) 1973–1974: COW 1, here -1 [organization_dates]" in text  # COW dates the CSCE from 1973
@@ -213,7 +216,7 @@ def test_gaps_report_in_the_admin(admin_client, client, django_user_model):
     assert page.status_code == 200
     text = page.content.decode()
     assert "Romania" in text and "product_lacks" in text and "Germany" not in text
-    assert "<td>gatt</td><td>gatt</td><td>1971–1994</td>" in text  # COW names it, the data set lacks it
+    assert "<td>cbss</td><td>cbss</td><td>2009–2014</td>" in text  # COW names it, the data set lacks it
     assert "<td>nato</td>" not in text  # NATO from 2004: COW and the data set agree
     assert admin_client.get("/admin/crosscheck/cow/?class=nonsense").status_code == 400
     assert admin_client.get("/admin/crosscheck/cow/?country=ZZ").status_code == 404
