@@ -461,9 +461,11 @@ class Loader:
                     holders[value] = instance
         return problems
 
-    def _overlap_problems(self, rows, stored):
-        """Periods of one country in one organization that share a day, in the loaded state."""
-        final = {pk: (m, None) for pk, m in stored.items()}
+    @staticmethod
+    def _loaded_pairs(rows, stored, holder):
+        """The periods of the loaded state (stored rows, as the load rows replace or add to them), by
+        ``(holder id, organization id)``: each ``(instance, row)``, ``row`` None for a stored one left as it is."""
+        final = {pk: (instance, None) for pk, instance in stored.items()}
         pending = []
         for row in rows:
             if row.instance.pk is None:
@@ -472,7 +474,12 @@ class Loader:
                 final[row.instance.pk] = (row.instance, row)
         pairs = defaultdict(list)
         for instance, row in [*final.values(), *pending]:
-            pairs[(instance.country_id, instance.organization_id)].append((instance, row))
+            pairs[(getattr(instance, holder), instance.organization_id)].append((instance, row))
+        return pairs
+
+    def _overlap_problems(self, rows, stored):
+        """Periods of one country in one organization that share a day, in the loaded state."""
+        pairs = self._loaded_pairs(rows, stored, "country_id")
         countries = dict(Country._base_manager.values_list("pk", "name"))
         acronyms = dict(Organization._base_manager.values_list("pk", "acronym"))
         problems = []
@@ -663,26 +670,14 @@ class Loader:
 
     def _organization_overlap_problems(self, rows, stored):
         """An organization's periods in one other that share a day, in the loaded state (before writing)."""
-        final = {pk: (p, None) for pk, p in stored.items()}
-        pending = []
-        for row in rows:
-            if row.instance.pk is None:
-                pending.append((row.instance, row))
-            else:
-                final[row.instance.pk] = (row.instance, row)
-        pairs = defaultdict(list)
-        for instance, row in [*final.values(), *pending]:
-            pairs[(instance.member_id, instance.organization_id)].append((instance, row))
         problems = []
-        for periods in pairs.values():
-            periods.sort(key=lambda item: item[0].start_date)
-            for i, (a, a_row) in enumerate(periods):
-                for b, b_row in periods[i + 1 :]:
-                    if (a_row or b_row) and overlaps(a.start_date, a.end_date, b.start_date, b.end_date):
-                        row, other = (a_row, b) if a_row is not None and b_row is None else (b_row, a)
-                        problems.append(
-                            f"{row}: overlaps its period {describe_period(other.start_date, other.end_date)}."
-                        )
+        for periods in self._loaded_pairs(rows, stored, "member_id").values():
+            for (a, a_row), (b, b_row) in memberships.overlapping(
+                periods, dates=lambda item: (item[0].start_date, item[0].end_date)
+            ):
+                if a_row or b_row:
+                    row, other = (a_row, b) if a_row is not None and b_row is None else (b_row, a)
+                    problems.append(f"{row}: overlaps its period {describe_period(other.start_date, other.end_date)}.")
         return problems
 
     def _organization_member_problems(self, organizations):
