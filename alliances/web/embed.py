@@ -51,7 +51,7 @@ def parse_as_of(request):
         return None, str(exc)
 
 
-def _resolve(request, kind, identifier, route):
+def resolve_or_redirect(request, kind, identifier, route):
     """``(record, None)``, or ``(None, answer)``: a 404, or a 301 to the canonical spelling of this route."""
     resolver = selectors.organization_resolve if kind == "organization" else selectors.country_resolve
     try:
@@ -72,7 +72,7 @@ def _json(body, status):
 
 def _record_and_day(request, kind, identifier, route):
     """The record and the chosen day, or the answer that replaces the file: JSON 404 or 400, or a redirect."""
-    record, answer = _resolve(request, kind, identifier, route)
+    record, answer = resolve_or_redirect(request, kind, identifier, route)
     if isinstance(answer, selectors.NotFound):
         body = {"detail": str(answer), "suggestions": answer.suggestions}
         return None, None, _json(body, 404)
@@ -199,7 +199,7 @@ def _embed_problem(request, status, message):
 @framable
 @views.public_page
 def organization_chart_embed(request, identifier):
-    organization, answer = _resolve(request, "organization", identifier, "web:organization-chart-embed")
+    organization, answer = resolve_or_redirect(request, "organization", identifier, "web:organization-chart-embed")
     if isinstance(answer, selectors.NotFound):
         return _embed_problem(request, 404, answer.with_hint())
     if answer is not None:
@@ -224,7 +224,7 @@ def organization_chart_embed(request, identifier):
 @framable
 @views.public_page
 def country_timeline_embed(request, identifier):
-    country, answer = _resolve(request, "country", identifier, "web:country-timeline-embed")
+    country, answer = resolve_or_redirect(request, "country", identifier, "web:country-timeline-embed")
     if isinstance(answer, selectors.NotFound):
         return _embed_problem(request, 404, answer.with_hint())
     if answer is not None:

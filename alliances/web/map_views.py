@@ -16,19 +16,16 @@ import datetime
 from csp.decorators import csp_replace
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.clickjacking import xframe_options_exempt
 
 from alliances import selectors
 from alliances.choices import OrganizationKind
 from alliances.rules import periods
-from alliances.store import audit
-from alliances.web import maps
+from alliances.web import embed, maps
 from alliances.web.views import (
     SITE_NAME,
     STATUS_LABELS,
-    canonical_redirect,
     country_url,
     organization_url,
     public_page,
@@ -38,18 +35,17 @@ from alliances.web.views import (
 def _query(request):
     """``(organization, as_of, members, region, None)``, or an answer (404, 400, 301) in the last place."""
     identifier = request.resolver_match.kwargs["identifier"]
-    try:
-        organization = selectors.organization_resolve(identifier, version=audit.request_version(request))
-    except selectors.NotFound as error:
+    route = request.resolver_match.view_name
+    organization, answer = embed.resolve_or_redirect(request, "organization", identifier, route)
+    if isinstance(answer, selectors.NotFound):
         body = {
-            "detail": str(error),
-            "not_found": {"kind": error.kind, "identifier": error.identifier},
-            "suggestions": error.suggestions,
+            "detail": str(answer),
+            "not_found": {"kind": answer.kind, "identifier": answer.identifier},
+            "suggestions": answer.suggestions,
         }
         return None, None, None, None, JsonResponse(body, status=404)
-    canonical_path = reverse(request.resolver_match.view_name, args=[organization.slug])
-    if request.path != canonical_path:
-        return None, None, None, None, canonical_redirect(request, canonical_path)
+    if answer is not None:
+        return None, None, None, None, answer  # a 301 to the canonical spelling
     raw = request.GET.get("as_of", "").strip()
     try:
         as_of = periods.day_or_today(periods.parse_day(raw) if raw else None)
