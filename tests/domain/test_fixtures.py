@@ -25,7 +25,8 @@ pytestmark = pytest.mark.django_db
 
 D = datetime.date.fromisoformat
 SEED_SOURCE_SLUG = "seed-article-2021-12"
-SEED_DIR = Path(settings.BASE_DIR).parent / "shared" / "seeds"
+# Beside the checkout (../shared/seeds); SEEDS_DIR names it for a clone made elsewhere.
+SEED_DIR = Path(os.environ.get("SEEDS_DIR") or Path(settings.BASE_DIR).parent / "shared" / "seeds")
 B9_SENTENCE = re.compile(r"The Bucharest Nine is a reference to [^:]*:\s*(?P<names>[^.]+)\.")
 
 
