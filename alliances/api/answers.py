@@ -1,4 +1,5 @@
-"""The hot answers' one door each: a state's groups, and an organization's member states.
+"""The hot answers' one door each: a state's groups, an organization's member states, and the two
+filtered lists (countries by membership, membership periods).
 
 Each door chooses the read model or SQL itself, so the views keep one body. The read model
 (alliances/platform/readmodel.py: every period's JSON pre-rendered, per data version) answers a
@@ -69,3 +70,18 @@ def with_possible(items, possible):
     """``items`` marked certain, then ``possible`` (periods that only possibly cover the day) marked possible."""
     marked = [{**item, "certainty": periods.CERTAIN} for item in items]
     return marked + [{**item, "certainty": periods.POSSIBLE} for item in possible]
+
+
+def listed(view, *, kind, sql_list):
+    """A filtered list's page: countries (``kind="country"``, filtered by membership on a day) or membership
+    periods (``kind="membership"``). ``sql_list`` is the view's SQL path (DRF's filter backend and paginator,
+    which also validates the query); the read model answers JSON without a text ``search``."""
+    model = view.read_model()
+    if model is None:
+        return sql_list()
+    selection = view.selection()
+    if kind == "membership":
+        return view.assembled_page([p.fragment for p in model.memberships(**selection)])
+    if selection.pop("search"):  # text search needs the aliases' SQL
+        return sql_list()
+    return view.assembled_page(model.country_pks(**selection), lambda pk: model.fragment("country", pk))

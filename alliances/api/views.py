@@ -225,13 +225,7 @@ class CountryViewSet(BaseViewSet):
         return Country.objects.order_by("name")
 
     def list(self, request, *args, **kwargs):
-        model = self.read_model()
-        if model is None:
-            return super().list(request, *args, **kwargs)
-        selection = self.selection()
-        if selection.pop("search"):
-            return super().list(request, *args, **kwargs)
-        return self.assembled_page(model.country_pks(**selection), lambda pk: model.fragment("country", pk))
+        return answers.listed(self, kind="country", sql_list=lambda: super(CountryViewSet, self).list(request))
 
     def answer_depends_on_today(self, params):
         if self.action == "list":
@@ -463,10 +457,7 @@ class MembershipViewSet(BaseViewSet):
         return selectors.membership_list(statuses=None)
 
     def list(self, request, *args, **kwargs):
-        model = self.read_model()
-        if model is None:
-            return super().list(request, *args, **kwargs)
-        return self.assembled_page([p.fragment for p in model.memberships(**self.selection())])
+        return answers.listed(self, kind="membership", sql_list=lambda: super(MembershipViewSet, self).list(request))
 
     def list_header(self):
         """The day the periods include (none: every period) and the statuses listed (without `status`, every one)."""
