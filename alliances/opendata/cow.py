@@ -194,6 +194,7 @@ class Panel:
         self.spans = defaultdict(list)
         for span in state_system():
             self.spans[span.ccode].append(span)
+        self._rows = None
 
     def _holders(self):
         """COW code -> the states of ours that may hold it (their existence says on which days)."""
@@ -272,7 +273,14 @@ class Panel:
                     yield span.ccode, year, span
 
     def rows(self):
-        """One list per state-year: the identifier columns (``ID_COLUMNS``) then one code per column."""
+        """One list per state-year: the identifier columns (``ID_COLUMNS``) then one code per column.
+
+        Coded once per panel: the panel table and the dyads read the same rows."""
+        if self._rows is None:
+            self._rows = list(self._code_rows())
+        return iter(self._rows)
+
+    def _code_rows(self):
         for ccode, year, span in self.state_years():
             country = self.holder(ccode, reference_day(year, self.today))
             ids = [

@@ -7,6 +7,7 @@ panel's ``-1`` stays a number.
 """
 
 import csv
+import io
 
 # A spreadsheet runs a cell that starts with one of these as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -25,8 +26,8 @@ class Writer:
     def __init__(self, handle, *, cell=None):
         self._handle = handle
         self._writer = csv.writer(handle, lineterminator="\n")
-        self._open_writer = csv.writer(handle, lineterminator="")
         self._cell = cell
+        self._cache = {}
 
     def writerow(self, row):
         cells = [neutralised(value) for value in row]
@@ -40,8 +41,18 @@ class Writer:
         For the million-row dyadic table: integers need neither quoting nor neutralising,
         so a run of them shared by many rows is joined once, not cell by cell.
         """
-        cells = [neutralised(value) for value in row]
-        if self._cell is not None:
-            cells = [self._cell(value) for value in cells]
-        self._open_writer.writerow(cells)
-        self._handle.write("," + numbers + "\n")
+        self._handle.write(",".join(self._rendered(value) for value in row) + "," + numbers + "\n")
+
+    def _rendered(self, value):
+        """One cell as ``writerow`` writes it, kept per distinct value: the dyads repeat a few hundred codes."""
+        key = (type(value), value)
+        text = self._cache.get(key)
+        if text is None:
+            cell = neutralised(value)
+            if self._cell is not None:
+                cell = self._cell(cell)
+            buffer = io.StringIO()
+            # A row of one empty cell is written '""' (so that it is not an empty line); in a longer row, nothing.
+            csv.writer(buffer, lineterminator="").writerow([cell, ""])
+            text = self._cache[key] = buffer.getvalue()[:-1]
+        return text

@@ -264,9 +264,8 @@ def _column_description(name, first, last, organization):
     return f"{organization.name}{years}, {named}: {cow.CODE_MEANINGS}."
 
 
-def panel_table(today=None):
+def panel_table(panel):
     """The COW-layout state-year panel (``alliances.opendata.cow``): COW's rows, codes and column names."""
-    panel = cow.Panel(today)
     fields = [
         _field(
             "ccode",
@@ -284,9 +283,8 @@ def panel_table(today=None):
     return "cow_igo_panel", fields, ["ccode", "year"], [], panel.rows()
 
 
-def cow_differences_table():
+def cow_differences_table(panel):
     """Every cell where the panel differs from COW IGO v3 (1945–2014), in runs of years, each with its rule."""
-    panel = cow.Panel()
     cells = cow.read_cow()
     fields = [
         _field("ccode", "integer", "Correlates of War state code.", required=True),
@@ -314,9 +312,8 @@ def cow_differences_table():
     return "cow_igo_differences", fields, [], [], rows()
 
 
-def dyadic_table():
+def dyadic_table(panel):
     """COW's dyadic layout: one row per pair of COW states and year, 1 where both are full members."""
-    panel = cow.Panel()
     fields = [
         _field("ccode1", "integer", "The lower COW state code of the pair.", required=True),
         _field("ccode2", "integer", "The higher COW state code of the pair.", required=True),
@@ -337,13 +334,14 @@ def dyadic_table():
 
 
 def tables():
+    """The package's tables in order, each a function of the one COW-coded reading of the data they share."""
     return [
-        country_table,
-        organization_table,
-        source_table,
-        membership_table,
-        citation_table,
-        succession_table,
+        lambda panel: country_table(),
+        lambda panel: organization_table(),
+        lambda panel: source_table(),
+        lambda panel: membership_table(),
+        lambda panel: citation_table(),
+        lambda panel: succession_table(),
         panel_table,
         cow_differences_table,
         *([dyadic_table] if settings.DATASET_DYADIC else []),
@@ -353,7 +351,8 @@ def tables():
 def _open(path, compressed):
     if compressed:
         # mtime=0: the same data gives the same bytes.
-        return io.TextIOWrapper(gzip.GzipFile(path, "wb", mtime=0), encoding="utf-8", newline="")
+        # Level 6, zlib's default: level 9 took a quarter of the dyadic table's time for 5% fewer bytes.
+        return io.TextIOWrapper(gzip.GzipFile(path, "wb", compresslevel=6, mtime=0), encoding="utf-8", newline="")
     return open(path, "w", newline="", encoding="utf-8")
 
 
@@ -369,8 +368,9 @@ def _write_package(directory, progress, created):
     version = audit.data_version()
     created = created or datetime.datetime.now(datetime.UTC).replace(microsecond=0)
     resources = []
+    panel = cow.Panel()  # read once: the panel, its differences and the dyads code the same state-years
     for build in tables():
-        name, fields, primary_key, foreign_keys, rows = build()
+        name, fields, primary_key, foreign_keys, rows = build(panel)
         compressed = name in COMPRESSED
         path = f"{name}.csv.gz" if compressed else f"{name}.csv"
         count = 0

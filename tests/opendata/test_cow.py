@@ -38,10 +38,13 @@ def panel():
     return cow.Panel()
 
 
-@pytest.fixture
-def exported(tmp_path):
-    call_command("export_dataset", str(tmp_path), verbosity=0)
-    return tmp_path
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory, django_db_setup, django_db_blocker):
+    """One export of the loaded fixtures for the tests that only read it."""
+    directory = tmp_path_factory.mktemp("cow")
+    with django_db_blocker.unblock():
+        call_command("export_dataset", str(directory), verbosity=0)
+    return directory
 
 
 def read_csv(path):
