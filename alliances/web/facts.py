@@ -39,12 +39,19 @@ def find_period(country, organization, start):
     start known to the year (1996-12-31) also finds it, so that the caller can redirect.
     """
     try:
-        periods.parse_shown(start)
+        day, precision = periods.parse_shown(start)
     except ValueError as exc:
         raise FactNotFound(f"“{start[:40]}” is not a start date (YYYY, YYYY-MM or YYYY-MM-DD).") from exc
-    for m in selectors.country_memberships(country, organization=organization, statuses=None):
+    candidates = list(selectors.country_memberships(country, organization=organization, statuses=None))
+    for m in candidates:
         if start in (m.start_text, m.start_date.isoformat()):
             return m
+    # A link made before a curator dated the start more finely ("1996", now "1996-06-01") still finds
+    # its period, if only one starts within what the link names; the caller redirects to the new link.
+    first, last = periods.earliest_day(day, precision), periods.latest_day(day, precision)
+    within = [m for m in candidates if first <= periods.earliest_day(m.start_date, m.start_precision) <= last]
+    if len(within) == 1 and within[0].start_date <= last:
+        return within[0]
     raise FactNotFound(f"No period of {country.name} in {organization.acronym} starts on {start}.")
 
 

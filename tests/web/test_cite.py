@@ -180,14 +180,27 @@ def test_a_permalink_is_the_natural_key_and_survives_a_reload_of_the_period(clie
 
 
 def test_a_start_known_to_the_year_is_its_permalink_and_other_spellings_redirect(client):
-    assert client.get("/countries/ro/cei/1996/").status_code == 200
-    assert client.get("/countries/ro/cei/1996-12-31/")["Location"] == "/countries/ro/cei/1996/"
+    assert client.get("/countries/ro/seecp/1996/").status_code == 200
+    assert client.get("/countries/ro/seecp/1996-12-31/")["Location"] == "/countries/ro/seecp/1996/"
     response = client.get("/countries/Romania/NATO/2004-03-29/")
     assert response.status_code == 301 and response["Location"] == "/countries/ro/nato/2004-03-29/"
     missing = client.get("/countries/ro/nato/1990-01-01/")
     assert missing.status_code == 404 and "No period of Romania in NATO starts on 1990-01-01" in page_of(missing)
     assert client.get("/countries/ro/nato/soon/").status_code == 404
     assert client.get("/countries/zz/nato/2004-03-29/").status_code == 404
+
+
+def test_a_link_made_before_a_start_was_dated_more_finely_still_finds_its_period(client):
+    """research/refinements.json dated Romania's CEI start from the year 1996 to 1 June 1996: the old
+    permalink, which citations in the wild still use, redirects to the new one."""
+    refinements = json.loads((Path(settings.BASE_DIR) / "research" / "refinements.json").read_text())["refinements"]
+    (romania,) = [r for r in refinements if (r["state"], r["org"]) == ("RO", "cei")]
+    assert (romania["start"], romania["to"]) == ("1996", "1996-06-01")
+    response = client.get("/countries/ro/cei/1996/")
+    assert response.status_code == 301 and response["Location"] == "/countries/ro/cei/1996-06-01/"
+    assert client.get(response["Location"]).status_code == 200
+    # A coarse link that two periods start within names neither: Romania was an OIF observer and then a member.
+    assert client.get("/countries/ro/francophonie/1991-06/").status_code == 404
 
 
 def test_organization_pages_link_members_to_their_periods_and_show_each_source(client):
