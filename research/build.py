@@ -67,6 +67,9 @@ FAMILIES = [
     "gaps",
     # Last: it only repeats periods the others wrote, with a primary source (and the quote-check's answers).
     "primary-sources",
+    # The same, one file per family of organizations (primary-un.json, primary-wto.json, …), plus the few
+    # periods those searches found missing.
+    *sorted(p.stem for p in (ROOT / "research").glob("primary-*.json") if p.stem != "primary-sources"),
 ]
 # Open to every state and holding nearly all of them, as the UN does: grouped with it.
 UNIVERSAL_TOO = {"wto": "universal", "gatt": "universal"}
@@ -373,7 +376,8 @@ def period(family, fact, sources):
     end, end_precision = precise(fact.get("end"))
     if start is None:
         raise ValidationError("no start date")
-    note = fact.get("note") or ""
+    # "new: …" marks, in the research files, a period the primary-source searches found missing.
+    note = (fact.get("note") or "").removeprefix("new: ")
     # A day before the state's first day in this data set (Russia signed the CIS agreement as the RSFSR on
     # 8 December 1991; the Russian Federation is dated from 26 December) is shown to the month, never moved.
     if country.exists_from and start_precision == "day" and start < country.exists_from:
@@ -418,9 +422,18 @@ def period(family, fact, sources):
     if same is not None:  # a better source for a period the data has: cite it there
         added = 0
         for source, quote in citations:
-            if not same.citations.filter(source=source).exists():
-                services.record_save(Citation(), source=source, organization=org, membership=same, quote=quote)
-                added += 1
+            if same.citations.filter(source=source).exists():
+                continue
+            # The research note does not travel with a second source, so its quote must stand alone.
+            if not (
+                history.quote_names_country(quote, country, aliases) or history.quote_names_year(quote, start, end)
+            ):
+                refused[family].append(
+                    (label(fact), f"the quote of {source.slug} names neither the state nor the year")
+                )
+                continue
+            services.record_save(Citation(), source=source, organization=org, membership=same, quote=quote)
+            added += 1
         if same.end_date != end or same.end_precision != end_precision:
             refused["changes"].append(
                 (label(fact), f"the data ends it {same.end_text or 'ongoing'}; the research {fact.get('end')}")
@@ -496,6 +509,53 @@ def apply_quote_fixes(fixes):
             written[fix["org"]]["quotes widened"] += 1
 
 
+def apply_refinements(refinements, sources):
+    """Starts known to the month or year dated more finely (research/refinements.json): applied only where
+    the finer date lies inside what the data says, and no other period of the state there ends in that span
+    (moving one start would leave the other's end to guess). Run again, it finds each already applied."""
+    for raw in refinements:
+        country, org = state(raw["state"]), Organization.objects.get(slug=raw["org"])
+        old_day, old_precision = periods.parse_shown(raw["start"])
+        new_day, new_precision = periods.parse_shown(raw["to"])
+        first, last = periods.earliest_day(old_day, old_precision), periods.latest_day(old_day, old_precision)
+        here = Membership.objects.filter(country=country, organization=org, status=raw["status"])
+        period = here.filter(start_date=periods.latest_day(new_day, new_precision), start_precision=new_precision)
+        period = period.first() or here.filter(start_date=last, start_precision=old_precision).first()
+        label_ = f"{raw['state']} in {raw['org']} from {raw['start']} → {raw['to']}"
+        if period is None:
+            refused["refinements"].append((label_, "no such period"))
+            continue
+        if (
+            not first
+            <= periods.earliest_day(new_day, new_precision)
+            <= periods.latest_day(new_day, new_precision)
+            <= last
+        ):
+            refused["refinements"].append((label_, "the finer date is not inside the data's"))
+            continue
+        others = Membership.objects.filter(country=country, organization=org, end_date__gte=first).exclude(pk=period.pk)
+        if others.filter(end_date__lte=last).exists():
+            refused["refinements"].append((label_, "another period of the state there ends in the same span"))
+            continue
+        aliases = set(country.aliases.values_list("normalized", flat=True))
+        new_start = periods.latest_day(new_day, new_precision)
+        if not (
+            history.quote_names_country(raw["quote"], country, aliases)
+            or history.quote_names_year(raw["quote"], new_start, period.end_date)
+        ):
+            refused["refinements"].append((label_, "the quote names neither the state nor the year"))
+            continue
+        source = source_of(raw["family"], raw["source"], sources)
+        if not period.citations.filter(source=source).exists():
+            services.record_save(Citation(), source=source, organization=org, membership=period, quote=raw["quote"])
+        if period.start_precision != new_precision:
+            services.membership_update(
+                membership=period, start_date=periods.latest_day(new_day, new_precision), start_precision=new_precision
+            )
+            written[org.slug]["starts dated more finely"] += 1
+        REFINED.append(raw)
+
+
 def correct_source_kinds():
     """Kinds the research or the fixtures gave that the rule says otherwise."""
     for slug in SECONDARY_COPIES:
@@ -509,6 +569,7 @@ def label(fact):
 
 
 RAW_SOURCES = {}
+REFINED = []  # the refinements applied (now or by an earlier run), so the report no longer proposes them
 ORGANIZATION_MEMBER = "org:"
 
 
@@ -661,6 +722,8 @@ def main():
                 except (ValidationError, ValueError, KeyError, Organization.DoesNotExist) as exc:
                     refused[family].append((f"{raw.get('predecessor')} → {raw.get('successor')}", _reason(exc)))
         apply_quote_fixes([fix for content in data.values() for fix in content.get("quote_fixes", [])])
+        refinements = json.loads((ROOT / "research" / "refinements.json").read_text(encoding="utf-8"))
+        apply_refinements(refinements["refinements"], sources)
         correct_source_kinds()
     write_report(data)
 
@@ -685,9 +748,28 @@ def write_report(data):
         lines += [f"## {family}", ""]
         lines += [f"- {what}: {why}" for what, why in refused[family]]
         lines.append("")
+    if refused["refinements"]:
+        lines += ["## Refinements not applied (research/refinements.json)", ""]
+        lines += [f"- {what}: {why}" for what, why in refused["refinements"]]
+        lines.append("")
     if refused["changes"]:
         lines += ["## Periods the data has, with another end in the research (for a curator to decide)", ""]
         lines += [f"- {what}: {why}" for what, why in refused["changes"]]
+        lines.append("")
+    applied = {(r["org"], r["state"]) for r in REFINED}
+    corrections = [
+        (family, c)
+        for family in FAMILIES
+        for c in data[family].get("corrections", [])
+        if not {(c.get("org"), state) for state in c.get("states") or []} <= applied
+    ]
+    if corrections:
+        lines += ["## Corrections the research proposes (never applied here: a curator decides)", ""]
+        lines += [
+            f"- {c.get('org')} {', '.join(c.get('states') or [])}: the data has {c.get('data')}; "
+            f"{c.get('source')} gives {c.get('primary')} ({family})"
+            for family, c in corrections
+        ]
         lines.append("")
     (ROOT / "research" / "REFUSED.md").write_text("\n".join(lines), encoding="utf-8")
     total = sum(len(v) for v in refused.values())
