@@ -380,7 +380,40 @@ class MembershipManager(NaturalKeyManager.from_queryset(MembershipQuerySet)):
     """Natural keys, and the period queries of ``MembershipQuerySet`` on ``Membership.objects``."""
 
 
-class Membership(models.Model):
+class DatedPeriod(models.Model):
+    """What every period does with its dates (a state's in an organization, an organization's in another).
+
+    Each model declares its own ``start_date``, ``start_precision``, ``end_date`` and ``end_precision``
+    (fields of an abstract base would come first in each model's field order, and so reorder every
+    fixture). A start known only to the month or year is stored as the last day of it, an end as the
+    first day of it: the days on which the period had certainly begun and had certainly not yet ended,
+    so a period counts on a day only where it certainly covers it (``alliances.rules.periods``).
+    """
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_ongoing(self):
+        return self.end_date is None
+
+    @property
+    def start_text(self):
+        """The start as far as it is known: "1992-06-15", "1992-06" or "1992"."""
+        return periods.shown(self.start_date, self.start_precision)
+
+    @property
+    def end_text(self):
+        """The end as far as it is known, or None while ongoing."""
+        return periods.shown(self.end_date, self.end_precision)
+
+    def bound_dates(self):
+        """A date known to the month or year, entered as any day of it, kept as its certain bound."""
+        self.start_date = periods.latest_day(self.start_date, self.start_precision)
+        self.end_date = periods.earliest_day(self.end_date, self.end_precision)
+
+
+class Membership(DatedPeriod):
     """One period during which a country held one status in an organization.
 
     A country is in the organization on day D when start_date <= D <= end_date
@@ -467,24 +500,8 @@ class Membership(models.Model):
 
     natural_key.dependencies = ["alliances.country", "alliances.organization"]
 
-    @property
-    def is_ongoing(self):
-        return self.end_date is None
-
-    @property
-    def start_text(self):
-        """The start as far as it is known: "1992-06-15", "1992-06" or "1992"."""
-        return periods.shown(self.start_date, self.start_precision)
-
-    @property
-    def end_text(self):
-        """The end as far as it is known, or None while ongoing."""
-        return periods.shown(self.end_date, self.end_precision)
-
     def clean(self):
-        # A date known to the month or year is entered as any day of it and kept as its certain bound.
-        self.start_date = periods.latest_day(self.start_date, self.start_precision)
-        self.end_date = periods.earliest_day(self.end_date, self.end_precision)
+        self.bound_dates()
         validation.check_membership(self)
 
 
@@ -717,7 +734,7 @@ class OrganizationMembershipQuerySet(models.QuerySet):
         return self.filter(Q(end_date__isnull=True) | Q(end_date__gte=day), start_date__lte=day)
 
 
-class OrganizationMembership(models.Model):
+class OrganizationMembership(DatedPeriod):
     """One period during which an organization was itself a member of another (the EU in the G20, the WTO).
 
     A separate table from ``Membership`` so that everything about states (state counts, the COW
@@ -812,18 +829,8 @@ class OrganizationMembership(models.Model):
 
     natural_key.dependencies = ["alliances.organization"]
 
-    @property
-    def start_text(self):
-        return periods.shown(self.start_date, self.start_precision)
-
-    @property
-    def end_text(self):
-        return periods.shown(self.end_date, self.end_precision)
-
     def clean(self):
-        if self.start_date is not None:
-            self.start_date = periods.latest_day(self.start_date, self.start_precision)
-        self.end_date = periods.earliest_day(self.end_date, self.end_precision)
+        self.bound_dates()
         organization_rules.check_organization_membership(self)
 
 
