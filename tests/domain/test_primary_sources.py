@@ -37,25 +37,29 @@ def test_there_are_family_files_beside_the_first():
     assert len(FAMILY_FILES) > 1, [path.name for path in FAMILY_FILES]
 
 
+def refined_period(refinement):
+    """The period a refinement dated more finely, at its new start; None if it was not applied."""
+    day, precision = periods.parse_shown(refinement["to"])
+    return Membership.objects.filter(
+        country__code=refinement["state"],
+        organization__slug=refinement["org"],
+        status=refinement["status"],
+        start_date=periods.latest_day(day, precision),
+        start_precision=precision,
+    ).first()
+
+
 def refined_start(fact):
     """The start research/refinements.json dated more finely, where it did; else the fact's own."""
     for r in json.loads((RESEARCH_DIR / "refinements.json").read_text(encoding="utf-8"))["refinements"]:
-        if (r["state"], r["org"], r["status"], r["start"]) == (
+        same = (r["state"], r["org"], r["status"], r["start"]) == (
             fact["state"],
             fact["org"],
             fact["status"],
             fact["start"],
-        ):
-            day, precision = periods.parse_shown(r["to"])
-            refined = Membership.objects.filter(
-                country__code=r["state"],
-                organization__slug=r["org"],
-                status=r["status"],
-                start_date=periods.latest_day(day, precision),
-                start_precision=precision,
-            )
-            if refined.exists():
-                return r["to"]
+        )
+        if same and refined_period(r) is not None:
+            return r["to"]
     return fact["start"]
 
 
@@ -150,14 +154,7 @@ NOT_APPLIED = (RESEARCH_DIR / "REFUSED.md").read_text(encoding="utf-8")
 def test_each_refinement_dates_its_period_more_finely_with_its_quote_or_says_why_not(refinement):
     """The start the data knew to the month or year is now the finer one, cited with the page that gives it;
     or REFUSED.md lists it with the reason it was not applied."""
-    day, precision = periods.parse_shown(refinement["to"])
-    period = Membership.objects.filter(
-        country__code=refinement["state"],
-        organization__slug=refinement["org"],
-        status=refinement["status"],
-        start_date=periods.latest_day(day, precision),
-        start_precision=precision,
-    ).first()
+    period = refined_period(refinement)
     label = f"{refinement['state']} in {refinement['org']} from {refinement['start']} → {refinement['to']}"
     if period is None:
         assert label in NOT_APPLIED, label
