@@ -1,4 +1,5 @@
-"""The gaps report against COW IGO v3 in the admin: read-only, staff only, linked from the index.
+"""The gaps reports against COW IGO v3 and the World Factbook in the admin: read-only, staff only, linked
+from the index.
 
 The admin site has no model for it, so its URL is added to the site's own and the index
 template (``admin/alliances/index.html``) links to it.
@@ -12,7 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 
 from alliances.models import Country
-from alliances.opendata import cow
+from alliances.opendata import cow, factbook
 from alliances.store import audit
 
 _differences = {}
@@ -48,12 +49,41 @@ def gaps_view(request):
     return TemplateResponse(request, "admin/alliances/crosscheck_gaps.html", context)
 
 
+def factbook_view(request):
+    code, kind = request.GET.get("country") or None, request.GET.get("class") or None
+    if kind and kind not in factbook.CLASSES:
+        return HttpResponseBadRequest(f"Unknown class {kind!r}; one of {', '.join(sorted(factbook.CLASSES))}.")
+    if code and not Country.objects.filter(code=code).exists():
+        raise Http404(f"No country {code!r}.")
+    differences, unmatched = factbook.compare(code=code)
+    counts = Counter(d.kind for d in differences)
+    states = {}
+    for d in differences:
+        if not kind or d.kind == kind:
+            states.setdefault((d.name, d.code, d.day), []).append(d)
+    context = {
+        **admin.site.each_context(request),
+        "title": "Gaps against the World Factbook",
+        "states": [(name, state_code, day, rows) for (name, state_code, day), rows in states.items()],
+        "classes": [(name, meaning, counts.get(name, 0)) for name, meaning in factbook.CLASSES.items()],
+        "total": len(differences),
+        "unmatched": unmatched,
+        "source": factbook.source(),
+        "selected_country": code,
+    }
+    return TemplateResponse(request, "admin/alliances/crosscheck_factbook.html", context)
+
+
 _site_urls = admin.site.get_urls
 
 
 def _get_urls():
-    view = admin.site.admin_view(gaps_view)  # signed-in, active staff only
-    return [path("crosscheck/cow/", view, name="crosscheck_cow"), *_site_urls()]
+    # Signed-in, active staff only.
+    return [
+        path("crosscheck/cow/", admin.site.admin_view(gaps_view), name="crosscheck_cow"),
+        path("crosscheck/factbook/", admin.site.admin_view(factbook_view), name="crosscheck_factbook"),
+        *_site_urls(),
+    ]
 
 
 admin.site.get_urls = _get_urls

@@ -1,25 +1,32 @@
-"""The gaps report: per state, what COW IGO v3 codes that the data set lacks or codes otherwise."""
+"""The gaps reports: per state, what a published data set (COW IGO v3, the CIA World Factbook) names that the
+data set lacks or has otherwise."""
 
 from collections import Counter
 
 from django.core.management.base import BaseCommand, CommandError
 
 from alliances.models import Country
-from alliances.opendata import cow
+from alliances.opendata import cow, factbook
 
 
 class Command(BaseCommand):
     help = (
         "Compare the data set with COW IGO v3 (1945-2014) in the organizations both cover: per state, the "
         "organizations COW names for it in a year that the data set lacks, then every other year where COW's "
-        "code differs, each classed by the rule that explains it. The same report is in the admin."
+        "code differs, each classed by the rule that explains it; or, with --against factbook, with the last "
+        "World Factbook (January 2026) on the day each country's entry changed. The same reports are in the admin."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--country", help="Only this state (our code, e.g. RO, or any name the site knows).")
-        parser.add_argument("--class", dest="kind", choices=sorted(cow.CLASSES), help="Only differences of this class.")
+        parser.add_argument(
+            "--class", dest="kind", choices=sorted({*cow.CLASSES, *factbook.CLASSES}), help="Only this class."
+        )
+        parser.add_argument(
+            "--against", choices=["cow", "factbook"], default="cow", help="The published data set (default cow)."
+        )
 
-    def handle(self, *args, country=None, kind=None, **options):
+    def handle(self, *args, country=None, kind=None, against="cow", **options):
         code = None
         if country:
             found = (
@@ -29,6 +36,8 @@ class Command(BaseCommand):
             if found is None:
                 raise CommandError(f"No country {country!r}.")
             code = found.code
+        if against == "factbook":
+            return self.factbook(code, kind)
         report = cow.gaps(code=code, kind=kind)
         counts = Counter(d.kind for state in report for d in (*state.lacks, *state.others))
         total = sum(counts.values())
@@ -52,3 +61,30 @@ class Command(BaseCommand):
                     self.stdout.write(
                         f"    {d.column} ({d.organization}) {d.years}: COW {d.cow}, here {d.ours} [{d.kind}]"
                     )
+
+    def factbook(self, code, kind):
+        if kind and kind not in factbook.CLASSES:
+            raise CommandError(
+                f"--class {kind} is a COW class; the Factbook's are {', '.join(sorted(factbook.CLASSES))}."
+            )
+        differences, unmatched = factbook.compare(code=code)
+        differences = [d for d in differences if not kind or d.kind == kind]
+        counts = Counter(d.kind for d in differences)
+        self.stdout.write(
+            f"{len(differences)} differences from the World Factbook's organization participation "
+            f"({factbook.source()['repository']}, commit {factbook.source()['commit'][:12]}), "
+            "each on the day its country's entry last changed."
+        )
+        for name, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+            self.stdout.write(f"  {name}: {count} ({factbook.CLASSES[name]})")
+        state = None
+        for d in differences:
+            if d.code != state:
+                state = d.code
+                self.stdout.write("")
+                self.stdout.write(f"{d.name} ({d.code}), on {d.day.isoformat()}")
+            said = d.factbook or "not named"
+            self.stdout.write(f"    {d.organization}: Factbook {said}; here {d.ours or 'nothing'} [{d.kind}]")
+        if unmatched and not code:
+            self.stdout.write("")
+            self.stdout.write(f"Factbook entries that name no state of the data set: {', '.join(unmatched)}")
