@@ -11,6 +11,7 @@ The rules of existence spans and continuations are in the rulebook
 No ORM here: the queries are in validation.py (writes) and selectors.py (reads).
 """
 
+import functools
 import re
 
 from alliances.text import normalize_name
@@ -25,19 +26,33 @@ def explains_its_date(note):
 
 def country_keys(country, alias_keys=()):
     """Normalized names a quote may use for ``country``: name, official name, aliases."""
-    keys = {normalize_name(country.name), normalize_name(country.official_name or "")}
+    keys = {_normalized(country.name), _normalized(country.official_name or "")}
     keys.update(alias_keys)
     return {k for k in keys if k}
 
 
+# validate_data asks these for every citation (thousands), of a few hundred states: each state's names
+# and codes are normalized and compiled into one pattern once, not once per citation.
+_normalized = functools.lru_cache(maxsize=4096)(normalize_name)
+
+
+@functools.lru_cache(maxsize=1024)
+def _names_pattern(keys):
+    # At the start of a word; a suffix is allowed ("Sweden’s" normalizes to "swedens").
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(key) for key in sorted(keys)) + ")")
+
+
+@functools.lru_cache(maxsize=1024)
+def _codes_pattern(codes):
+    return re.compile(r"(?<![A-Za-z])(?:" + "|".join(re.escape(code) for code in sorted(codes)) + r")(?![A-Za-z])")
+
+
 def quote_names_country(quote, country, alias_keys=()):
-    text = normalize_name(quote)
-    for key in country_keys(country, alias_keys):
-        # At the start of a word; a suffix is allowed ("Sweden’s" normalizes to "swedens").
-        if re.search(r"(?<!\w)" + re.escape(key), text):
-            return True
-    codes = {c for c in (country.code, country.iso2, country.iso3) if c}
-    return any(re.search(r"(?<![A-Za-z])" + code + r"(?![A-Za-z])", quote) for code in codes)
+    keys = frozenset(country_keys(country, alias_keys))
+    if keys and _names_pattern(keys).search(normalize_name(quote)):
+        return True
+    codes = frozenset(c for c in (country.code, country.iso2, country.iso3) if c)
+    return bool(codes) and _codes_pattern(codes).search(quote) is not None
 
 
 def quote_names_year(quote, *days):

@@ -325,20 +325,31 @@ def unsupported_citations():
     aliases = defaultdict(set)
     for country_id, normalized in CountryAlias.objects.values_list("country_id", "normalized"):
         aliases[country_id].add(normalized)
-    found = []
-    citations = Citation.objects.filter(membership__isnull=False).select_related(
+    # Each state's and period's fields are read once, not once per citation; only the citations that
+    # fail are read as rows (with what their sentence names).
+    countries = {c.pk: c for c in Country.objects.only("code", "iso2", "iso3", "name", "official_name")}
+    periods = {
+        pk: (country_id, start, end, note)
+        for pk, country_id, start, end, note in Membership.objects.values_list(
+            "pk", "country_id", "start_date", "end_date", "note"
+        )
+    }
+    failing = []
+    for pk, membership_id, quote in Citation.objects.filter(membership__isnull=False).values_list(
+        "pk", "membership_id", "quote"
+    ):
+        country_id, start, end, note = periods[membership_id]
+        if history.explains_its_date(note):
+            continue
+        if history.quote_names_country(quote, countries[country_id], aliases[country_id]):
+            continue
+        if history.quote_names_year(quote, start, end):
+            continue
+        failing.append(pk)
+    citations = Citation.objects.filter(pk__in=failing).select_related(
         "source", "membership__country", "membership__organization"
     )
-    for citation in citations.order_by("membership__organization__slug", "membership__start_date", "pk"):
-        m = citation.membership
-        if history.explains_its_date(m.note):
-            continue
-        if history.quote_names_country(citation.quote, m.country, aliases[m.country_id]):
-            continue
-        if history.quote_names_year(citation.quote, m.start_date, m.end_date):
-            continue
-        found.append(citation)
-    return found
+    return list(citations.order_by("membership__organization__slug", "membership__start_date", "pk"))
 
 
 def history_problems(memberships):
