@@ -519,7 +519,7 @@ class Source(models.Model):
     objects = NaturalKeyManager("slug")
 
     class Meta:
-        ordering = ["title"]
+        ordering = ["title", "slug"]
 
     def __str__(self):
         return self.title

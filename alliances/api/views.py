@@ -510,7 +510,9 @@ class SourceViewSet(BaseViewSet):
     download_name = "sources"
 
     def get_queryset(self):
-        return Source.objects.order_by("title")
+        return Source.objects.order_by(
+            "title", "slug"
+        )  # titles repeat ("About SCO"): the slug breaks ties alike on every engine
 
     def answer_depends_on_today(self, params):
         return False
