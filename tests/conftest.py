@@ -36,6 +36,25 @@ def loadgroup(config):
     return bool(getattr(config.option, "loadgroup", False) or getattr(config.option, "dist", "no") == "loadgroup")
 
 
+# Tests whose answer cannot depend on the database engine: what Chromium draws, the manual's build and
+# examples, and the behaviour of the other dependencies (the response caches' budgets, Redis outages,
+# nginx). CI's PostgreSQL pass leaves them to its SQLite pass (-m "not engine_independent"), which keeps
+# CI within its 12 minutes; everything that reads or writes the data runs on both engines.
+ENGINE_INDEPENDENT = (
+    "tests/browser/",
+    "tests/docs/",
+    "tests/platform/test_cache_budget.py",
+    "tests/platform/test_redis_outage.py",
+    "tests/platform/test_nginx_proxy.py",
+)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_itemcollected(item):
+    if item.nodeid.startswith(ENGINE_INDEPENDENT):
+        item.add_marker(pytest.mark.engine_independent)
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
     """Node ids that `pytest -n auto --dist loadgroup` (make test) can schedule by.
