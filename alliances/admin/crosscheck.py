@@ -28,12 +28,25 @@ def differences():
     return _differences[version]
 
 
-def gaps_view(request):
+class _BadClass(ValueError):
+    pass
+
+
+def selection(request, classes):
+    """The report's ``(country code, class)`` filters from the query: a 404 for an unknown state."""
     code, kind = request.GET.get("country") or None, request.GET.get("class") or None
-    if kind and kind not in cow.CLASSES:
-        return HttpResponseBadRequest(f"Unknown class {kind!r}; one of {', '.join(sorted(cow.CLASSES))}.")
+    if kind and kind not in classes:
+        raise _BadClass(f"Unknown class {kind!r}; one of {', '.join(sorted(classes))}.")
     if code and not Country.objects.filter(code=code).exists():
         raise Http404(f"No country {code!r}.")
+    return code, kind
+
+
+def gaps_view(request):
+    try:
+        code, kind = selection(request, cow.CLASSES)
+    except _BadClass as error:
+        return HttpResponseBadRequest(str(error))
     report = cow.gaps(code=code, kind=kind, differences=differences())
     counts = Counter(d.kind for state in report for d in (*state.lacks, *state.others))
     context = {
@@ -50,11 +63,10 @@ def gaps_view(request):
 
 
 def factbook_view(request):
-    code, kind = request.GET.get("country") or None, request.GET.get("class") or None
-    if kind and kind not in factbook.CLASSES:
-        return HttpResponseBadRequest(f"Unknown class {kind!r}; one of {', '.join(sorted(factbook.CLASSES))}.")
-    if code and not Country.objects.filter(code=code).exists():
-        raise Http404(f"No country {code!r}.")
+    try:
+        code, kind = selection(request, factbook.CLASSES)
+    except _BadClass as error:
+        return HttpResponseBadRequest(str(error))
     differences, unmatched = factbook.compare(code=code)
     counts = Counter(d.kind for d in differences)
     states = {}

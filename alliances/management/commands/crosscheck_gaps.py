@@ -46,8 +46,7 @@ class Command(BaseCommand):
             f"(COW ends in {cow.COW_LAST_YEAR}; "
             "later years are not compared)."
         )
-        for name, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
-            self.stdout.write(f"  {name}: {count} ({cow.CLASSES[name]})")
+        self.write_counts(counts, cow.CLASSES)
         for state in report:
             self.stdout.write("")
             self.stdout.write(f"{state.name} ({state.code or '-'}, COW {state.ccode} {state.stateabb})")
@@ -62,6 +61,11 @@ class Command(BaseCommand):
                         f"    {d.column} ({d.organization}) {d.years}: COW {d.cow}, here {d.ours} [{d.kind}]"
                     )
 
+    def write_counts(self, counts, classes):
+        """Each class's count, most first, with the rule it stands for."""
+        for name, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+            self.stdout.write(f"  {name}: {count} ({classes[name]})")
+
     def factbook(self, code, kind):
         if kind and kind not in factbook.CLASSES:
             raise CommandError(
@@ -75,8 +79,7 @@ class Command(BaseCommand):
             f"({factbook.source()['repository']}, commit {factbook.source()['commit'][:12]}), "
             "each on the day its country's entry last changed."
         )
-        for name, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
-            self.stdout.write(f"  {name}: {count} ({factbook.CLASSES[name]})")
+        self.write_counts(counts, factbook.CLASSES)
         state = None
         for d in differences:
             if d.code != state:
