@@ -57,3 +57,8 @@ def quote_names_country(quote, country, alias_keys=()):
 
 def quote_names_year(quote, *days):
     return any(day is not None and re.search(rf"(?<!\d){day.year}(?!\d)", quote) for day in days)
+
+
+def quote_supports(quote, country, alias_keys, start, end):
+    """Whether a quote stands alone as a period's citation: it names the state or the start or end year."""
+    return quote_names_country(quote, country, alias_keys) or quote_names_year(quote, start, end)

@@ -328,7 +328,7 @@ def unsupported_citations():
     # Each state's and period's fields are read once, not once per citation; only the citations that
     # fail are read as rows (with what their sentence names).
     countries = {c.pk: c for c in Country.objects.only("code", "iso2", "iso3", "name", "official_name")}
-    periods = {
+    dates = {
         pk: (country_id, start, end, note)
         for pk, country_id, start, end, note in Membership.objects.values_list(
             "pk", "country_id", "start_date", "end_date", "note"
@@ -338,14 +338,11 @@ def unsupported_citations():
     for pk, membership_id, quote in Citation.objects.filter(membership__isnull=False).values_list(
         "pk", "membership_id", "quote"
     ):
-        country_id, start, end, note = periods[membership_id]
+        country_id, start, end, note = dates[membership_id]
         if history.explains_its_date(note):
             continue
-        if history.quote_names_country(quote, countries[country_id], aliases[country_id]):
-            continue
-        if history.quote_names_year(quote, start, end):
-            continue
-        failing.append(pk)
+        if not history.quote_supports(quote, countries[country_id], aliases[country_id], start, end):
+            failing.append(pk)
     citations = Citation.objects.filter(pk__in=failing).select_related(
         "source", "membership__country", "membership__organization"
     )

@@ -407,10 +407,7 @@ def period(family, fact, sources):
         elif fact["end_quote"] not in citations[same][1]:
             citations[same] = (end_source, f"{citations[same][1]} […] {fact['end_quote']}")
     aliases = set(country.aliases.values_list("normalized", flat=True))
-    supported = all(
-        history.quote_names_country(quote, country, aliases) or history.quote_names_year(quote, start, end)
-        for _, quote in citations
-    )
+    supported = all(history.quote_supports(quote, country, aliases, start, end) for _, quote in citations)
     if not supported and history.DATE_FROM_MARKER.lower() not in note.lower():
         # The researcher's note says where the date comes from (a list's heading, the report's dateline).
         if not note.strip():
@@ -425,9 +422,7 @@ def period(family, fact, sources):
             if same.citations.filter(source=source).exists():
                 continue
             # The research note does not travel with a second source, so its quote must stand alone.
-            if not (
-                history.quote_names_country(quote, country, aliases) or history.quote_names_year(quote, start, end)
-            ):
+            if not history.quote_supports(quote, country, aliases, start, end):
                 refused[family].append(
                     (label(fact), f"the quote of {source.slug} names neither the state nor the year")
                 )
@@ -539,10 +534,7 @@ def apply_refinements(refinements, sources):
             continue
         aliases = set(country.aliases.values_list("normalized", flat=True))
         new_start = periods.latest_day(new_day, new_precision)
-        if not (
-            history.quote_names_country(raw["quote"], country, aliases)
-            or history.quote_names_year(raw["quote"], new_start, period.end_date)
-        ):
+        if not history.quote_supports(raw["quote"], country, aliases, new_start, period.end_date):
             refused["refinements"].append((label_, "the quote names neither the state nor the year"))
             continue
         source = source_of(raw["family"], raw["source"], sources)

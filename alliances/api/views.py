@@ -510,9 +510,8 @@ class SourceViewSet(BaseViewSet):
     download_name = "sources"
 
     def get_queryset(self):
-        return Source.objects.order_by(
-            "title", "slug"
-        )  # titles repeat ("About SCO"): the slug breaks ties alike on every engine
+        # Titles repeat ("About SCO"): the slug breaks ties, so every engine lists them alike.
+        return Source.objects.order_by("title", "slug")
 
     def answer_depends_on_today(self, params):
         return False

@@ -8,6 +8,7 @@ the Correlates of War IGO v3 layout and codes; ``alliances.opendata.cow`` builds
 """
 
 import datetime
+import functools
 import gzip
 import io
 import json
@@ -333,18 +334,18 @@ def dyadic_table(panel):
     return "cow_igo_dyadic", fields, ["ccode1", "ccode2", "year"], [], cow.dyad_rows(panel)
 
 
-def tables():
-    """The package's tables in order, each a function of the one COW-coded reading of the data they share."""
+def tables(panel):
+    """The package's tables in order; the three COW tables share ``panel``, one COW-coded reading of the data."""
     return [
-        lambda panel: country_table(),
-        lambda panel: organization_table(),
-        lambda panel: source_table(),
-        lambda panel: membership_table(),
-        lambda panel: citation_table(),
-        lambda panel: succession_table(),
-        panel_table,
-        cow_differences_table,
-        *([dyadic_table] if settings.DATASET_DYADIC else []),
+        country_table,
+        organization_table,
+        source_table,
+        membership_table,
+        citation_table,
+        succession_table,
+        functools.partial(panel_table, panel),
+        functools.partial(cow_differences_table, panel),
+        *([functools.partial(dyadic_table, panel)] if settings.DATASET_DYADIC else []),
     ]
 
 
@@ -368,9 +369,9 @@ def _write_package(directory, progress, created):
     version = audit.data_version()
     created = created or datetime.datetime.now(datetime.UTC).replace(microsecond=0)
     resources = []
-    panel = cow.Panel()  # read once: the panel, its differences and the dyads code the same state-years
-    for build in tables():
-        name, fields, primary_key, foreign_keys, rows = build(panel)
+    # Read once: the panel, its differences and the dyads code the same state-years.
+    for build in tables(cow.Panel()):
+        name, fields, primary_key, foreign_keys, rows = build()
         compressed = name in COMPRESSED
         path = f"{name}.csv.gz" if compressed else f"{name}.csv"
         count = 0

@@ -16,11 +16,13 @@ import datetime
 import functools
 import json
 import re
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
 from alliances import selectors
 from alliances.models import Country, Membership
+from alliances.rules import periods
 
 EXTRACT = Path(__file__).resolve().parent / "data" / "factbook" / "participation.json"
 
@@ -142,6 +144,12 @@ def compare(*, code=None):
     and organization, and the Factbook entries that name no state of the data set.
     """
     covered = {slug for slug, _ in ABBREVIATIONS.values()}
+    # Every period in the covered organizations, read once and grouped by state.
+    held = defaultdict(list)
+    for country_id, *period in Membership.objects.filter(organization__slug__in=covered).values_list(
+        "country_id", "organization__slug", "status", "start_date", "start_precision", "end_date", "end_precision"
+    ):
+        held[country_id].append(period)
     differences, unmatched = [], []
     for entry in extract()["countries"]:
         country = country_of(entry)
@@ -157,21 +165,13 @@ def compare(*, code=None):
             # PFP and NATO both name NATO; membership wins over partnership.
             if slug not in theirs or status == "member":
                 theirs[slug] = (status, words)
-        ours = {
-            m.organization.slug: m.status
-            for m in Membership.objects.on(day)
-            .filter(country=country, organization__slug__in=covered)
-            .select_related("organization")
-        }
-        possible = {
-            m.organization.slug
-            for m in selectors.possibly_on(
-                Membership.objects.filter(country=country, organization__slug__in=covered).select_related(
-                    "organization"
-                ),
-                day,
-            )
-        }
+        ours, possible = {}, set()
+        for slug, status, *dates in held[country.pk]:
+            certainty = periods.certainty_on(day, *dates)
+            if certainty == periods.CERTAIN:
+                ours[slug] = status
+            elif certainty == periods.POSSIBLE:
+                possible.add(slug)
         for slug in sorted(covered):
             their, words = theirs.get(slug, (None, ""))
             our = ours.get(slug)

@@ -21,6 +21,7 @@ RESEARCH_DIR = Path(settings.BASE_DIR) / "research"
 RESEARCH = RESEARCH_DIR / "primary-sources.json"
 # One file per family of organizations, each from its own search for primary sources.
 FAMILY_FILES = sorted(RESEARCH_DIR.glob("primary-*.json"))
+REFINEMENTS = json.loads((RESEARCH_DIR / "refinements.json").read_text(encoding="utf-8"))["refinements"]
 PRIMARY_KINDS = {"official_page", "official_document", "treaty"}
 # Hosts that only ever copy other publishers' texts: by the sources policy such a copy is secondary.
 COPY_HOSTS = ("wikipedia.org", "wikisource.org", "docslib.org", "archive.fo", "web.archive.org", "masazerc.com")
@@ -51,7 +52,7 @@ def refined_period(refinement):
 
 def refined_start(fact):
     """The start research/refinements.json dated more finely, where it did; else the fact's own."""
-    for r in json.loads((RESEARCH_DIR / "refinements.json").read_text(encoding="utf-8"))["refinements"]:
+    for r in REFINEMENTS:
         same = (r["state"], r["org"], r["status"], r["start"]) == (
             fact["state"],
             fact["org"],
@@ -146,7 +147,6 @@ def test_corrections_are_proposed_not_applied():
         assert {d.isoformat() for d in starts} == {correction["data"]}
 
 
-REFINEMENTS = json.loads((RESEARCH_DIR / "refinements.json").read_text(encoding="utf-8"))["refinements"]
 NOT_APPLIED = (RESEARCH_DIR / "REFUSED.md").read_text(encoding="utf-8")
 
 
