@@ -56,9 +56,12 @@ backup:
 restore:
 	pg_restore --clean --if-exists --no-owner --exit-on-error --single-transaction --dbname="$$DATABASE_URL" "$(BACKUP)"
 
-# One pytest worker per core (pytest-xdist): the suite is CPU-bound.
+# One pytest worker per core (pytest-xdist): the suite is CPU-bound. Bytecode is written even where the
+# environment says not to (PYTHONDONTWRITEBYTECODE): otherwise every worker, and every manage.py or
+# gunicorn process a test starts, compiles the project and rewrites the test modules' asserts again
+# (about 20 s of each worker's start on a 2-core machine).
 test: dev-setup
-	$(BIN)/python -m pytest -q -n auto --dist loadgroup
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -q -n auto --dist loadgroup
 
 check: dev-setup
 	$(BIN)/python manage.py check

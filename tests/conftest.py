@@ -1,6 +1,8 @@
 """Shared test set-up: the real fixtures are loaded once into the test database."""
 
 import datetime
+import os
+import tempfile
 
 import pytest
 from django.core.management import call_command
@@ -29,6 +31,15 @@ def pytest_configure(config):
     django_settings.WHITENOISE_AUTOREFRESH = True
     # The dyad-year table costs every export some seconds; its own tests turn it on.
     django_settings.DATASET_DYADIC = False
+    # On SQLite, a file (in memory, under /dev/shm) rather than Django's default in-memory test database:
+    # that one is a single connection shared by the test and the live server's threads, and a test that
+    # flushed the database while the server still answered a browser's request deadlocked the worker
+    # (each thread holding what the other waited for, the interpreter lock included, so no timeout fired).
+    # With a file every thread has its own connection, and SQLite's locking orders their writes.
+    default = django_settings.DATABASES["default"]
+    if default["ENGINE"] == "django.db.backends.sqlite3" and not default.get("TEST", {}).get("NAME"):
+        folder = "/dev/shm" if os.access("/dev/shm", os.W_OK) else tempfile.gettempdir()
+        default.setdefault("TEST", {})["NAME"] = os.path.join(folder, f"alliances-test-{os.getpid()}.sqlite3")
 
 
 def loadgroup(config):

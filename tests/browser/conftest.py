@@ -69,7 +69,7 @@ def browser():
 
 
 _loaded_rows = {}
-_loaded_copy = []  # SQLite in memory: a page-for-page copy of the loaded database
+_loaded_copy = []  # SQLite: a page-for-page copy of the loaded database, kept in memory
 
 
 def _alliances_models():
@@ -77,17 +77,17 @@ def _alliances_models():
     return list(apps.get_app_config("alliances").get_models(include_auto_created=True))
 
 
-def _in_memory_sqlite():
-    return connection.vendor == "sqlite" and connection.is_in_memory_db()
+def _sqlite():
+    return connection.vendor == "sqlite"
 
 
 def load_data():
     """The fixtures, loaded as ``load_fixtures`` does, and the curators group.
 
     ``load_fixtures`` runs for the first test of the session; what it wrote is
-    kept and written back for each later test. On SQLite in memory (the quick
-    start's test database) the whole database is copied back with SQLite's
-    backup API, a few milliseconds; elsewhere the rows, audit trail included,
+    kept and written back for each later test. On SQLite (the quick start's
+    test database) the whole database is copied back from a copy in memory with
+    SQLite's backup API, a few milliseconds; elsewhere the rows, audit trail included,
     go back in one bulk insert per table. The flush between tests leaves an
     empty audit trail (tests/conftest.py); the write-back runs in the same
     maintenance mode, since the audit rows are otherwise append-only
@@ -106,7 +106,7 @@ def load_data():
     if not _loaded_rows:
         call_command("load_fixtures", verbosity=0)
         curators.ensure_group()
-        if _in_memory_sqlite():
+        if _sqlite():
             copy = sqlite3.connect(":memory:", check_same_thread=False)
             connection.connection.backup(copy)
             _loaded_copy.append(copy)
