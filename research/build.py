@@ -415,7 +415,12 @@ def period(family, fact, sources):
                 "the quote names neither the state nor the year, and no note says where the date is from"
             )
         note = f"{history.DATE_FROM_MARKER} {note.strip()}"
-    same = Membership.objects.filter(country=country, organization=org, status=fact["status"], start_date=start).first()
+    here = Membership.objects.filter(country=country, organization=org, status=fact["status"])
+    same = here.filter(start_date=start).first()
+    if same is None and start_precision != "day":
+        # A start this research gives to the month or year that a refinement (refinements.json) has since
+        # dated more finely inside that span is the same period, not an overlapping one.
+        same = here.filter(start_date__range=(periods.earliest_day(start, start_precision), start)).first()
     if same is not None:  # a better source for a period the data has: cite it there
         added = 0
         for source, quote in citations:
