@@ -2,8 +2,8 @@
 
 The extract is the Factbook's own text (alliances/opendata/data/factbook/participation.json); the test
 fails, not skips, when it is missing. Expected answers are read from the Factbook's text and the data, not
-copied: Romania's CBSS observer status is a real gap (COW IGO names it too), its NATO membership a real
-agreement.
+copied: Slovakia's CBSS observer status is a real gap (COW IGO names it too), Romania's (dated here from
+2009-06-04) and its NATO membership real agreements.
 """
 
 import datetime
@@ -51,17 +51,25 @@ def test_romanias_differences_are_what_its_entry_and_the_data_say():
     differences, _ = factbook.compare(code="RO")
     day = datetime.date.fromisoformat(entry("Romania")["changed"])
     by_organization = {d.organization: d for d in differences}
-    # The Factbook names Romania a CBSS observer; the data set has no CBSS period of Romania's that day.
-    assert not Membership.objects.on(day).filter(country__code="RO", organization__slug="cbss").exists()
-    assert by_organization["cbss"].kind == factbook.LACKS and by_organization["cbss"].factbook == "CBSS (observer)"
-    # Both have Romania in NATO, the EU and the UN that day: no difference.
-    for slug in ("nato", "eu", "un"):
+    # Both have Romania in NATO, the EU and the UN, and as a CBSS observer, that day: no difference.
+    assert "CBSS (observer)" in entry("Romania")["participation"]
+    for slug in ("nato", "eu", "un", "cbss"):
         assert Membership.objects.on(day).filter(country__code="RO", organization__slug=slug).exists()
         assert slug not in by_organization
     # Every difference says what the data set has that day.
     for d in differences:
         ours = Membership.objects.on(d.day).filter(country__code="RO", organization__slug=d.organization).first()
         assert d.ours == (ours.status if ours else "")
+
+
+def test_slovakias_cbss_observer_status_is_a_gap_the_factbook_shows():
+    differences, _ = factbook.compare(code="SK")
+    day = datetime.date.fromisoformat(entry("Slovakia")["changed"])
+    by_organization = {d.organization: d for d in differences}
+    # The Factbook names Slovakia a CBSS observer; the data set has no CBSS period of Slovakia's that day.
+    assert "CBSS (observer)" in entry("Slovakia")["participation"]
+    assert not Membership.objects.on(day).filter(country__code="SK", organization__slug="cbss").exists()
+    assert by_organization["cbss"].kind == factbook.LACKS and by_organization["cbss"].factbook == "CBSS (observer)"
 
 
 def test_every_state_the_factbook_lists_is_compared_or_named_as_unmatched():
@@ -76,12 +84,13 @@ def test_every_state_the_factbook_lists_is_compared_or_named_as_unmatched():
 
 def test_the_command_and_the_admin_page_show_the_factbook_gaps(admin_client, client):
     out = io.StringIO()
-    call_command("crosscheck_gaps", "--against", "factbook", "--country", "RO", stdout=out)
+    call_command("crosscheck_gaps", "--against", "factbook", "--country", "SK", stdout=out)
     text = out.getvalue()
-    assert "Romania (RO), on 2026-01" in text and "cbss: Factbook CBSS (observer); here nothing [product_lacks]" in text
+    assert "Slovakia (SK), on 2026-01" in text
+    assert "cbss: Factbook CBSS (observer); here nothing [product_lacks]" in text
     assert "nato:" not in text
     assert b'href="/admin/crosscheck/factbook/"' in admin_client.get("/admin/").content
-    page = admin_client.get("/admin/crosscheck/factbook/?country=RO").content.decode()
+    page = admin_client.get("/admin/crosscheck/factbook/?country=SK").content.decode()
     assert "<td>cbss</td><td>CBSS (observer)</td><td>nothing</td><td>product_lacks</td>" in page
     assert admin_client.get("/admin/crosscheck/factbook/?class=nonsense").status_code == 400
     assert admin_client.get("/admin/crosscheck/factbook/?country=ZZ").status_code == 404
