@@ -200,6 +200,12 @@ def test_a_redis_out_of_memory_degrades_like_an_outage(redis_server, tmp_path, s
         with pytest.raises(redis.exceptions.ResponseError, match="maxmemory"):
             for n in range(200):
                 filler.set(f"filler:{n}", b"x" * 100_000)
+        # The first refused value was 100 kB: a small write (the health check's probe) could still fit once
+        # the filler's buffers are freed, and on a slow machine the breaker's 1 s has passed by the time
+        # /healthz probes. Half the memory in use as the limit refuses every write, whatever its size.
+        filler.config_set("maxmemory", filler.info("memory")["used_memory"] // 2)
+        with pytest.raises(redis.exceptions.ResponseError, match="maxmemory"):
+            filler.set("probe-sized", b"x")
         assert filler.ping()
         settings.CACHES = redis_caches(full.url, retry_seconds=1)
         settings.THROTTLE_CACHE_ALIAS = "default"
