@@ -77,10 +77,6 @@ def _alliances_models():
     return list(apps.get_app_config("alliances").get_models(include_auto_created=True))
 
 
-def _sqlite():
-    return connection.vendor == "sqlite"
-
-
 def load_data():
     """The fixtures, loaded as ``load_fixtures`` does, and the curators group.
 
@@ -106,7 +102,7 @@ def load_data():
     if not _loaded_rows:
         call_command("load_fixtures", verbosity=0)
         curators.ensure_group()
-        if _sqlite():
+        if connection.vendor == "sqlite":
             copy = sqlite3.connect(":memory:", check_same_thread=False)
             connection.connection.backup(copy)
             _loaded_copy.append(copy)
