@@ -20,6 +20,7 @@ import threading
 from django.db.models import Prefetch
 
 from alliances.models import Country, CountryAlias, Organization, OrganizationAlias, OrganizationMembership, Succession
+from alliances.rules import successions as succession_rules
 from alliances.store import audit
 from alliances.text import normalize_name
 
@@ -143,6 +144,11 @@ def attach_successions(country, successions=None, countries=None):
         successors = [(countries[link.successor_id], link) for link in successions if link.predecessor_id == country.pk]
     country.predecessor_items = [item(other, link) for other, link in predecessors]
     country.successor_items = [item(other, link) for other, link in successors]
+    if successions is not None:
+        # Transitively (Serbia continues Serbia and Montenegro, which continues Yugoslavia): the snapshot
+        # holds every succession, so a state's groups ask for its seats' earlier holders with no query.
+        links = [(link.predecessor_id, link.successor_id, link.kind) for link in successions]
+        country.continued_ids = succession_rules.continued(country.pk, links)
     return country
 
 

@@ -74,11 +74,34 @@ def membership_list(
     return qs
 
 
+def seat_holders(country):
+    """The pks of ``country`` and of the states it continues (``rules.successions.continued``), itself first.
+
+    A country from the names snapshot knows them (``continued_ids``); another costs one query.
+    """
+    continued = getattr(country, "continued_ids", None)
+    if continued is None:
+        links = Succession.objects.filter(kind=SuccessionKind.CONTINUATION).values_list(
+            "predecessor_id", "successor_id", "kind"
+        )
+        continued = succession_rules.continued(country.pk, list(links))
+    return [country.pk, *continued]
+
+
 def country_memberships(country, *, as_of=None, statuses=(MembershipStatus.MEMBER,), organization=None):
-    """Which groups ``country`` is in on ``as_of`` (every period when ``as_of`` is None), optionally in one."""
-    return membership_list(country=country, organization=organization, as_of=as_of, statuses=statuses).order_by(
-        "organization__acronym", "start_date"
-    )
+    """Which groups ``country`` is in on ``as_of`` (every period when ``as_of`` is None), optionally in one.
+
+    With the periods of the states it continues (the USSR's for Russia, each marked by its own state):
+    on 1 June 1985 Russia's seats were the USSR's.
+    """
+    holders = seat_holders(country)
+    if len(holders) == 1:
+        periods = membership_list(country=country, organization=organization, as_of=as_of, statuses=statuses)
+    else:
+        periods = membership_list(organization=organization, as_of=as_of, statuses=statuses).filter(
+            country_id__in=holders
+        )
+    return periods.order_by("organization__acronym", "start_date")
 
 
 def organization_members(organization, *, as_of=None, statuses=(MembershipStatus.MEMBER,)):

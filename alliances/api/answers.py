@@ -52,7 +52,10 @@ def periods_of(view, record, *, kind, as_of, statuses, possible=False, organizat
     within = {"organization": organization} if kind == "country" else {}
     model = None if possible else view.read_model()
     if model is not None:
-        found = model.memberships(**{kind: record}, **within, as_of=as_of, statuses=statuses, order=door.order)
+        # A state's groups include the seats it continues (the USSR's for Russia), as its selector's do.
+        found = model.memberships(
+            **{kind: record}, **within, as_of=as_of, statuses=statuses, order=door.order, continued=kind == "country"
+        )
         return Periods(model.fragment(door.header, record.pk), [p.fragment for p in found], Assembled)
     context = view.get_serializer_context()
     items = memberships_data(door.select(record, as_of=as_of, statuses=statuses, **within), context)

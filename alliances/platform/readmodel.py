@@ -126,11 +126,16 @@ class ReadModel:
             )
         return cls(version, size, representations, periods, sorted(country_rank, key=country_rank.get))
 
-    def memberships(self, *, country=None, organization=None, as_of=None, statuses=None, order="list_order"):
+    def memberships(
+        self, *, country=None, organization=None, as_of=None, statuses=None, order="list_order", continued=False
+    ):
         """The periods of ``country`` and/or ``organization`` (every one if neither) that include ``as_of``
-        (every period if None) with a status in ``statuses`` (every status if None), sorted by ``order``."""
+        (every period if None) with a status in ``statuses`` (every status if None), sorted by ``order``;
+        ``continued``: with the periods of the states ``country`` continues (``selectors.seat_holders``)."""
         if country is not None:
-            candidates = self.by_country.get(country.pk, [])
+            # ``continued``: with the periods of the states it continues, as a state's groups give them.
+            holders = selectors.seat_holders(country) if continued else [country.pk]
+            candidates = [p for pk in holders for p in self.by_country.get(pk, [])]
             if organization is not None:
                 candidates = [p for p in candidates if p.organization_id == organization.pk]
         elif organization is not None:

@@ -235,13 +235,15 @@ def _citations(membership):
     ]
 
 
-def country_rows(periods, day):
-    """The periods of a state as the page's rows; ``current``: held on ``day``."""
+def country_rows(periods, day, country):
+    """The periods of a state as the page's rows; ``current``: held on ``day``; ``holder``: the state it
+    continues that held the period (the USSR, on Russia's page), else None."""
     rows = []
     for m in periods:
         rows.append(
             {
                 "organization": m.organization,
+                "holder": m.country if m.country_id != country.pk else None,
                 "organization_url": organization_url(m.organization),
                 "fact_url": fact_path(m),
                 "status": m.status,
@@ -269,13 +271,13 @@ def country(request, identifier):
     periods = list(selectors.country_timeline(country))
     # The curator's note of a period is working material (which pages were searched, what is left to
     # check): the admin shows it, the public page shows the period, its quote and its source.
-    rows = country_rows(periods, as_of)
+    rows = country_rows(periods, as_of, country)
     # The groups on the day asked about, by kind: thirty of them stay readable on a phone.
     current = sorted((r for r in rows if r["current"]), key=lambda r: by_kind(r["organization"]))
     ceased = None
     if country.exists_to is not None and country.exists_to < as_of:
         # A former state: what it was in on its last day, rather than "in none of the organizations".
-        at_end = [r for r in country_rows(periods, country.exists_to) if r["current"]]
+        at_end = [r for r in country_rows(periods, country.exists_to, country) if r["current"]]
         ceased = {"date": country.exists_to, "rows": sorted(at_end, key=lambda r: by_kind(r["organization"]))}
     not_yet = country.exists_from is not None and as_of < country.exists_from
     # Groups it has left (or that have ended) by then, by kind, folded under the day's: each with its last period.

@@ -502,6 +502,48 @@ def test_country_memberships_default_as_of_is_today(client):
     assert org_slugs(body) == ROMANIA_2021 | {"schengen", "epc"}  # Schengen from 2024, the EPC from 2022
 
 
+def continued_periods_on(country_code, day):
+    """The periods on ``day`` of the states ``country_code`` continues, read straight from the ORM."""
+    country = Country.objects.get(code=country_code)
+    holders = []
+    frontier = [country]
+    while frontier:
+        current = frontier.pop()
+        for link in current.predecessor_links.filter(kind="continuation").select_related("predecessor"):
+            holders.append(link.predecessor)
+            frontier.append(link.predecessor)
+    return {
+        (m.organization.slug, m.country.code)
+        for m in Membership.objects.on(day).filter(country__in=holders, status=MembershipStatus.MEMBER)
+    }
+
+
+@pytest.mark.parametrize("read_model", [True, False], ids=["read-model", "sql"])
+@pytest.mark.parametrize("code, day", [("RU", "1985-06-01"), ("UA", "1985-06-01"), ("RS", "2005-06-01")])
+def test_a_state_answers_for_the_seats_it_continues(client, settings, read_model, code, day):
+    """Russia on 1 June 1985 held the USSR's seats (a continuation, one international person); each period
+    names the state that held it. Both paths give the same periods."""
+    if not read_model:
+        settings.READ_MODEL_MAX_PERIODS = 0
+    expected = continued_periods_on(code, datetime.date.fromisoformat(day))
+    assert expected, f"the fixtures give {code}'s predecessors no period on {day}"
+    body = get_json(client, f"countries/{code}/memberships/", {"as_of": day})
+    assert {(item["organization"]["slug"], item["country"]["code"]) for item in body["results"]} == expected
+    assert body["country"]["code"] == code
+
+
+def test_a_state_that_seceded_does_not_answer_for_its_predecessors_seats(client):
+    """Kazakhstan seceded from the USSR: on 1 June 1985 it was in nothing, though the USSR was in the UN."""
+    assert Membership.objects.on(datetime.date(1985, 6, 1)).filter(country__code="SUHH").exists()
+    assert get_json(client, "countries/KZ/memberships/", {"as_of": "1985-06-01"})["count"] == 0
+
+
+def test_the_membership_list_filtered_by_state_stays_that_states_own(client):
+    """``memberships/?country=RU`` filters periods by their state: the USSR's are not Russia's rows there."""
+    body = get_json(client, "memberships/", {"country": "RU", "page_size": 500})
+    assert body["results"] and {item["country"]["code"] for item in body["results"]} == {"RU"}
+
+
 def test_membership_item_fields(client):
     body = get_json(client, "countries/GB/memberships/", {"history": "true", "status": "all"})
     eu = next(item for item in body["results"] if item["organization"]["slug"] == "eu")

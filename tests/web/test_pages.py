@@ -178,6 +178,21 @@ def test_country_page_lists_todays_groups_and_json_ld(client):
     assert re.search(r'until <a href="/countries/gb/eu/[0-9-]+/">2020-01-31</a>', ended)  # the period's permalink
 
 
+def test_russias_page_on_a_day_before_1991_gives_the_ussrs_seats_marked_so(client):
+    """Russia continues the USSR: on 1 June 1985 the page lists the USSR's groups, each "as USSR", not
+    "did not yet exist"; Kazakhstan, which seceded, did not yet exist."""
+    day = datetime.date(1985, 6, 1)
+    ussr = Membership.objects.on(day).filter(country__code="SUHH", status="member").select_related("organization")
+    assert ussr, "the fixtures give the USSR no group on 1 June 1985"
+    section = html(client.get("/countries/ru/", {"as_of": day.isoformat()})).split('id="today-h"')[1]
+    today = section.split("</section>")[0].split('<details class="ended">')[0]
+    assert "It continues the state that held these seats then" in today
+    for m in ussr:
+        assert f'<strong>{m.organization.acronym}</strong></a> <span class="state">(as USSR)</span>' in today
+    kazakhstan = html(client.get("/countries/kz/", {"as_of": day.isoformat()}))
+    assert "did not yet exist as a state on 1 June 1985" in kazakhstan
+
+
 def test_country_page_query_count_is_pinned(client):
     # data version, the periods with their organizations, their citations with their sources, the successions
     assert query_count(client, "/countries/ro/") == 4
