@@ -460,7 +460,11 @@ class Membership(DatedPeriod):
         default=DatePrecision.DAY,
         help_text="How much of the end is known: day, month or year.",
     )
-    note = models.TextField(blank=True, help_text="Context, e.g. which predecessor state's seat this continues.")
+    note = models.TextField(
+        blank=True,
+        help_text="Curators' working note (which predecessor's seat this continues, what was searched): "
+        "shown in the admin only, never on the site, the API or the downloads.",
+    )
 
     objects = MembershipManager("country__code", "organization__slug", "start_date")
 
@@ -514,7 +518,10 @@ class Source(models.Model):
     url = models.URLField(max_length=1000, blank=True, help_text="Where it can be read, where known.")
     published = models.DateField(null=True, blank=True, help_text="Publication date, where known for certain.")
     kind = models.CharField(max_length=30, choices=SourceKind.choices, help_text="What sort of document it is.")
-    note = models.TextField(blank=True, help_text="What is uncertain about the source, or how it was obtained.")
+    note = models.TextField(
+        blank=True,
+        help_text="Curators' working note (what is uncertain about it, how it was obtained): shown in the admin only.",
+    )
 
     objects = NaturalKeyManager("slug")
 
@@ -681,7 +688,9 @@ class Succession(models.Model):
     )
     date = models.DateField(help_text="The successor's first day in its new role.")
     kind = models.CharField(max_length=20, choices=SuccessionKind.choices, help_text="What sort of succession.")
-    note = models.TextField(blank=True, help_text="Context; other sources.")
+    note = models.TextField(
+        blank=True, help_text="Curators' working note (context, other sources): shown in the admin only."
+    )
     source = models.ForeignKey(
         Source,
         on_delete=models.PROTECT,
@@ -788,7 +797,10 @@ class OrganizationMembership(DatedPeriod):
         default=DatePrecision.DAY,
         help_text="How much of the end is known.",
     )
-    note = models.TextField(blank=True, help_text="Context, e.g. who represents the member, or the predecessor body.")
+    note = models.TextField(
+        blank=True,
+        help_text="Curators' working note (who represents the member, the predecessor body): shown in the admin only.",
+    )
 
     objects = NaturalKeyManager.from_queryset(OrganizationMembershipQuerySet)(
         "member__slug", "organization__slug", "start_date"
@@ -969,7 +981,7 @@ class OrganizationSuccession(models.Model):
     kind = models.CharField(
         max_length=30, choices=OrganizationSuccessionKind.choices, help_text="What sort of succession."
     )
-    note = models.TextField(blank=True, help_text="Context.")
+    note = models.TextField(blank=True, help_text="Curators' working note: shown in the admin only.")
     source = models.ForeignKey(
         Source,
         on_delete=models.PROTECT,

@@ -59,7 +59,6 @@ class OrganizationMembershipSerializer(serializers.ModelSerializer):
             "start_precision",
             "end_date",
             "end_precision",
-            "note",
             "sources",
         ]
 
@@ -102,4 +101,4 @@ class OrganizationSuccessionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = OrganizationSuccession
-        fields = ["predecessor", "successor", "date", "date_precision", "kind", "note", "source", "quote"]
+        fields = ["predecessor", "successor", "date", "date_precision", "kind", "source", "quote"]

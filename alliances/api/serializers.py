@@ -290,7 +290,6 @@ class MembershipOutputSerializer(serializers.ModelSerializer):
             "start_precision",
             "end_date",
             "end_precision",
-            "note",
             "sources",
         ]
 
@@ -314,7 +313,6 @@ class MembershipOutputSerializer(serializers.ModelSerializer):
             "start_precision": m.start_precision,
             "end_date": periods.shown(m.end_date, m.end_precision),
             "end_precision": m.end_precision,
-            "note": m.note,
             "sources": [
                 {
                     "title": c.source.title,
@@ -427,6 +425,11 @@ class CountryInputSerializer(serializers.ModelSerializer):
 
 
 class SourceSerializer(serializers.ModelSerializer):
+    # A curator may write the note; nobody reads it here: it is working material, shown in the admin.
+    note = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, help_text="Curators' note, shown only in the admin."
+    )
+
     class Meta:
         model = Source
         fields = ["slug", "title", "publisher", "url", "published", "kind", "note"]

@@ -146,7 +146,6 @@ def membership_table():
             pattern=PRECISE_DATE,
         ),
         _field("end_precision", "string", "day, month or year.", required=True, enum=list(DatePrecision.values)),
-        _field("note", "string", "Context and doubts."),
     ]
     rows = (
         [
@@ -159,7 +158,6 @@ def membership_table():
             m.start_precision,
             m.end_text,
             m.end_precision,
-            m.note,
         ]
         for m in Membership.objects.select_related("country", "organization").order_by(
             "organization__slug", "country__code", "start_date"
@@ -180,7 +178,6 @@ def source_table():
         _field("url", "string", "Where it can be read."),
         _field("published", "date", "Publication date, where known."),
         _field("kind", "string", "What sort of document it is."),
-        _field("note", "string", "What is uncertain about it."),
     ]
     rows = (_attributes(s, fields) for s in Source.objects.order_by("slug"))
     return "sources", fields, ["slug"], [], rows
@@ -221,12 +218,11 @@ def succession_table():
         _field("successor", "string", "Code of the later state.", required=True),
         _field("date", "date", "The successor's first day in its new role.", required=True),
         _field("kind", "string", "What sort of succession.", required=True),
-        _field("note", "string", "Context; other sources."),
         _field("source", "string", "Slug of the source."),
         _field("quote", "string", "The sentence of the source, verbatim."),
     ]
     rows = (
-        [s.predecessor.code, s.successor.code, s.date, s.kind, s.note, s.source.slug if s.source else "", s.quote]
+        [s.predecessor.code, s.successor.code, s.date, s.kind, s.source.slug if s.source else "", s.quote]
         for s in Succession.objects.select_related("predecessor", "successor", "source").order_by("date", "pk")
     )
     keys = [

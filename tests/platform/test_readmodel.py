@@ -198,7 +198,7 @@ def test_text_is_escaped_as_drf_escapes_it(client):
     """Quotes, backslashes, control characters, non-ASCII and JavaScript's line separators, as DRF writes them."""
     note = 'A "note" \\ with\ttab, é, 😀, \x01, \u2028 and \u2029 </script>'
     membership = Membership.objects.get(country__iso2="RO", organization__slug="nato", status="member")
-    Membership.objects.filter(pk=membership.pk).update(note=note)
+    Membership.objects.filter(pk=membership.pk).update(own_status=note)
     _, body = assert_same(client, API + "countries/RO/memberships/?as_of=2021-12-30")
     assert b"\\u2028" in body and b"\\u2029" in body and "😀".encode() in body
     assert (
@@ -214,12 +214,12 @@ def test_a_write_is_seen_by_the_next_read(client):
     model = readmodel._current
     assert model is not None and model.version == audit.data_version()
     membership = Membership.objects.get(country__iso2="RO", organization__slug="nato", status="member")
-    Membership.objects.filter(pk=membership.pk).update(note="Changed after the read model was built.")
+    Membership.objects.filter(pk=membership.pk).update(own_status="Changed after the read model was built.")
     after = client.get(url).json()
     assert readmodel._current is not model and readmodel._current.version == audit.data_version()
-    notes = {m["organization"]["slug"]: m["note"] for m in after["results"]}
+    notes = {m["organization"]["slug"]: m["own_status"] for m in after["results"]}
     assert notes["nato"] == "Changed after the read model was built."
-    assert {m["organization"]["slug"]: m["note"] for m in before["results"]}["nato"] != notes["nato"]
+    assert {m["organization"]["slug"]: m["own_status"] for m in before["results"]}["nato"] != notes["nato"]
     assert_same(client, url)
     # A period that ends: the next day's answer no longer lists it.
     Membership.objects.filter(pk=membership.pk).update(end_date=datetime.date(2021, 12, 29))

@@ -126,8 +126,8 @@ def primary_counter():
     return replicas.counter_of(audit.data_version(using=DEFAULT_DB_ALIAS))
 
 
-def note(answer):
-    return json.loads(answer.body)["note"]
+def publisher(answer):
+    return json.loads(answer.body)["publisher"]
 
 
 @pytest.fixture(scope="module")
@@ -155,7 +155,7 @@ def replica(django_db_setup, django_db_blocker):
     )
     routing.enable()
     with django_db_blocker.unblock():
-        source = Source.objects.create(slug=SLUG, title="Replica probe", kind="secondary", note="original")
+        source = Source.objects.create(slug=SLUG, title="Replica probe", kind="secondary", publisher="original")
         User.objects.create_superuser("replica-writer", password=PASSWORD)
     the_replica = Replica(port, started["dir"], primary["NAME"])
     the_replica.started = started
@@ -181,7 +181,7 @@ def replica(django_db_setup, django_db_blocker):
 def live(replica, django_db_blocker):
     """Committed reads and writes on the primary, the replica caught up and its failures forgotten."""
     with django_db_blocker.unblock():
-        Source.objects.filter(slug=SLUG).update(note="original")
+        Source.objects.filter(slug=SLUG).update(publisher="original")
         replica.catch_up()
         replicas._down_until.clear()
         yield replica
@@ -209,93 +209,93 @@ def writer():
     return client
 
 
-def write_note(writer, text):
+def write_publisher(writer, text):
     etag = writer.get(URL)["ETag"]
-    response = writer.patch(URL, {"note": text}, format="json", HTTP_IF_MATCH=etag)
+    response = writer.patch(URL, {"publisher": text}, format="json", HTTP_IF_MATCH=etag)
     assert response.status_code == 200, response.content
     return response
 
 
 def test_reads_are_served_by_the_replica_and_keyed_by_its_version(paused, app):
     replica_version = audit.data_version(using=ALIAS)
-    Source.objects.filter(slug=SLUG).update(note="changed on the primary")
+    Source.objects.filter(slug=SLUG).update(publisher="changed on the primary")
     first = get(app, URL)
     assert first.status == 200
-    assert note(first) == "original", "only the paused replica still holds the old note"
+    assert publisher(first) == "original", "only the paused replica still holds the old publisher"
     assert first.headers["data-version"] == replica_version
     assert replicas.counter_of(replica_version) < primary_counter()
     again = get(app, URL)
-    assert again.headers["x-cache"] == "hit" and note(again) == "original"
+    assert again.headers["x-cache"] == "hit" and publisher(again) == "original"
 
 
 def test_a_replica_lagging_more_than_allowed_is_not_used(paused, app, settings):
     settings.REPLICA_MAX_LAG = 0
-    Source.objects.filter(slug=SLUG).update(note="changed on the primary")
+    Source.objects.filter(slug=SLUG).update(publisher="changed on the primary")
     paused.wait_received()  # the replica knows it has WAL it has not applied
     answer = get(app, URL)
-    assert note(answer) == "changed on the primary"
+    assert publisher(answer) == "changed on the primary"
     assert answer.headers["data-version"] == audit.data_version(using=DEFAULT_DB_ALIAS)
 
 
 def test_a_writer_reads_its_write_while_the_replica_lags(paused, app, writer):
-    written = write_note(writer, "written by the client")
+    written = write_publisher(writer, "written by the client")
     # The write went to the primary (a replica refuses writes: it is read-only).
-    assert Source.objects.using(DEFAULT_DB_ALIAS).get(slug=SLUG).note == "written by the client"
+    assert Source.objects.using(DEFAULT_DB_ALIAS).get(slug=SLUG).publisher == "written by the client"
     version = written["Data-Version"]
     assert version == audit.data_version(using=DEFAULT_DB_ALIAS)
     cookie = written.cookies[replicas.COOKIE].value
     assert cookie == str(replicas.counter_of(version))
 
-    assert note(get(app, URL)) == "original", "a client without the version is served by the replica"
+    assert publisher(get(app, URL)) == "original", "a client without the version is served by the replica"
     with_cookie = get(app, URL, HTTP_COOKIE=f"{replicas.COOKIE}={cookie}")
-    assert note(with_cookie) == "written by the client"
+    assert publisher(with_cookie) == "written by the client"
     assert with_cookie.headers["data-version"] == version
-    assert note(get(app, URL, HTTP_DATA_VERSION=version)) == "written by the client"
-    assert json.loads(writer.get(URL).content)["note"] == "written by the client", "signed in: the primary"
+    assert publisher(get(app, URL, HTTP_DATA_VERSION=version)) == "written by the client"
+    assert json.loads(writer.get(URL).content)["publisher"] == "written by the client", "signed in: the primary"
 
 
 def test_once_caught_up_the_replica_serves_the_writer_again(live, app, writer):
     live.pause()
     try:
-        cookie = write_note(writer, "written by the client").cookies[replicas.COOKIE].value
-        assert note(get(app, URL)) == "original"
+        cookie = write_publisher(writer, "written by the client").cookies[replicas.COOKIE].value
+        assert publisher(get(app, URL)) == "original"
     finally:
         live.resume()
     live.catch_up()
     live.pause()
     try:
         # Only the replica can still say what the client wrote: the primary has moved on.
-        Source.objects.filter(slug=SLUG).update(note="changed later by someone else")
+        Source.objects.filter(slug=SLUG).update(publisher="changed later by someone else")
         answer = get(app, URL, HTTP_COOKIE=f"{replicas.COOKIE}={cookie}")
-        assert note(answer) == "written by the client"
+        assert publisher(answer) == "written by the client"
     finally:
         live.resume()
 
 
 def test_the_admin_and_signed_in_readers_read_the_primary(paused):
-    Source.objects.filter(slug=SLUG).update(note="changed on the primary")
+    Source.objects.filter(slug=SLUG).update(publisher="changed on the primary")
     curator = Client()
     curator.force_login(User.objects.get(username="replica-writer"))
     source = Source.objects.get(slug=SLUG)
     page = curator.get(f"/admin/alliances/source/{source.pk}/change/")
     assert page.status_code == 200 and b"changed on the primary" in page.content
-    assert json.loads(curator.get(URL).content)["note"] == "changed on the primary"
+    assert json.loads(curator.get(URL).content)["publisher"] == "changed on the primary"
 
 
 def test_a_replica_that_is_down_gives_way_to_the_primary(live, app, writer, monkeypatch):
-    assert note(get(app, URL)) == "original"  # the replica's connection is open
+    assert publisher(get(app, URL)) == "original"  # the replica's connection is open
     assert _script("stop", "--dir", live.dir, "--keep").returncode == 0
     live.close()
     try:
         probes = []
         real_probe = replicas.probe
         monkeypatch.setattr(replicas, "probe", lambda alias: probes.append(alias) or real_probe(alias))
-        Source.objects.filter(slug=SLUG).update(note="changed while the replica is down")
+        Source.objects.filter(slug=SLUG).update(publisher="changed while the replica is down")
         answer = get(app, URL)
-        assert answer.status == 200 and note(answer) == "changed while the replica is down"
+        assert answer.status == 200 and publisher(answer) == "changed while the replica is down"
         assert get(app, URL).status == 200
         assert probes == [ALIAS], "a replica that failed is left alone for REPLICA_RETRY_SECONDS"
-        assert write_note(writer, "written while the replica is down").status_code == 200
+        assert write_publisher(writer, "written while the replica is down").status_code == 200
     finally:
         restarted = _script("start", "--port", str(live.port), "--dir", live.dir)
         assert restarted.returncode == 0, restarted.stderr
@@ -304,6 +304,6 @@ def test_a_replica_that_is_down_gives_way_to_the_primary(live, app, writer, monk
 # ``db``: this module's other tests commit outside pytest-django's transactions, so without
 # one test asking for the database pytest-django would not create it when the module runs alone.
 def test_the_replica_is_a_read_only_copy_of_the_test_database(db, replica):
-    assert replica.sql(f"SELECT note FROM alliances_source WHERE slug = '{SLUG}'") == ("original",)
+    assert replica.sql(f"SELECT publisher FROM alliances_source WHERE slug = '{SLUG}'") == ("original",)
     with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
-        replica.sql(f"UPDATE alliances_source SET note = 'x' WHERE slug = '{SLUG}'")
+        replica.sql(f"UPDATE alliances_source SET publisher = 'x' WHERE slug = '{SLUG}'")
