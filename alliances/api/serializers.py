@@ -24,6 +24,11 @@ from alliances.models import AuditEvent, Citation, Country, Membership, Organiza
 from alliances.rules import periods
 from alliances.store import concurrency
 
+# The serializer context key that adds the curators' working notes: set for a signed-in curator's answer
+# about one record (alliances.api.views), never for a list or an anonymous reader.
+CURATOR = "curator"
+CURATORS_NOTE_HELP = "Curators' working note: in the answers to signed-in curators about one record only."
+
 
 @extend_schema_field(
     {
@@ -276,6 +281,7 @@ class MembershipOutputSerializer(serializers.ModelSerializer):
     sources = CitationOutputSerializer(source="cited", many=True, read_only=True)
     start_date = PreciseDateField("start_date", "start_precision", help_text="First day, as far as known.")
     end_date = PreciseDateField("end_date", "end_precision", help_text="Last day, as far as known; null: ongoing.")
+    note = serializers.CharField(required=False, help_text=CURATORS_NOTE_HELP)  # present for curators only
 
     class Meta:
         model = Membership
@@ -290,6 +296,7 @@ class MembershipOutputSerializer(serializers.ModelSerializer):
             "start_precision",
             "end_date",
             "end_precision",
+            "note",
             "sources",
         ]
 
@@ -313,6 +320,7 @@ class MembershipOutputSerializer(serializers.ModelSerializer):
             "start_precision": m.start_precision,
             "end_date": periods.shown(m.end_date, m.end_precision),
             "end_precision": m.end_precision,
+            **({"note": m.note} if self.context.get(CURATOR) else {}),
             "sources": [
                 {
                     "title": c.source.title,
@@ -327,8 +335,11 @@ class MembershipOutputSerializer(serializers.ModelSerializer):
         }
 
     def field_based_representation(self, m):
-        """DRF's generic rendering of the declared fields, for the equivalence test."""
-        return super().to_representation(m)
+        """DRF's generic rendering of the declared fields, for the equivalence test (the note for curators only)."""
+        data = super().to_representation(m)
+        if not self.context.get(CURATOR):
+            del data["note"]
+        return data
 
 
 class DayField(serializers.DateField):
@@ -425,14 +436,17 @@ class CountryInputSerializer(serializers.ModelSerializer):
 
 
 class SourceSerializer(serializers.ModelSerializer):
-    # A curator may write the note; nobody reads it here: it is working material, shown in the admin.
-    note = serializers.CharField(
-        write_only=True, required=False, allow_blank=True, help_text="Curators' note, shown only in the admin."
-    )
+    note = serializers.CharField(required=False, allow_blank=True, help_text=CURATORS_NOTE_HELP)
 
     class Meta:
         model = Source
         fields = ["slug", "title", "publisher", "url", "published", "kind", "note"]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not self.context.get(CURATOR):
+            data.pop("note", None)
+        return data
 
     def create(self, validated_data):
         return services.record_save(Source(), **validated_data)
@@ -490,7 +504,9 @@ def record_token(model, pk, *, lock=True):
     serializer = OUTPUT_SERIALIZERS.get(model)
     if serializer is None:
         return concurrency.token_of(django_serializers.serialize("json", [record]).encode())
-    return concurrency.token_of(JSONRenderer().render(serializer(record).data))
+    # What a curator's GET of the record gives: with the working note, so an edit of the note alone is
+    # a change a second writer must see.
+    return concurrency.token_of(JSONRenderer().render(serializer(record, context={CURATOR: True}).data))
 
 
 def parse_statuses(query_params, default=(MembershipStatus.MEMBER,)):
@@ -564,10 +580,16 @@ class AuditEventSerializer(serializers.ModelSerializer):
         model = AuditEvent
         fields = ["id", "at", "actor", "operation", "changes", "before", "after"]
 
+    # The curators' working note stays with them, as everywhere else the public reads.
+    CURATORS_COLUMNS = ("note",)
+
     def to_representation(self, event):
         data = super().to_representation(event)
         if not self.context.get("show_actor"):
             del data["actor"]
+            for part in ("changes", "before", "after"):
+                if isinstance(data.get(part), dict):
+                    data[part] = {k: v for k, v in data[part].items() if k not in self.CURATORS_COLUMNS}
         return data
 
     def get_changes(self, event) -> dict:

@@ -58,6 +58,22 @@ class BaseViewSet(ModelViewSetBase):
         check_identifier_length(identifier, "identifier")
         return resolver(identifier, version=getattr(self, "version", None))
 
+    # The answers about one record that a signed-in curator gets with the working notes (the lost-update
+    # token is computed from that answer); lists, and every anonymous answer, never carry them.
+    CURATOR_ACTIONS = ("retrieve", "create", "update", "partial_update")
+
+    def shows_curation(self, request):
+        return self.action in self.CURATOR_ACTIONS and bool(request.user and request.user.is_authenticated)
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context[s.CURATOR] = self.shows_curation(self.request)
+        return context
+
+    def answer_is_shared(self, request):
+        # A curator's answer with notes is never cached, so never served to anyone else.
+        return super().answer_is_shared(request) and not self.shows_curation(request)
+
     def current_etag(self, instance, lock=True):
         # The token the admin's change form carries too: one lost-update check for both.
         return s.record_token(type(instance), instance.pk, lock=lock)
@@ -484,7 +500,7 @@ class MembershipViewSet(BaseViewSet):
 
     def answer_is_shared(self, request):
         # The staff view of a history names actors: never cached, so never served to anyone else.
-        return not (self.action == "history" and self.sees_actors(request))
+        return super().answer_is_shared(request) and not (self.action == "history" and self.sees_actors(request))
 
     @extend_schema(
         summary="Every recorded change of this membership, oldest first",

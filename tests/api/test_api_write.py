@@ -434,17 +434,23 @@ def test_patch_end_date_back_to_ongoing(editor):
     assert "eu" in member_slugs(editor, "GB", "2020-02-01")
 
 
-def test_patch_note_keeps_sources_and_the_note_stays_out_of_every_answer(editor, client):
-    """A curator writes the working note through the API; it is stored and shown in the admin, never answered."""
+def test_patch_note_keeps_sources_and_only_the_curators_answer_about_the_record_carries_it(editor, client):
+    """A curator writes the working note through the API and reads it back about that record; no list and no
+    anonymous answer carries it."""
     finland = membership("FI", "nato")
     sources = editor.get(API + f"memberships/{finland.pk}/").json()["sources"]
     note = "Checked on the NATO page on 4 April 2023."
     response = editor.patch(API + f"memberships/{finland.pk}/", {"note": note}, format="json")
     assert response.status_code == 200
     assert Membership.objects.get(pk=finland.pk).note == note
-    assert "note" not in response.json() and response.json()["sources"] == sources and sources
-    for path in (f"memberships/{finland.pk}/", "countries/FI/memberships/", "memberships.csv?country=FI"):
-        for reader in (editor, client):
+    assert response.json()["note"] == note and response.json()["sources"] == sources and sources
+    assert editor.get(API + f"memberships/{finland.pk}/").json()["note"] == note
+    for path, readers in (
+        (f"memberships/{finland.pk}/", [client]),
+        ("countries/FI/memberships/", [editor, client]),
+        ("memberships.csv?country=FI", [editor, client]),
+    ):
+        for reader in readers:
             answer = reader.get(API + path)
             body = b"".join(answer.streaming_content) if answer.streaming else answer.content
             assert answer.status_code == 200 and note.encode() not in body, path
@@ -517,7 +523,7 @@ def test_put_membership(editor):
     }
     response = editor.put(API + f"memberships/{finland.pk}/", body, format="json")
     assert response.status_code == 200, response.content
-    assert Membership.objects.get(pk=finland.pk).note == "Replaced by PUT."
+    assert response.json()["note"] == Membership.objects.get(pk=finland.pk).note == "Replaced by PUT."
     assert response.json()["sources"]
 
 
@@ -731,7 +737,7 @@ def test_create_update_delete_source(editor):
     body = {**BODIES["sources/"], "publisher": "Someone", "url": "https://example.org/a", "published": "2020-01-02"}
     response = editor.post(API + "sources/", body, format="json")
     assert response.status_code == 201, response.content
-    assert response.json() == body  # the note is the curators': written, never answered
+    assert response.json() == {**body, "note": ""}  # a curator's answer about one record has the note
 
     response = editor.patch(API + "sources/new-source/", {"title": "Renamed"}, format="json")
     assert response.status_code == 200 and response.json()["title"] == "Renamed"

@@ -1,5 +1,6 @@
 """Audit history, no lost updates, limits and health (issue: trust)."""
 
+import base64
 import html
 from html.parser import HTMLParser
 
@@ -72,6 +73,26 @@ def test_loader_is_recorded_and_reloading_records_nothing():
     restore = AuditEvent.objects.filter(table="alliances_membership").last()
     assert restore.actor.startswith("loader:")
     assert restore.before["note"] == "tampered"
+
+
+def test_a_periods_history_shows_the_public_no_curators_note_and_staff_all_of_it():
+    """The history of a period is public, its curators' note is not: anonymous readers get every other
+    column of every event; signed-in staff get the note too."""
+    membership = Membership.objects.get(country__iso2="RO", organization__slug="nato", status="member")
+    client = curator("carol", "change_membership")
+    url = f"/api/v1/memberships/{membership.pk}/"
+    note = "Checked against the NATO member list on 7 December 2026."
+    assert client.patch(url, {"note": note}, format="json", HTTP_IF_MATCH=client.get(url)["ETag"]).status_code == 200
+    public = APIClient().get(f"{url}history/")
+    assert public.status_code == 200 and note not in public.content.decode()
+    last = public.json()[-1]
+    assert last["operation"] == "update" and "note" not in last["after"] and "note" not in last["changes"]
+    assert last["after"]["start_date"] == membership.start_date.isoformat()
+    User.objects.filter(username="carol").update(is_staff=True)
+    staff_client = APIClient()  # signed in for real: forced authentication looks anonymous to the cache
+    staff_client.credentials(HTTP_AUTHORIZATION="Basic " + base64.b64encode(b"carol:pw-for-tests-only").decode())
+    staff = staff_client.get(f"{url}history/").json()[-1]
+    assert staff["changes"]["note"][1] == note and staff["actor"] == "carol"
 
 
 def test_deleted_membership_keeps_its_history():
@@ -242,7 +263,11 @@ def test_the_admin_form_carries_the_etag_the_api_sends(api_url, admin_url):
     pks["organization"] = Organization.objects.get(slug="nato").pk
     kind = admin_url.split("/")[3]
     admin = signed_in_superuser("curator")
-    etag = APIClient().get(api_url.format(pk=pks[kind]))["ETag"]
+    # A curator's GET (its answer carries the working note, as the token does); an anonymous reader's
+    # answer has no note, so its ETag is another when the record has one.
+    reader = APIClient()
+    reader.credentials(HTTP_AUTHORIZATION="Basic " + base64.b64encode(b"curator:pw-for-tests-only").decode())
+    etag = reader.get(api_url.format(pk=pks[kind]))["ETag"]
     assert etag.startswith('"')
     assert admin_form_data(admin, admin_url.format(pk=pks[kind]))["loaded_version"] == etag
 
