@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 import pytest
 from django.conf import settings
 
-from alliances.models import Citation, Membership, Source
+from alliances.models import Citation, Membership, OrganizationMembership, OrganizationMembershipCitation, Source
 from alliances.rules import periods
 
 pytestmark = pytest.mark.django_db
@@ -65,13 +65,19 @@ def refined_start(fact):
 
 
 def period_of(fact):
+    """The stored period a fact names: a state's, or an organization's where the fact's state is ``org:<slug>``."""
     start, start_precision = periods.parse_shown(refined_start(fact))
-    return Membership.objects.filter(
-        country__code=fact["state"],
-        organization__slug=fact["org"],
-        status=fact["status"],
-        start_date=periods.latest_day(start, start_precision),
-    ).first()
+    same = {"organization__slug": fact["org"], "status": fact["status"]}
+    same["start_date"] = periods.latest_day(start, start_precision)
+    if fact["state"].startswith("org:"):
+        return OrganizationMembership.objects.filter(member__slug=fact["state"].removeprefix("org:"), **same).first()
+    return Membership.objects.filter(country__code=fact["state"], **same).first()
+
+
+def citations_of(period):
+    if isinstance(period, OrganizationMembership):
+        return OrganizationMembershipCitation.objects.filter(period=period).select_related("source")
+    return Citation.objects.filter(membership=period).select_related("source")
 
 
 @per_file
@@ -92,7 +98,7 @@ def test_every_fact_is_cited_on_its_period_with_its_quote(path):
     for fact in data["facts"]:
         # The quote as written, or inside a longer one (a start's and an end's sentence of one page, joined
         # with " […] "); or, where an earlier family already cited the same page there, that page.
-        citations = Citation.objects.filter(membership=period_of(fact)).select_related("source")
+        citations = citations_of(period_of(fact))
         cited = [c for c in citations if fact["quote"] in c.quote] or [
             c for c in citations if c.source.url == urls.get(fact["source"], fact["source"])
         ]
