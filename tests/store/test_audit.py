@@ -111,11 +111,11 @@ def test_an_older_transaction_committing_last_moves_the_version_and_the_cached_a
     older, newer = raw_connection(), raw_connection()
     try:
         older.execute(
-            "UPDATE alliances_membership SET note = %s WHERE id = %s", ["written by the older transaction", ro.pk]
+            "UPDATE alliances_membership SET own_status = %s WHERE id = %s", ["written by the older transaction", ro.pk]
         )
 
         def newer_transaction():
-            newer.execute("UPDATE alliances_membership SET note = 'newer' WHERE id = %s", [gb.pk])
+            newer.execute("UPDATE alliances_membership SET own_status = 'newer' WHERE id = %s", [gb.pk])
             newer.commit()
 
         thread = threading.Thread(target=newer_transaction)
@@ -124,7 +124,7 @@ def test_an_older_transaction_committing_last_moves_the_version_and_the_cached_a
 
         between = audit.data_version()
         answer_between = client.get(url).json()  # cached under `between`
-        assert answer_between["results"][0]["note"] != "written by the older transaction"
+        assert answer_between["results"][0]["own_status"] != "written by the older transaction"
 
         older.commit()
         thread.join(timeout=30)
@@ -135,8 +135,8 @@ def test_an_older_transaction_committing_last_moves_the_version_and_the_cached_a
 
     after = audit.data_version()
     assert after != between, "a commit after the version was read must move it"
-    assert client.get(url).json()["results"][0]["note"] == "written by the older transaction"
-    assert Membership.objects.get(pk=gb.pk).note == "newer"
+    assert client.get(url).json()["results"][0]["own_status"] == "written by the older transaction"
+    assert Membership.objects.get(pk=gb.pk).own_status == "newer"
 
 
 @needs_postgresql
