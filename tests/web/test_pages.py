@@ -287,17 +287,17 @@ def test_favicon_ico_leads_to_the_icon_instead_of_a_404(client):
 
 
 def test_a_date_known_only_to_the_year_is_shown_as_the_year_on_every_page(client):
-    """Romania's SEECP membership is dated 1996: never shown as the day it is stored on (1996-12-31)."""
-    seecp = Membership.objects.get(country__iso2="RO", organization__slug="seecp")
-    assert (seecp.start_precision, seecp.start_date) == ("year", datetime.date(1996, 12, 31))
+    """Romania's Francophonie membership is dated 1993: never shown as the day it is stored on (1993-12-31)."""
+    oif = Membership.objects.get(country__iso2="RO", organization__slug="francophonie", status="member")
+    assert (oif.start_precision, oif.start_date) == ("year", datetime.date(1993, 12, 31))
     html = client.get("/countries/ro/", follow=True).content.decode()
-    assert "1996" in html and "1996-12-31" not in html  # the list, the table, the chart's labels, the facts
-    # The organization's joins and departures: Romania's row says 1996. (Its count chart still steps
-    # on the day the count is certain, 1996-12-31: the count, not the join, changes that day.)
-    html = client.get("/organizations/seecp/", follow=True).content.decode()
+    assert "1993" in html and "1993-12-31" not in html  # the list, the table, the chart's labels, the facts
+    # The organization's joins and departures: Romania's row says 1993. (Its count chart still steps
+    # on the day the count is certain, 1993-12-31: the count, not the join, changes that day.)
+    html = client.get("/organizations/francophonie/", follow=True).content.decode()
     changes = html[html.index('<h2 id="changes-h"') :]
-    row = re.search(r"<tr><td><a [^>]*>([^<]*)</a></td><th scope=\"row\"><a href=\"[^\"]*\">Romania</a>", changes)
-    assert row is not None and row.group(1) == "1996"
+    rows = re.findall(r"<tr><td><a [^>]*>([^<]*)</a></td><th scope=\"row\"><a href=\"[^\"]*\">Romania</a>", changes)
+    assert "1993" in rows and "1993-12-31" not in rows  # its observer status (1991) has a row of its own
 
 
 def test_a_countrys_groups_today_are_grouped_by_kind_and_a_dormant_body_says_so(client):
