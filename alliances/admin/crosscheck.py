@@ -12,8 +12,7 @@ from django.http import Http404, HttpResponseBadRequest
 from django.template.response import TemplateResponse
 from django.urls import path
 
-from alliances.models import Country
-from alliances.opendata import cow, factbook
+from alliances.opendata import cow, factbook, gaps
 from alliances.store import audit
 
 _differences = {}
@@ -28,24 +27,19 @@ def differences():
     return _differences[version]
 
 
-class _BadClass(ValueError):
-    pass
-
-
 def selection(request, classes):
-    """The report's ``(country code, class)`` filters from the query: a 404 for an unknown state."""
-    code, kind = request.GET.get("country") or None, request.GET.get("class") or None
-    if kind and kind not in classes:
-        raise _BadClass(f"Unknown class {kind!r}; one of {', '.join(sorted(classes))}.")
-    if code and not Country.objects.filter(code=code).exists():
-        raise Http404(f"No country {code!r}.")
-    return code, kind
+    """The report's ``(country code, class)`` filters from the query (``gaps.report_filters``): a 404 for an
+    unknown state; an unknown class raises ``gaps.UnknownClass`` for the view to answer 400."""
+    try:
+        return gaps.report_filters(request.GET.get("country") or None, request.GET.get("class") or None, classes)
+    except gaps.UnknownCountry as error:
+        raise Http404(str(error)) from error
 
 
 def gaps_view(request):
     try:
         code, kind = selection(request, cow.CLASSES)
-    except _BadClass as error:
+    except gaps.UnknownClass as error:
         return HttpResponseBadRequest(str(error))
     report = cow.gaps(code=code, kind=kind, differences=differences())
     counts = Counter(d.kind for state in report for d in (*state.lacks, *state.others))
@@ -65,14 +59,13 @@ def gaps_view(request):
 def factbook_view(request):
     try:
         code, kind = selection(request, factbook.CLASSES)
-    except _BadClass as error:
+    except gaps.UnknownClass as error:
         return HttpResponseBadRequest(str(error))
     differences, unmatched = factbook.compare(code=code)
     counts = Counter(d.kind for d in differences)
     states = {}
-    for d in differences:
-        if not kind or d.kind == kind:
-            states.setdefault((d.name, d.code, d.day), []).append(d)
+    for d in gaps.factbook_rows(differences, kind):
+        states.setdefault((d.name, d.code, d.day), []).append(d)
     context = {
         **admin.site.each_context(request),
         "title": "Gaps against the World Factbook",

@@ -5,8 +5,7 @@ from collections import Counter
 
 from django.core.management.base import BaseCommand, CommandError
 
-from alliances.models import Country
-from alliances.opendata import cow, factbook
+from alliances.opendata import cow, factbook, gaps
 
 
 class Command(BaseCommand):
@@ -27,15 +26,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, country=None, kind=None, against="cow", **options):
-        code = None
-        if country:
-            found = (
-                Country.objects.filter(code__iexact=country).first()
-                or Country.objects.filter(name__iexact=country).first()
-            )
-            if found is None:
-                raise CommandError(f"No country {country!r}.")
-            code = found.code
+        # The admin's pages read their filters through the same door (alliances/admin/crosscheck.py).
+        try:
+            code, kind = gaps.report_filters(country, kind, factbook.CLASSES if against == "factbook" else cow.CLASSES)
+        except (gaps.UnknownClass, gaps.UnknownCountry) as error:
+            raise CommandError(str(error)) from error
         if against == "factbook":
             return self.factbook(code, kind)
         report = cow.gaps(code=code, kind=kind)
@@ -67,12 +62,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  {name}: {count} ({classes[name]})")
 
     def factbook(self, code, kind):
-        if kind and kind not in factbook.CLASSES:
-            raise CommandError(
-                f"--class {kind} is a COW class; the Factbook's are {', '.join(sorted(factbook.CLASSES))}."
-            )
         differences, unmatched = factbook.compare(code=code)
-        differences = [d for d in differences if not kind or d.kind == kind]
+        differences = gaps.factbook_rows(differences, kind)
         counts = Counter(d.kind for d in differences)
         self.stdout.write(
             f"{len(differences)} differences from the World Factbook's organization participation "
