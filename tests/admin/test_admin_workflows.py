@@ -348,6 +348,11 @@ def test_country_page_summarises_current_and_past_memberships(curator):
     html = response.content.decode()
     assert 'id="membership-summary"' in html and "2020-01-31" in html
     assert html.index('id="membership-summary"') < html.index('id="country_form"')  # at the top
+    # Russia's summary has the USSR's seats it continues, each marked so (its own periods are not).
+    russia = Country.objects.get(code="RU")
+    html = curator.get(f"{ADMIN}country/{russia.pk}/change/").content.decode()
+    past = html[html.index('id="memberships-past"') :]
+    assert "— Warsaw Pact (as USSR)</td>" in past and "(as Russian Federation)" not in html
 
 
 # --- workflow 5: CSV import with a preview, and export -----------------------------------------------
