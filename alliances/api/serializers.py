@@ -28,6 +28,12 @@ from alliances.store import concurrency
 # about one record (alliances.api.views), never for a list or an anonymous reader.
 CURATOR = "curator"
 CURATORS_NOTE_HELP = "Curators' working note: in the answers to signed-in curators about one record only."
+CURATORS_FIELDS = ("note",)
+
+
+def for_the_public(data):
+    """``data`` (a record's representation, or its columns in an audit event) without the curators' fields."""
+    return {key: value for key, value in data.items() if key not in CURATORS_FIELDS}
 
 
 @extend_schema_field(
@@ -337,9 +343,7 @@ class MembershipOutputSerializer(serializers.ModelSerializer):
     def field_based_representation(self, m):
         """DRF's generic rendering of the declared fields, for the equivalence test (the note for curators only)."""
         data = super().to_representation(m)
-        if not self.context.get(CURATOR):
-            del data["note"]
-        return data
+        return data if self.context.get(CURATOR) else for_the_public(data)
 
 
 class DayField(serializers.DateField):
@@ -444,9 +448,7 @@ class SourceSerializer(serializers.ModelSerializer):
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
-        if not self.context.get(CURATOR):
-            data.pop("note", None)
-        return data
+        return data if self.context.get(CURATOR) else for_the_public(data)
 
     def create(self, validated_data):
         return services.record_save(Source(), **validated_data)
@@ -580,16 +582,14 @@ class AuditEventSerializer(serializers.ModelSerializer):
         model = AuditEvent
         fields = ["id", "at", "actor", "operation", "changes", "before", "after"]
 
-    # The curators' working note stays with them, as everywhere else the public reads.
-    CURATORS_COLUMNS = ("note",)
-
     def to_representation(self, event):
         data = super().to_representation(event)
         if not self.context.get("show_actor"):
             del data["actor"]
+            # The curators' working note stays with them, as everywhere else the public reads.
             for part in ("changes", "before", "after"):
                 if isinstance(data.get(part), dict):
-                    data[part] = {k: v for k, v in data[part].items() if k not in self.CURATORS_COLUMNS}
+                    data[part] = for_the_public(data[part])
         return data
 
     def get_changes(self, event) -> dict:
