@@ -133,7 +133,6 @@ class ReadModel:
         (every period if None) with a status in ``statuses`` (every status if None), sorted by ``order``;
         ``continued``: with the periods of the states ``country`` continues (``selectors.seat_holders``)."""
         if country is not None:
-            # ``continued``: with the periods of the states it continues, as a state's groups give them.
             holders = selectors.seat_holders(country) if continued else [country.pk]
             candidates = [p for pk in holders for p in self.by_country.get(pk, [])]
             if organization is not None:

@@ -19,6 +19,7 @@ from django.core.management import call_command
 from alliances.models import AuditEvent, Citation, Country, Membership, Organization, Source
 from alliances.opendata import citation, releases
 from alliances.store import audit
+from tests.api.test_api_read import content
 
 pytestmark = pytest.mark.django_db
 
@@ -332,8 +333,7 @@ def test_the_api_and_the_downloads_do_not_carry_curators_working_notes(client):
     ]
     for answer in answers:
         assert answer.status_code == 200
-        text = b"".join(answer.streaming_content) if answer.streaming else answer.content
-        text = text.decode()
+        text = content(answer).decode()
         assert not [n for n in notes if n in text], answer.wsgi_request.get_full_path()
 
 
