@@ -19,6 +19,7 @@ import threading
 
 from django.db.models import Prefetch
 
+from alliances.choices import SuccessionKind
 from alliances.models import Country, CountryAlias, Organization, OrganizationAlias, OrganizationMembership, Succession
 from alliances.rules import successions as succession_rules
 from alliances.store import audit
@@ -147,8 +148,10 @@ def attach_successions(country, successions=None, countries=None):
     if successions is not None:
         # Transitively (Serbia continues Serbia and Montenegro, which continues Yugoslavia): the snapshot
         # holds every succession, so a state's groups ask for its seats' earlier holders with no query.
-        links = [(link.predecessor_id, link.successor_id, link.kind) for link in successions]
-        country.continued_ids = succession_rules.continued(country.pk, links)
+        continuations = [
+            (link.predecessor_id, link.successor_id) for link in successions if link.kind == SuccessionKind.CONTINUATION
+        ]
+        country.continued_ids = succession_rules.continued(country.pk, continuations)
     return country
 
 

@@ -81,10 +81,10 @@ def seat_holders(country):
     """
     continued = getattr(country, "continued_ids", None)
     if continued is None:
-        links = Succession.objects.filter(kind=SuccessionKind.CONTINUATION).values_list(
-            "predecessor_id", "successor_id", "kind"
+        continuations = Succession.objects.filter(kind=SuccessionKind.CONTINUATION).values_list(
+            "predecessor_id", "successor_id"
         )
-        continued = succession_rules.continued(country.pk, list(links))
+        continued = succession_rules.continued(country.pk, list(continuations))
     return [country.pk, *continued]
 
 

@@ -25,10 +25,10 @@ def one_seat(predecessor, successor, date, organization, predecessor_periods, su
     return found
 
 
-def continued(country_id, links):
+def continued(country_id, continuations):
     """The states ``country_id`` continues, nearest first: its continuation predecessors, and theirs.
 
-    ``links``: ``(predecessor_id, successor_id, kind)`` of every succession. A continuation is the same
+    ``continuations``: ``(predecessor_id, successor_id)`` of every continuation. A continuation is the same
     international person under a new name (the USSR → Russia; Yugoslavia → Serbia and Montenegro →
     Serbia), so a state's groups include the seats it holds from before its own name: the USSR's
     Warsaw Pact and UN periods are Russia's past, marked by their own state. A secession or
@@ -37,8 +37,8 @@ def continued(country_id, links):
     found, frontier = [], [country_id]
     while frontier:
         current = frontier.pop(0)
-        for predecessor_id, successor_id, kind in links:
-            if kind == "continuation" and successor_id == current and predecessor_id not in found:
+        for predecessor_id, successor_id in continuations:
+            if successor_id == current and predecessor_id not in found:
                 if predecessor_id != country_id:
                     found.append(predecessor_id)
                     frontier.append(predecessor_id)
